@@ -1,0 +1,21 @@
+"""SQLAlchemy models only: columns, relationships and small pure checks."""
+from models.dispatch import DISPATCH_STATUS_LABELS, Dispatch, NumberRegister
+from models.document import Document, StoredFile
+from models.holiday import Holiday
+from models.indicator import Indicator, IndicatorReport
+from models.task import OPEN_STATUSES, TASK_STATUS_LABELS, AppendOnlyError, Task, TaskEvent, task_coordinating_units
+from models.unit import UNIT_KINDS, Unit
+from models.user import ROLES, ApiToken, User, hash_token
+
+__all__ = [
+    "ApiToken", "AppendOnlyError", "DISPATCH_STATUS_LABELS", "Dispatch", "Document", "Holiday",
+    "Indicator", "IndicatorReport", "NumberRegister", "OPEN_STATUSES", "ROLES", "StoredFile",
+    "TASK_STATUS_LABELS", "Task", "TaskEvent", "UNIT_KINDS", "Unit", "User", "hash_token",
+    "task_coordinating_units",
+]
+
+# Numbering register entries and long jobs (documents, issue 5).
+from models.job import JOB_STATUS_LABELS, Job  # noqa: E402
+from models.register import REGISTER_STATUS_LABELS, RegisterEntry  # noqa: E402
+
+__all__ += ["JOB_STATUS_LABELS", "Job", "REGISTER_STATUS_LABELS", "RegisterEntry"]

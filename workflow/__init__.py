@@ -1,0 +1,128 @@
+"""The dispatch workflow application: ``create_app`` builds it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import BASE_DIR, Config, get_config
+
+
+def create_app(config: Config | str | None = None) -> Flask:
+    """Application factory. ``config`` is a Config instance or a name (development, testing, production)."""
+    if not isinstance(config, Config):
+        config = get_config(config)
+    app = Flask(
+        __name__,
+        instance_path=str(BASE_DIR / "instance"),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    app.json.ensure_ascii = False  # Vietnamese stays readable in JSON
+    return app
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """JSON errors under /api/; plain Vietnamese pages elsewhere (never a stack trace)."""
+    from flask import jsonify, request
+    from werkzeug.exceptions import HTTPException
+
+    from workflow.api import HTTP_MESSAGES
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        message = HTTP_MESSAGES.get(exc.code, "Lỗi.")
+        if wants_json():
+            response = jsonify({"error": message})
+            response.status_code = exc.code or 500
+            return response
+        return _page(message, exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        from workflow.extensions import db
+
+        app.logger.exception("Unexpected error")
+        db.session.rollback()
+        message = "Lỗi hệ thống ngoài dự kiến; thao tác chưa được thực hiện."
+        if wants_json():
+            response = jsonify({"error": message})
+            response.status_code = 500
+            return response
+        return _page(message, 500)
+
+    def _page(message: str, status: int):
+        from flask import render_template
+        from jinja2 import TemplateNotFound
+
+        try:
+            return render_template("error.html", message=message, status=status), status
+        except TemplateNotFound:
+            from markupsafe import escape
+
+            return f"<!doctype html><html lang=vi><meta charset=utf-8><title>{status}</title>" \
+                   f"<h1>{status}</h1><p>{escape(message)}</p></html>", status
+
+
+def register_extensions(app: Flask) -> None:
+    import models  # noqa: F401  (register the mappers)
+    from workflow.auth import init_login
+    from workflow.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    init_login(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL, immediate transactions and a busy timeout, so concurrent writers wait their turn
+    and the version check decides who wins; foreign keys on."""
+    from sqlalchemy import event
+
+    from workflow.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            # Let SQLAlchemy, not pysqlite, decide when transactions begin (needed for SAVEPOINT).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            if engine.url.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection):
+            # IMMEDIATE: take the write lock up front, so two writers queue (busy_timeout)
+            # instead of failing with "database is locked" when a read snapshot turns stale.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def register_blueprints(app: Flask) -> None:
+    from workflow.api import bp as api_bp
+    from workflow.extensions import csrf
+
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens; session writes are checked in the API
+    app.register_blueprint(api_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from workflow.cli import register
+
+    register(app)

@@ -1,0 +1,38 @@
+"""Authentication: Flask-Login sessions and bearer API tokens."""
+from __future__ import annotations
+
+from flask import Flask, request
+from sqlalchemy import select
+
+from models import ApiToken, User, hash_token
+from workflow.extensions import db, login_manager
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    if not str(user_id).isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def user_from_bearer() -> tuple[User | None, bool]:
+    """(user, header_present). The header names a token; revoked or unknown tokens give no user."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None, False
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None, True
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None, True
+    return row.user, True

@@ -1,0 +1,126 @@
+"""Command line (``flask --app wsgi …``), DESIGN section 7. Commands parse and
+print; the services change state."""
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from workflow import clock
+from workflow.clock import local_tz, parse_iso_datetime
+from workflow.errors import DomainError
+
+DEMO_ACCOUNTS = [
+    # (username, role, unit code, full name)
+    ("vanphong", "office", "van-phong-tinh-uy", "Chuyên viên Văn phòng Tỉnh ủy"),
+    ("sotaichinh", "department", "so-tai-chinh", "Chuyên viên Sở Tài chính"),
+    ("lanhdao", "leader", "thuong-truc-tinh-uy", "Lãnh đạo Thường trực Tỉnh ủy"),
+    ("quantri", "admin", "van-phong-tinh-uy", "Quản trị hệ thống"),
+]
+
+
+def fail(message: str, code: int = 1):
+    click.echo(f"Lỗi: {message}", err=True)
+    sys.exit(code)
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db():
+        """Create or migrate the schema (Alembic migrations)."""
+        from flask_migrate import upgrade
+
+        upgrade()
+        click.echo("Cơ sở dữ liệu đã được tạo/cập nhật.")
+
+    @app.cli.command("seed")
+    @click.option("--demo", is_flag=True, help="Also create one demo account per role and print passwords.")
+    def seed(demo: bool):
+        """Load the data of the seed documents (idempotent)."""
+        from workflow.seeding import seed_all
+
+        counts = seed_all()
+        click.echo("Đã nạp dữ liệu mẫu: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+        if demo:
+            for username, password, role in seed_demo_accounts():
+                click.echo(f"  {role:<10} {username:<12} {password}")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", required=True, help="office | department | leader | admin")
+    @click.option("--unit", "unit_code", default=None, help="Unit code (required for department).")
+    @click.option("--full-name", default="", help="Full name shown in the pages.")
+    def create_user(username, role, unit_code, full_name):
+        """Create a user; the password is read from standard input."""
+        from workflow.services.users import create_user as create
+
+        lines = sys.stdin.read().splitlines()
+        if not lines or not lines[0]:
+            fail("cần nhập mật khẩu ở dòng đầu của đầu vào chuẩn.")
+        if len(lines) > 1 and lines[1] and lines[1] != lines[0]:
+            fail("mật khẩu nhập lại không khớp.")
+        try:
+            user = create(username, lines[0], role=role, unit_code=unit_code, full_name=full_name)
+        except DomainError as exc:
+            fail(exc.message)
+        click.echo(f"Đã tạo người dùng {user.username} ({user.role}).")
+
+    @app.cli.command("create-token")
+    @click.argument("username")
+    def create_token(username):
+        """Print a new API token, alone on standard output."""
+        from workflow.services.users import create_token as make
+
+        try:
+            click.echo(make(username))
+        except DomainError as exc:
+            fail(exc.message)
+
+    @app.cli.command("sweep")
+    @click.option("--now", "now_text", default=None, help="ISO 8601 instant to sweep at (default: now).")
+    def sweep(now_text):
+        """Mark overdue tasks; print how many."""
+        from workflow.services.tasks import sweep as run_sweep
+
+        now = clock.utcnow()
+        if now_text:
+            try:
+                now = parse_iso_datetime(now_text, local_tz())
+            except ValueError:
+                fail(f"--now không hợp lệ: {now_text!r} (ví dụ 2026-11-22T08:00:00+07:00).", 2)
+        click.echo(run_sweep(now))
+
+    @app.cli.command("verify-audit")
+    def verify_audit():
+        """Replay every task's history; exit 0 only if it reproduces status, deadline and version."""
+        from workflow.audit import verify_all
+
+        problems, checked = verify_all()
+        for problem in problems[:50]:
+            click.echo(problem, err=True)
+        click.echo(f"Đã kiểm tra {checked} nhiệm vụ; {len(problems)} sai lệch.")
+        sys.exit(1 if problems else 0)
+
+
+def seed_demo_accounts() -> list[tuple[str, str, str]]:
+    """Create (or reset) one demo account per role; return (username, password, role)."""
+    from models import User
+    from workflow.extensions import db
+    from workflow.services import unit_of_work
+    from workflow.services.users import create_user
+
+    out = []
+    for username, role, unit_code, full_name in DEMO_ACCOUNTS:
+        password = "Demo-" + secrets.token_urlsafe(9)
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            create_user(username, password, role=role, unit_code=unit_code, full_name=full_name)
+        else:
+            with unit_of_work():
+                user.set_password(password)
+                user.active = True
+        out.append((username, password, role))
+    return out

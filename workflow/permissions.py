@@ -1,0 +1,110 @@
+"""Who may see and do what: the one place that knows the permissions.
+
+Roles (DESIGN section 1):
+- office: creates dispatches, assigns tasks, approves extensions, reopens, makes documents;
+- department: sees tasks its unit leads or coordinates; acts on tasks its unit leads;
+- leader: reads everything, writes directive notes;
+- admin: manages users and units, reads everything.
+"""
+from __future__ import annotations
+
+from sqlalchemy import exists, or_, select
+
+from models import Task, task_coordinating_units
+from workflow.errors import Forbidden
+
+# Which role may fire which task event; "lead" means a department user of the task's lead unit.
+EVENT_PERMISSIONS: dict[str, set[str]] = {
+    "start": {"lead"},
+    "report": {"lead"},
+    "complete": {"lead"},
+    "request_extension": {"lead"},
+    "approve_extension": {"office"},
+    "reject_extension": {"office"},
+    "reopen": {"office"},
+    "directive": {"leader"},
+    "mark_overdue": set(),  # the system only (sweep)
+}
+
+READ_ALL_ROLES = {"office", "leader", "admin"}
+
+
+def _active(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.active
+
+
+def can_read_all(user) -> bool:
+    return _active(user) and user.role in READ_ALL_ROLES
+
+
+def can_view_task(user, task: Task) -> bool:
+    if not _active(user):
+        return False
+    if task.dispatch is not None and task.dispatch.status == "draft" and user.role != "office":
+        return False
+    if user.role in READ_ALL_ROLES:
+        return True
+    if user.role == "department" and user.unit_id is not None:
+        return task.lead_unit_id == user.unit_id or any(u.id == user.unit_id for u in task.coordinating_units)
+    return False
+
+
+def visible_tasks_filter(user):
+    """A SQL condition selecting the tasks ``user`` may see (None means all)."""
+    if user.role in READ_ALL_ROLES:
+        return None
+    if user.role == "department" and user.unit_id is not None:
+        coordinates = exists(
+            select(task_coordinating_units.c.task_id).where(
+                task_coordinating_units.c.task_id == Task.id,
+                task_coordinating_units.c.unit_id == user.unit_id,
+            )
+        )
+        return or_(Task.lead_unit_id == user.unit_id, coordinates)
+    return Task.id.is_(None)  # sees nothing
+
+
+def can_fire(user, task: Task, event: str) -> bool:
+    if not _active(user):
+        return False
+    allowed = EVENT_PERMISSIONS.get(event, set())
+    if "lead" in allowed and user.role == "department" and user.unit_id == task.lead_unit_id:
+        return True
+    return user.role in allowed
+
+
+def require_fire(user, task: Task, event: str) -> None:
+    if not can_fire(user, task, event):
+        if event == "mark_overdue":
+            raise Forbidden("Chỉ hệ thống chuyển nhiệm vụ sang quá hạn.")
+        if "lead" in EVENT_PERMISSIONS.get(event, set()):
+            raise Forbidden("Chỉ đơn vị chủ trì nhiệm vụ được thực hiện thao tác này.")
+        if event == "directive":
+            raise Forbidden("Chỉ lãnh đạo được ghi ý kiến chỉ đạo.")
+        raise Forbidden("Chỉ Văn phòng được thực hiện thao tác này.")
+
+
+def can_manage_dispatches(user) -> bool:
+    return _active(user) and user.role == "office"
+
+
+def require_office(user) -> None:
+    if not can_manage_dispatches(user):
+        raise Forbidden("Chỉ Văn phòng được thực hiện thao tác này.")
+
+
+def can_view_dispatch(user, dispatch) -> bool:
+    if not _active(user):
+        return False
+    if dispatch.status == "draft":
+        return user.role == "office"
+    return True
+
+
+def can_admin(user) -> bool:
+    return _active(user) and user.role == "admin"
+
+
+def require_admin(user) -> None:
+    if not can_admin(user):
+        raise Forbidden("Chỉ quản trị hệ thống được thực hiện thao tác này.")

@@ -1,0 +1,135 @@
+"""Read-side queries shared by the pages and the API (they never change state)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from models import OPEN_STATUSES, Dispatch, Task, Unit
+from workflow import permissions
+from workflow.text import search_words
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
+
+
+def late_condition(now: datetime):
+    """Late now, whether or not the sweep has run."""
+    return or_(Task.status == "overdue",
+               and_(Task.status.in_(OPEN_STATUSES), Task.deadline.is_not(None), Task.deadline < now))
+
+
+def live_condition():
+    """Tasks of issued or closed dispatches (drafts are not live)."""
+    return Task.dispatch_id.in_(select(Dispatch.id).where(Dispatch.status != "draft"))
+
+
+def task_query(user, *, status=None, unit=None, dispatch=None, q=None, warning=None, now=None,
+               deadline_from=None, deadline_to=None, include_drafts=False):
+    """A SELECT of the tasks ``user`` may see, filtered."""
+    query = select(Task)
+    visible = permissions.visible_tasks_filter(user)
+    if visible is not None:
+        query = query.where(visible)
+    if not include_drafts:
+        query = query.where(live_condition())
+    if status:
+        query = query.where(Task.status == status)
+    if unit is not None:
+        query = query.where(Task.lead_unit_id == unit.id)
+    if dispatch is not None:
+        query = query.where(Task.dispatch_id == dispatch.id)
+    for word in search_words(q):
+        query = query.where(Task.title_folded.contains(f" {word} "))
+    if deadline_from is not None:
+        query = query.where(Task.deadline >= deadline_from)
+    if deadline_to is not None:
+        query = query.where(Task.deadline <= deadline_to)
+    if warning and now is not None:
+        from flask import current_app
+        from datetime import timedelta
+
+        yellow = now + timedelta(days=current_app.config.get("WARNING_YELLOW_DAYS", 3))
+        if warning == "red":
+            query = query.where(late_condition(now))
+        elif warning == "yellow":
+            query = query.where(Task.status.in_(("assigned", "in_progress")), Task.deadline >= now,
+                                Task.deadline <= yellow)
+        elif warning == "green":
+            query = query.where(or_(Task.status == "completed",
+                                    and_(Task.status.in_(("assigned", "in_progress")),
+                                         or_(Task.deadline.is_(None), Task.deadline > yellow))))
+    return query
+
+
+def paginate(query, page: int, per_page: int, order_by=()) -> Page:
+    from workflow.extensions import db
+
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(
+        query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
+        .options(selectinload(Task.lead_unit), selectinload(Task.coordinating_units),
+                 selectinload(Task.dispatch))
+    ).all() if query.column_descriptions[0]["entity"] is Task else db.session.scalars(
+        query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=list(rows), total=total or 0, page=page, per_page=per_page)
+
+
+def overdue_query(user, as_of: datetime):
+    """Tasks late at ``as_of``, most days late first."""
+    query = task_query(user).where(late_condition(as_of), Task.deadline.is_not(None))
+    return query, (Task.deadline.asc(), Task.id.asc())
+
+
+def days_late(task: Task, as_of: datetime) -> int:
+    if task.deadline is None or task.deadline >= as_of:
+        return 0
+    return math.ceil((as_of - task.deadline).total_seconds() / 86400)
+
+
+def dispatch_counts(dispatch_ids: list[int], user=None) -> dict[int, dict]:
+    """Task counts by status for each dispatch."""
+    from workflow.extensions import db
+
+    counts: dict[int, dict] = {i: {"assigned": 0, "in_progress": 0, "overdue": 0, "completed": 0, "total": 0}
+                               for i in dispatch_ids}
+    if not dispatch_ids:
+        return counts
+    query = select(Task.dispatch_id, Task.status, func.count()).where(Task.dispatch_id.in_(dispatch_ids))
+    if user is not None:
+        visible = permissions.visible_tasks_filter(user)
+        if visible is not None:
+            query = query.where(visible)
+    for dispatch_id, status, n in db.session.execute(query.group_by(Task.dispatch_id, Task.status)):
+        counts[dispatch_id][status] = n
+        counts[dispatch_id]["total"] += n
+    return counts
+
+
+def dispatch_query(user, *, q=None, status=None):
+    query = select(Dispatch)
+    if user.role != "office":
+        query = query.where(Dispatch.status != "draft")
+    if status:
+        query = query.where(Dispatch.status == status)
+    for word in search_words(q):
+        query = query.where(Dispatch.search_folded.contains(f" {word} "))
+    return query
+
+
+def unit_by_code(code: str) -> Unit | None:
+    from workflow.extensions import db
+
+    return db.session.scalar(select(Unit).where(Unit.code == code))

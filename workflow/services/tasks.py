@@ -1,0 +1,237 @@
+"""Task changes: creation, every state-machine event, and the overdue sweep."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, and_, cast, insert, literal, select, update
+
+from models import Dispatch, Holiday, Task, TaskEvent, Unit
+from workflow import permissions
+from workflow.clock import local_tz
+from workflow.errors import Conflict, NotFound, StaleVersion, ValidationError
+from workflow.extensions import db
+from workflow.services import unit_of_work
+from workflow.statemachine import DISPATCH_MACHINE, TASK_MACHINE, fire
+from workflow.text import nfc, search_index
+
+
+def holiday_dates() -> list[date]:
+    return list(db.session.scalars(select(Holiday.date)))
+
+
+def resolve_deadline(deadline_text: str | None, issued_on: date | None, now: datetime):
+    """Turn a dispatch's wording into (deadline, recurrence, period) with the deadline rules."""
+    from workflow.deadlines import DeadlineParseError, parse_deadline
+
+    base = issued_on or now.astimezone(local_tz()).date()
+    try:
+        parsed = parse_deadline(deadline_text, issued_on=base, tz=local_tz(), holidays=holiday_dates())
+    except DeadlineParseError as exc:
+        raise ValidationError(str(exc)) from None
+    return parsed.deadline, parsed.rrule, parsed.period
+
+
+def _unit(code_or_unit) -> Unit:
+    if isinstance(code_or_unit, Unit):
+        return code_or_unit
+    unit = db.session.scalar(select(Unit).where(Unit.code == code_or_unit))
+    if unit is None:
+        raise ValidationError(f"Không tìm thấy đơn vị có mã \"{code_or_unit}\".")
+    return unit
+
+
+def new_task(*, dispatch: Dispatch, title: str, lead_unit, coordinating=(), deadline: datetime | None = None,
+             deadline_text: str | None = None, recurrence: str | None = None, period: str | None = None,
+             item: str = "", product: str | None = None, person_in_charge: str | None = None,
+             authority: str | None = None, series: Task | None = None, actor=None, now: datetime,
+             note: str | None = None) -> Task:
+    """Build a task and its creation event in the session (no commit: callers own it)."""
+    title = nfc(title)
+    if not title:
+        raise ValidationError("Cần nhập nội dung nhiệm vụ.")
+    if deadline is not None and deadline.tzinfo is None:
+        raise ValidationError("Thời hạn phải có múi giờ.")
+    lead = _unit(lead_unit)
+    coordinating_units = [_unit(c) for c in coordinating]
+    coordinating_units = [u for u in dict.fromkeys(coordinating_units) if u.id != lead.id]
+    task = Task(
+        dispatch=dispatch, item=nfc(item) or "", title=title, title_folded=search_index(title), lead_unit=lead,
+        deadline=deadline, deadline_text=nfc(deadline_text), recurrence=recurrence, period=period,
+        product=nfc(product), person_in_charge=nfc(person_in_charge), authority=nfc(authority),
+        created_at=now, updated_at=now,
+    )
+    task.coordinating_units = coordinating_units
+    if series is not None:
+        task.series_id = series.id
+    db.session.add(task)
+    db.session.add(TaskEvent(task=task, actor=actor, event="create", from_status=None, to_status=task.status,
+                             note=note, deadline_before=None, deadline_after=deadline, data={},
+                             version=1, at=now))
+    return task
+
+
+def create_task(actor, *, dispatch_ref: str, title: str, lead_unit: str, now: datetime,
+                coordinating=(), deadline: datetime | None = None, deadline_text: str | None = None,
+                item: str = "", product: str | None = None, person_in_charge: str | None = None,
+                authority: str | None = None) -> Task:
+    """The office adds a task to a dispatch, with a deadline or the dispatch's wording of it."""
+    from workflow.services.dispatches import get_dispatch
+
+    permissions.require_office(actor)
+    dispatch = get_dispatch(actor, dispatch_ref)
+    if dispatch.status == "closed":
+        raise Conflict("Công văn đã kết thúc; không thể thêm nhiệm vụ.")
+    recurrence = period = None
+    if deadline is None and not (deadline_text or "").strip():
+        raise ValidationError("Cần nhập thời hạn (deadline) hoặc lời văn thời hạn (deadline_text).")
+    if deadline is None:
+        deadline, recurrence, period = resolve_deadline(deadline_text, dispatch.issued_on, now)
+    with unit_of_work():
+        task = new_task(dispatch=dispatch, title=title, lead_unit=lead_unit, coordinating=coordinating,
+                        deadline=deadline, deadline_text=deadline_text, recurrence=recurrence, period=period,
+                        item=item, product=product, person_in_charge=person_in_charge,
+                        authority=authority, actor=actor, now=now)
+    return task
+
+
+def get_task(actor, task_id: int) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None or not permissions.can_view_task(actor, task):
+        raise NotFound("Không tìm thấy nhiệm vụ.")
+    return task
+
+
+def fire_event(actor, task_id: int, event: str, *, version, now: datetime, note: str | None = None,
+               evidence_number: str | None = None, evidence_date: date | None = None,
+               evidence_note: str | None = None, deadline: datetime | None = None) -> Task:
+    """Fire one event on a task for ``actor``: check permission and version, run the
+    state machine, apply the effects, write one history row, commit once."""
+    note, evidence_number, evidence_note = nfc(note), nfc(evidence_number), nfc(evidence_note)
+    with unit_of_work():
+        task = get_task(actor, task_id)
+        if event not in TASK_MACHINE.events:
+            raise ValidationError(f"Thao tác không hợp lệ: \"{event}\".")
+        if task.dispatch.status == "draft":
+            raise Conflict("Công văn chưa ban hành; nhiệm vụ chưa thể thực hiện.")
+        permissions.require_fire(actor, task, event)
+        if version is None:
+            raise ValidationError("Thiếu phiên bản (version) của nhiệm vụ.")
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise ValidationError("Phiên bản (version) phải là số nguyên.")
+        if version != task.version:
+            raise StaleVersion(
+                f"Nhiệm vụ đã được cập nhật (phiên bản {task.version}, bạn gửi {version}); hãy tải lại."
+            )
+        if deadline is not None and deadline.tzinfo is None:
+            raise ValidationError("Thời hạn phải có múi giờ.")
+        deadline_before = task.deadline
+        if event == "complete" and note and not evidence_note:
+            evidence_note = note
+        source, dest = fire(TASK_MACHINE, task, event, now=now, note=note, deadline=deadline,
+                            evidence_number=evidence_number, evidence_date=evidence_date,
+                            evidence_note=evidence_note)
+        data = _apply_effects(task, event, now=now, note=note, deadline=deadline,
+                              evidence_number=evidence_number, evidence_date=evidence_date,
+                              evidence_note=evidence_note)
+        task.updated_at = now
+        task.version += 1
+        db.session.add(TaskEvent(task=task, actor=actor, event=event, from_status=source, to_status=dest,
+                                 note=note, deadline_before=deadline_before, deadline_after=task.deadline,
+                                 data=data, version=task.version, at=now))
+        _sync_dispatch(task.dispatch)
+    return task
+
+
+def _apply_effects(task: Task, event: str, *, now, note, deadline, evidence_number, evidence_date,
+                   evidence_note) -> dict:
+    """Field changes that go with each event; returns the event's data for the history."""
+    data: dict = {}
+    if event == "complete":
+        task.evidence_number, task.evidence_date, task.evidence_note = evidence_number, evidence_date, evidence_note
+        task.completed_at = now
+        task.on_time = task.deadline is None or now <= task.deadline
+        task.extension_deadline = task.extension_reason = task.extension_requested_at = None
+        data = {"evidence_number": evidence_number,
+                "evidence_date": evidence_date.isoformat() if evidence_date else None,
+                "evidence_note": evidence_note, "on_time": task.on_time}
+    elif event == "request_extension":
+        task.extension_deadline, task.extension_reason, task.extension_requested_at = deadline, note, now
+        data = {"proposed_deadline": deadline.isoformat()}
+    elif event == "approve_extension":
+        new_deadline = deadline or task.extension_deadline
+        data = {"requested_deadline": task.extension_deadline.isoformat() if task.extension_deadline else None}
+        task.deadline = new_deadline
+        task.extended = True
+        task.extension_deadline = task.extension_reason = task.extension_requested_at = None
+    elif event == "reject_extension":
+        data = {"requested_deadline": task.extension_deadline.isoformat()}
+        task.extension_deadline = task.extension_reason = task.extension_requested_at = None
+    elif event == "reopen":
+        data = {"previous_completed_at": task.completed_at.isoformat() if task.completed_at else None}
+        task.completed_at = None
+        task.on_time = None
+        task.evidence_number = task.evidence_date = task.evidence_note = None
+    return data
+
+
+def _sync_dispatch(dispatch: Dispatch) -> None:
+    """Close a dispatch when its last task completes; reopen it when one reopens."""
+    if dispatch.status == "issued" and dispatch.tasks and all(t.status == "completed" for t in dispatch.tasks):
+        fire(DISPATCH_MACHINE, dispatch, "close")
+    elif dispatch.status == "closed" and any(t.status != "completed" for t in dispatch.tasks):
+        fire(DISPATCH_MACHINE, dispatch, "reopen")
+
+
+def sweep(now: datetime, *, batch_size: int = 5000) -> int:
+    """Move every open task past its deadline to ``overdue``, set-based.
+
+    The sources, target and guard come from the state machine's
+    ``mark_overdue`` transitions; each batch inserts one history row per task
+    and updates the tasks in one transaction. Tasks of draft dispatches are
+    not live yet and are left alone. Returns how many tasks were marked.
+    """
+    event = TASK_MACHINE.events["mark_overdue"]
+    sources = sorted(event.transitions)
+    dest = event.transitions[sources[0]][0].dest
+    is_pending = and_(
+        Task.status.in_(sources),
+        Task.deadline.is_not(None),
+        Task.deadline < now,
+        Task.dispatch_id.in_(select(Dispatch.id).where(Dispatch.status != "draft")),
+    )
+    is_postgres = db.engine.dialect.name == "postgresql"
+    total = 0
+    while True:
+        try:
+            query = select(Task.id).where(is_pending).order_by(Task.id).limit(batch_size)
+            if is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            ids = list(db.session.scalars(query))
+            if not ids:
+                db.session.rollback()
+                break
+            batch = Task.id.in_(ids)
+            db.session.execute(
+                insert(TaskEvent).from_select(
+                    ["task_id", "actor_id", "event", "from_status", "to_status", "note",
+                     "deadline_before", "deadline_after", "data", "version", "at"],
+                    select(Task.id, literal(None), literal("mark_overdue"), Task.status, literal(dest),
+                           literal("Quá thời hạn, hệ thống tự chuyển sang quá hạn."),
+                           Task.deadline, Task.deadline, cast(literal("{}"), JSON), Task.version + 1,
+                           literal(now, type_=TaskEvent.__table__.c.at.type))
+                    .where(batch, is_pending),
+                )
+            )
+            result = db.session.execute(
+                update(Task).where(batch, is_pending)
+                .values(status=dest, version=Task.version + 1,
+                        updated_at=literal(now, type_=Task.__table__.c.updated_at.type))
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            total += result.rowcount
+        except BaseException:
+            db.session.rollback()
+            raise
+    db.session.expire_all()
+    return total
