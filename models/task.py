@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table,
-                        Text, event)
+                        Text, UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.types import UTCDateTime, utc_now
@@ -31,6 +31,8 @@ class Task(db.Model):
     __table_args__ = (
         Index("ix_tasks_status_deadline", "status", "deadline"),
         Index("ix_tasks_lead_status", "lead_unit_id", "status"),
+        # One instance per period of a recurring series (the root itself has no series_id).
+        UniqueConstraint("series_id", "period", name="uq_tasks_series_period"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

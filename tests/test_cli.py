@@ -47,16 +47,18 @@ def test_create_token_prints_only_the_token_and_stores_its_hash(runner, db):
 
 def test_sweep_with_a_fixed_now_then_nothing_left(runner, db):
     result = runner.invoke(args=["sweep", "--now", "2026-11-22T08:00:00+07:00"])
-    assert result.exit_code == 0 and result.output.strip() == "26"
-    assert db.session.scalar(select(func.count()).select_from(Task).where(Task.status == "overdue")) == 26
-    assert runner.invoke(args=["sweep", "--now", "2026-11-22T08:00:00+07:00"]).output.strip() == "0"
+    # 26 seeded tasks past their deadline, plus the recurring instances the sweep creates first:
+    # 1534 item 2.c for June to November (6) and 1775 items 3.2 and 4 for 2026-Q3 (2).
+    assert result.exit_code == 0 and result.stdout.strip() == "34"
+    assert db.session.scalar(select(func.count()).select_from(Task).where(Task.status == "overdue")) == 34
+    assert runner.invoke(args=["sweep", "--now", "2026-11-22T08:00:00+07:00"]).stdout.strip() == "0"
     result = runner.invoke(args=["sweep", "--now", "hôm nay"])
     assert result.exit_code == 2 and "--now" in result.output
 
 
 def test_sweep_only_marks_what_is_past(runner, db):
-    # On 1 July 2026 only the 1534 item 2.a (9 May), its monthly 2.c (17 May) and 1640 (30 June) are late.
-    assert runner.invoke(args=["sweep", "--now", "2026-07-01T08:00:00+07:00"]).output.strip() == "3"
+    # On 1 July 2026: 1534 item 2.a (9 May), 2.c for May and June (17th) and 1640 (30 June) are late.
+    assert runner.invoke(args=["sweep", "--now", "2026-07-01T08:00:00+07:00"]).stdout.strip() == "4"
 
 
 def test_sweep_writes_one_history_row_each_and_verify_audit_passes(runner, db):

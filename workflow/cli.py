@@ -82,16 +82,33 @@ def register(app: Flask) -> None:
     @app.cli.command("sweep")
     @click.option("--now", "now_text", default=None, help="ISO 8601 instant to sweep at (default: now).")
     def sweep(now_text):
-        """Mark overdue tasks; print how many."""
+        """Create due instances of recurring tasks, then mark overdue tasks; print how many were marked."""
+        from workflow.services.recurrence import generate_ahead
         from workflow.services.tasks import sweep as run_sweep
 
-        now = clock.utcnow()
-        if now_text:
-            try:
-                now = parse_iso_datetime(now_text, local_tz())
-            except ValueError:
-                fail(f"--now không hợp lệ: {now_text!r} (ví dụ 2026-11-22T08:00:00+07:00).", 2)
-        click.echo(run_sweep(now))
+        now = parse_now(now_text)
+        created = generate_ahead(now)
+        marked = run_sweep(now)
+        click.echo(f"Đã tạo {created} kỳ mới của nhiệm vụ định kỳ.", err=True)
+        click.echo(marked)
+
+    @app.cli.command("generate-recurring")
+    @click.option("--until", "until_text", required=True, help="Create instances due up to this date (ISO).")
+    @click.option("--now", "now_text", default=None, help="ISO 8601 instant recorded as creation time.")
+    def generate_recurring_command(until_text, now_text):
+        """Create every missing instance of the recurring tasks up to --until; print how many (idempotent)."""
+        from datetime import datetime, time
+
+        from workflow.services.recurrence import generate_recurring
+
+        now = parse_now(now_text)
+        try:
+            until = parse_iso_datetime(until_text, local_tz())
+            if len(until_text.strip()) == 10:
+                until = datetime.combine(until.date(), time(23, 59, 59), tzinfo=local_tz())
+        except ValueError:
+            fail(f"--until không hợp lệ: {until_text!r} (ví dụ 2027-12-31).", 2)
+        click.echo(generate_recurring(now, until))
 
     @app.cli.command("verify-audit")
     def verify_audit():
@@ -103,6 +120,16 @@ def register(app: Flask) -> None:
             click.echo(problem, err=True)
         click.echo(f"Đã kiểm tra {checked} nhiệm vụ; {len(problems)} sai lệch.")
         sys.exit(1 if problems else 0)
+
+
+def parse_now(now_text: str | None):
+    """``--now`` (ISO 8601, local time when it has no offset) or the real clock."""
+    if not now_text:
+        return clock.utcnow()
+    try:
+        return parse_iso_datetime(now_text, local_tz())
+    except ValueError:
+        fail(f"--now không hợp lệ: {now_text!r} (ví dụ 2026-11-22T08:00:00+07:00).", 2)
 
 
 def seed_demo_accounts() -> list[tuple[str, str, str]]:

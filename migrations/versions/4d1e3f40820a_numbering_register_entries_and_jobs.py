@@ -1,7 +1,7 @@
 """numbering register entries and jobs
 
 Revision ID: 4d1e3f40820a
-Revises: fb2173d75dc4
+Revises: 9f95a33144d9
 Create Date: 2026-11-22 07:48:47.545860
 
 """
@@ -12,7 +12,7 @@ import models.types
 
 # revision identifiers, used by Alembic.
 revision = '4d1e3f40820a'
-down_revision = 'fb2173d75dc4'
+down_revision = '9f95a33144d9'
 branch_labels = None
 depends_on = None
 
