@@ -58,6 +58,13 @@ class Config:
         self.API_PER_PAGE_DEFAULT = 50
         self.API_PER_PAGE_MAX = 500
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+        # SMTP for the daily reminder digests (no MAIL_SERVER: nothing is sent).
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+        self.MAIL_PORT = env_int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "nhacviec@localhost")
 
     def check(self) -> None:
         """Refuse configurations that must not run; overridden per environment."""

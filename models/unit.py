@@ -25,6 +25,8 @@ class Unit(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
     aliases: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where the daily reminder digest goes (comma-separated addresses).
+    email: Mapped[str | None] = mapped_column(String(255), nullable=True)
     # Secret part of the unit's iCalendar feed link (rotatable by the office).
     feed_secret: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
 

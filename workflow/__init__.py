@@ -120,6 +120,9 @@ def register_blueprints(app: Flask) -> None:
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens; session writes are checked in the API
     app.register_blueprint(api_bp)
+    from workflow.api.reminders import feed
+
+    app.add_url_rule("/feeds/<code>/<secret>.ics", "unit_feed", feed)
 
 
 def register_commands(app: Flask) -> None:

@@ -110,6 +110,31 @@ def register(app: Flask) -> None:
             fail(f"--until không hợp lệ: {until_text!r} (ví dụ 2027-12-31).", 2)
         click.echo(generate_recurring(now, until))
 
+    @app.cli.command("send-reminders")
+    @click.option("--now", "now_text", default=None, help="ISO 8601 instant (default: now).")
+    def send_reminders(now_text):
+        """E-mail each unit its daily digest of overdue and soon-due tasks; print how many were sent."""
+        from workflow.services.reminders import send_daily_digests
+
+        click.echo(send_daily_digests(parse_now(now_text)))
+
+    @app.cli.command("feed-link")
+    @click.argument("unit_code")
+    @click.option("--rotate", is_flag=True, help="Issue a new secret (the old link stops working).")
+    def feed_link(unit_code, rotate):
+        """Print the path of a unit's iCalendar feed of deadlines."""
+        from models import User
+        from workflow.extensions import db
+        from workflow.services.reminders import feed_secret
+
+        office = db.session.scalar(select(User).where(User.role == "office", User.active.is_(True)))
+        if office is None:
+            fail("cần có ít nhất một tài khoản Văn phòng đang hoạt động.")
+        try:
+            click.echo(f"/feeds/{unit_code}/{feed_secret(office, unit_code, rotate=rotate)}.ics")
+        except DomainError as exc:
+            fail(exc.message)
+
     @app.cli.command("verify-audit")
     def verify_audit():
         """Replay every task's history; exit 0 only if it reproduces status, deadline and version."""

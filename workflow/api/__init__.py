@@ -112,3 +112,4 @@ def listing(page_obj, items) -> dict:
 
 
 from workflow.api import views  # noqa: E402,F401  (register the routes)
+from workflow.api import reminders  # noqa: E402,F401
