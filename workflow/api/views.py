@@ -190,18 +190,7 @@ def fire_event(task_id: int):
 @api_auth
 def overdue():
     page, per_page = pagination_args()
-    as_of_raw = request.args.get("as_of")
-    if as_of_raw:
-        try:
-            if len(as_of_raw.strip()) == 10:
-                as_of = datetime.combine(date.fromisoformat(as_of_raw.strip()), time(23, 59, 59),
-                                         tzinfo=local_tz())
-            else:
-                as_of = parse_iso_datetime(as_of_raw, local_tz())
-        except ValueError:
-            raise ValidationError(f"as_of không hợp lệ: \"{as_of_raw}\" (ví dụ 2026-11-22).") from None
-    else:
-        as_of = request_now()
+    as_of = parse_deadline_value(request.args.get("as_of"), "as_of") or request_now()
     query, order = queries.overdue_query(g.api_user, as_of)
     page_obj = queries.paginate(query, page, per_page, order)
     items = []
