@@ -176,3 +176,7 @@ class Api:
 @pytest.fixture()
 def api(client, tokens, frozen_now):
     return Api(client, tokens)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright")

@@ -30,10 +30,21 @@ def create_app(config: Config | str | None = None) -> Flask:
 
 def register_errorhandlers(app: Flask) -> None:
     """JSON errors under /api/; plain Vietnamese pages elsewhere (never a stack trace)."""
-    from flask import jsonify, request
+    from flask import abort, jsonify, request
     from werkzeug.exceptions import HTTPException
 
     from workflow.api import HTTP_MESSAGES
+
+    @app.before_request
+    def _refuse_nul_bytes():
+        """A NUL character can be stored by no database we use: refuse it at the door (400)."""
+        values = [request.path, *request.args.values(), *request.form.values()]
+        if any("\x00" in v for v in values):
+            abort(400)
+        if request.is_json:
+            body = request.get_data(as_text=True)
+            if "\\u0000" in body or "\x00" in body:
+                abort(400)
 
     def wants_json() -> bool:
         return request.path.startswith("/api/")
@@ -123,6 +134,8 @@ def register_blueprints(app: Flask) -> None:
     from workflow.api.reminders import feed
 
     app.add_url_rule("/feeds/<code>/<secret>.ics", "unit_feed", feed)
+    from workflow.web import bp as web_bp  # the web pages (sign-in, dashboards, lists, forms)
+    app.register_blueprint(web_bp)
 
 
 def register_commands(app: Flask) -> None:

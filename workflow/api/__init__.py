@@ -104,6 +104,8 @@ def pagination_args() -> tuple[int, int]:
         raise ValidationError("page và per_page phải là số nguyên.") from None
     if page < 1 or per_page < 1:
         raise ValidationError("page và per_page phải lớn hơn 0.")
+    if page > 1_000_000:
+        raise ValidationError("page quá lớn.")
     return page, min(per_page, current_app.config["API_PER_PAGE_MAX"])
 
 

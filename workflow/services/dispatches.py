@@ -36,9 +36,9 @@ def find_dispatch(ref: str) -> Dispatch | None:
     """By full number (the newest year first) or by id."""
     ref = (ref or "").strip()
     if ref.isdigit():
-        return db.session.get(Dispatch, int(ref))
+        return db.session.get(Dispatch, int(ref)) if 0 < int(ref) <= 2**31 - 1 else None
     parsed = parse_full_number(ref)
-    if parsed is None:
+    if parsed is None or parsed[0] > 2**31 - 1:
         return None
     number, symbol = parsed
     return db.session.scalars(

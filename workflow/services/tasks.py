@@ -94,8 +94,11 @@ def create_task(actor, *, dispatch_ref: str, title: str, lead_unit: str, now: da
     return task
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we run on
+
+
 def get_task(actor, task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
+    task = db.session.get(Task, task_id) if 0 < task_id <= MAX_ID else None
     if task is None or not permissions.can_view_task(actor, task):
         raise NotFound("Không tìm thấy nhiệm vụ.")
     return task

@@ -1,0 +1,156 @@
+"""Who may open which page, and who may press which button: the role × page matrix.
+
+Roles: anonymous, office, the department that leads the task (Đảng ủy UBND tỉnh for item
+2.a of 1534-CV/TU), a department of another unit (Sở Tài chính), leader, admin. Every
+route of the web blueprint must appear here (a test checks it), so a new page cannot
+arrive without its row.
+"""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from models import Dispatch, Task, TaskEvent
+from tests.conftest import local
+from tests.web_fixtures import csrf_token_from, sign_in, web_client
+
+ROLES = {
+    "anonymous": None,
+    "office": "office",
+    "department": "danguy",
+    "other_department": "taichinh",
+    "leader": "leader",
+    "admin": "admin",
+}
+
+
+def expect(default=200, **by_role):
+    """Expected status for each signed-in role (anonymous visitors are always sent to /login)."""
+    return {role: by_role.get(role, default) for role in ROLES if role != "anonymous"}
+
+
+EVERYONE = expect()
+OFFICE_ONLY = expect(403, office=200)
+ADMIN_ONLY = expect(403, admin=200)
+READ_ALL = expect(200, department=403, other_department=403)
+
+# (page, expected status per role); {task}, {draft} are filled in per test.
+PAGES = [
+    ("/", EVERYONE),
+    ("/dispatches", EVERYONE),
+    ("/dispatches?q=kiem+tra&status=issued", EVERYONE),
+    ("/dispatches/1534-CV/TU", EVERYONE),
+    ("/dispatches/{draft}", expect(404, office=200)),
+    ("/dispatches/new", OFFICE_ONLY),
+    ("/tasks", EVERYONE),
+    ("/tasks?unit=dang-uy-ubnd-tinh&status=assigned&sort=status", EVERYONE),
+    ("/tasks/{task}", expect(200, other_department=404)),
+    ("/overdue", READ_ALL),
+    ("/overdue?as_of=2026-07-01", READ_ALL),
+    ("/overdue/print", READ_ALL),
+    ("/admin/users", ADMIN_ONLY),
+    ("/admin/units", ADMIN_ONLY),
+    ("/admin/units?kind=commune", ADMIN_ONLY),
+    ("/account/password", EVERYONE),
+]
+
+# (method path, form data, expected status per role); the CSRF token is always sent.
+ACTIONS = [
+    ("/tasks/{task}/events/start", {"version": "{version}"},
+     expect(403, department=303, other_department=404)),
+    ("/tasks/{task}/events/directive", {"version": "{version}", "note": "Đề nghị khẩn trương hoàn thành."},
+     expect(403, leader=303, other_department=404)),
+    ("/tasks/{task}/events/approve_extension", {"version": "{version}", "deadline": "2027-01-15T17:00"},
+     expect(403, office=303, other_department=404)),
+    ("/dispatches/new", {"issuer": "tinh-uy", "symbol": "CV/TU", "subject": "V/v thử quyền"},
+     expect(403, office=302)),
+    ("/dispatches/{draft}/tasks", {"title": "Nhiệm vụ thử quyền", "lead_unit": "so-tai-chinh",
+                                   "deadline_text": "trước ngày 31/12/2026"}, expect(403, office=302)),
+    ("/dispatches/{draft}/issue", {}, expect(403, office=302)),
+    ("/admin/users", {"username": "moi", "full_name": "Người mới", "role": "leader", "unit": "",
+                      "password": "Mat-khau-moi-1"}, expect(403, admin=303)),
+    ("/admin/users/{user}/deactivate", {}, expect(403, admin=303)),
+    ("/admin/users/{user}/activate", {}, expect(403, admin=303)),
+    ("/admin/users/{user}/reset-password", {"new_password": "Mat-khau-moi-2"}, expect(403, admin=303)),
+    ("/account/password", {"old_password": "Mat-khau-2026", "new_password": "Mat-khau-moi-3",
+                           "confirm": "Mat-khau-moi-3"}, expect(302)),
+]
+
+
+@pytest.fixture()
+def objects(db, users, frozen_now):
+    """The task of the matrix, a draft dispatch of the office, and an account to act on."""
+    from workflow.services.dispatches import create_dispatch
+
+    task = db.session.scalar(select(Task).join(Dispatch).where(Dispatch.number == 1534, Task.item == "2.a"))
+    assert task.lead_unit.code == "dang-uy-ubnd-tinh"
+    draft = create_dispatch(users["office"], issuer="tinh-uy", subject="Dự thảo thử quyền", now=frozen_now.current())
+    return {"task": task.id, "version": task.version, "draft": draft.id, "user": users["xaydung"].id}
+
+
+def client_as(app, users, role):
+    client = web_client(app)
+    if ROLES[role]:
+        sign_in(client, users[ROLES[role]])
+    return client
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("path, expected", PAGES, ids=[p for p, _ in PAGES])
+def test_page_access(app, users, objects, role, path, expected):
+    client = client_as(app, users, role)
+    url = path.format(**objects)
+    response = client.get(url)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login?next=")
+        return
+    assert response.status_code == expected[role], f"{role} GET {url}"
+    if response.status_code in (403, 404):
+        page = response.get_data(as_text=True)
+        assert ("Không có quyền" in page) if response.status_code == 403 else ("Không tìm thấy" in page)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("path, data, expected", ACTIONS, ids=[a[0] for a in ACTIONS])
+def test_action_access(app, db, users, objects, role, path, data, expected):
+    client = client_as(app, users, role)
+    token = csrf_token_from(client.get("/login" if role == "anonymous" else "/account/password").get_data(as_text=True))
+    form = {key: value.format(**objects) for key, value in data.items()}
+    url = path.format(**objects)
+    events_before = db.session.scalar(select(TaskEvent.id).order_by(TaskEvent.id.desc()).limit(1))
+    response = client.post(url, data={**form, "csrf_token": token})
+    if role == "anonymous":
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+        return
+    assert response.status_code == expected[role], f"{role} POST {url}: {response.get_data(as_text=True)[:300]}"
+    if response.status_code in (403, 404) and "/events/" in url:
+        events_after = db.session.scalar(select(TaskEvent.id).order_by(TaskEvent.id.desc()).limit(1))
+        assert events_after == events_before, "a refused action leaves no history"
+
+
+def test_signed_in_user_is_sent_from_login_to_the_dashboard(app, users):
+    client = client_as(app, users, "leader")
+    response = client.get("/login")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_every_web_route_is_in_the_matrix(app):
+    covered = {p.split("?")[0] for p, _ in PAGES} | {a[0] for a in ACTIONS}
+    covered = {c.replace("{task}", "<int:task_id>").replace("{draft}", "<int:dispatch_id>")
+               .replace("{user}", "<int:user_id>") for c in covered}
+    # Routes tested elsewhere (sign-in, sign-out, PDF) or not pages.
+    elsewhere = {"/login", "/logout", "/favicon.ico", "/overdue.pdf"}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("web.") or rule.rule in elsewhere:
+            continue
+        if rule.rule == "/dispatches/<path:ref>":
+            continue  # covered by /dispatches/1534-CV/TU and /dispatches/{draft}
+        if rule.rule == "/tasks/<int:task_id>/events/<event>":
+            continue  # covered by the /events/ rows
+        if rule.rule == "/admin/users/<int:user_id>/<action>":
+            continue  # covered by deactivate, activate, reset-password
+        if rule.rule not in covered:
+            missing.append(rule.rule)
+    assert not missing, f"web routes without access tests: {missing}"

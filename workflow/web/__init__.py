@@ -1,0 +1,69 @@
+"""The web application (Vietnamese pages): blueprint ``web``.
+
+Views are thin: they parse a form or the query string, call one service (for
+changes) or a read query, flash a Vietnamese message and redirect or render.
+Every page needs a signed-in user except ``/login``; anonymous visitors are sent
+there by ``require_login`` below.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from workflow.errors import DomainError
+from workflow.extensions import login_manager
+
+bp = Blueprint("web", __name__)
+
+PUBLIC_ENDPOINTS = {"web.login", "web.favicon"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on pages that name no icon (the printable views)."""
+    return redirect(url_for("static", filename="img/logo.svg"), code=301)
+
+
+@bp.before_request
+def require_login():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+@bp.after_request
+def no_store_for_pages(response):
+    """Pages show live data and personal details: do not let shared browsers cache them."""
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError):
+    """A refusal raised while reading (not found, forbidden): a Vietnamese page with its status."""
+    return render_template("error.html", message=exc.message, status=exc.status), exc.status
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(exc: CSRFError):
+    message = ("Biểu mẫu đã hết hạn hoặc thiếu mã bảo mật (CSRF). "
+               "Hãy tải lại trang rồi thực hiện lại thao tác.")
+    if request.path.startswith("/api/"):
+        from flask import jsonify
+
+        response = jsonify({"error": message})
+        response.status_code = 400
+        return response
+    return render_template("error.html", message=message, status=400), 400
+
+
+def flash_error(exc: DomainError) -> None:
+    flash(exc.message, "danger")
+
+
+from workflow.web import filters  # noqa: E402,F401  (template filters and globals)
+from workflow.web.views import admin, auth, dashboard, dispatches, overdue, tasks  # noqa: E402,F401

@@ -1,0 +1,214 @@
+"""Jinja filters and globals: Vietnamese dates, labels, warning colours, navigation."""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from flask import current_app, request, url_for
+from flask_login import current_user
+
+from models.task import TASK_STATUS_LABELS
+from models.dispatch import DISPATCH_STATUS_LABELS
+from models.unit import UNIT_KIND_LABELS
+from models.user import ROLE_LABELS
+from workflow.clock import to_local
+from workflow.statemachine import EVENT_LABELS, STATE_LABELS
+from workflow.web import bp
+
+EMPTY = "—"
+
+WARNING_LABELS = {"green": "Trong hạn", "yellow": "Sắp đến hạn", "red": "Trễ hạn"}
+WARNING_CLASSES = {"green": "success", "yellow": "warning", "red": "danger"}
+STATUS_CLASSES = {
+    "assigned": "secondary", "in_progress": "primary", "overdue": "danger", "completed": "success",
+    "draft": "warning", "issued": "primary", "closed": "success",
+}
+
+
+def format_datetime(value: datetime | None) -> str:
+    """``09/05/2026 09:00`` in the office's time zone."""
+    if value is None:
+        return EMPTY
+    return to_local(value).strftime("%d/%m/%Y %H:%M")
+
+
+def format_date(value: date | datetime | None) -> str:
+    """``09/05/2026`` (a datetime is converted to local time first)."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def date_in_words(value: date | datetime | None) -> str:
+    """As documents write it: ``ngày 08 tháng 5 năm 2026`` (months 1 and 2 take a leading zero)."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    month = f"{value.month:02d}" if value.month <= 2 else str(value.month)
+    return f"ngày {value.day:02d} tháng {month} năm {value.year}"
+
+
+def number_vn(value) -> str:
+    """``1.234`` (Vietnamese thousands separator)."""
+    try:
+        return f"{int(value):,}".replace(",", ".")
+    except (TypeError, ValueError):
+        return EMPTY
+
+
+def percent_vn(value: float | None, digits: int = 0) -> str:
+    """``87,5%`` (decimal comma)."""
+    if value is None:
+        return EMPTY
+    return f"{value * 100:.{digits}f}".replace(".", ",") + "%"
+
+
+@bp.app_template_filter("dt")
+def _dt(value):
+    return format_datetime(value)
+
+
+@bp.app_template_filter("d")
+def _d(value):
+    return format_date(value)
+
+
+@bp.app_template_filter("date_words")
+def _date_words(value):
+    return date_in_words(value)
+
+
+@bp.app_template_filter("num")
+def _num(value):
+    return number_vn(value)
+
+
+@bp.app_template_filter("pct")
+def _pct(value, digits: int = 0):
+    return percent_vn(value, digits)
+
+
+@bp.app_template_filter("vi_sort")
+def _vi_sort(items, attribute: str | None = None):
+    """Sort names (or objects by one of their attributes) in Vietnamese order."""
+    from workflow.text import vi_sort_key
+
+    if attribute is None:
+        return sorted(items or [], key=vi_sort_key)
+    return sorted(items or [], key=lambda item: vi_sort_key(getattr(item, attribute, "") or ""))
+
+
+@bp.app_template_filter("iso_dt")
+def _iso_dt(value):
+    """An ISO 8601 string kept in the history's data, shown like every other date."""
+    if not value or not isinstance(value, str):
+        return EMPTY
+    try:
+        if len(value) == 10:
+            return format_date(date.fromisoformat(value))
+        return format_datetime(datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+@bp.app_template_filter("dispatch_short")
+def _dispatch_short(dispatch, limit: int = 48):
+    """``1534-CV/TU``; a source without a number (a programme) by the start of its title."""
+    if dispatch is None:
+        return EMPTY
+    if dispatch.full_number:
+        return dispatch.full_number
+    name = dispatch.title or f"Dự thảo #{dispatch.id}"
+    return name if len(name) <= limit else name[: limit - 1].rstrip(" ,;(") + "…"
+
+
+@bp.app_template_filter("status_label")
+def _status_label(value):
+    return STATE_LABELS.get(value) or TASK_STATUS_LABELS.get(value) or DISPATCH_STATUS_LABELS.get(value) or value
+
+
+@bp.app_template_filter("status_class")
+def _status_class(value):
+    return STATUS_CLASSES.get(value, "secondary")
+
+
+@bp.app_template_filter("event_label")
+def _event_label(value):
+    return EVENT_LABELS.get(value, value)
+
+
+@bp.app_template_filter("warning_label")
+def _warning_label(value):
+    return WARNING_LABELS.get(value, value)
+
+
+@bp.app_template_filter("warning_class")
+def _warning_class(value):
+    return WARNING_CLASSES.get(value, "secondary")
+
+
+@bp.app_template_filter("role_label")
+def _role_label(value):
+    return ROLE_LABELS.get(value, value)
+
+
+@bp.app_template_filter("kind_label")
+def _kind_label(value):
+    return UNIT_KIND_LABELS.get(value, value)
+
+
+def due_phrase(task, at: datetime) -> str:
+    """How far the deadline is, in words: ``Còn 2 ngày``, ``Còn 5 giờ``, ``Trễ 3 ngày``."""
+    if task.status == "completed" or task.deadline is None:
+        return ""
+    seconds = (task.deadline - at).total_seconds()
+    if seconds < 0:
+        days = math.ceil(-seconds / 86400)
+        return f"Trễ {days} ngày"
+    if seconds < 86400:
+        hours = max(1, math.ceil(seconds / 3600))
+        return f"Còn {hours} giờ"
+    return f"Còn {math.floor(seconds / 86400)} ngày"
+
+
+def nav_items() -> list[dict]:
+    """The navigation of the signed-in user's role: (label, endpoint, active prefix)."""
+    if not current_user.is_authenticated:
+        return []
+    role = current_user.role
+    items = [{"label": "Tổng quan", "endpoint": "web.dashboard", "prefix": "/"}]
+    if role == "department":
+        items.append({"label": "Nhiệm vụ của đơn vị", "endpoint": "web.task_list", "prefix": "/tasks"})
+        items.append({"label": "Công văn", "endpoint": "web.dispatch_list", "prefix": "/dispatches"})
+    elif role in ("office", "leader"):
+        items.append({"label": "Công văn", "endpoint": "web.dispatch_list", "prefix": "/dispatches"})
+        items.append({"label": "Nhiệm vụ", "endpoint": "web.task_list", "prefix": "/tasks"})
+        items.append({"label": "Nhiệm vụ quá hạn", "endpoint": "web.overdue_list", "prefix": "/overdue"})
+        if role == "office":
+            items.append({"label": "Tạo công văn", "endpoint": "web.dispatch_new", "prefix": "/dispatches/new"})
+    elif role == "admin":
+        items.append({"label": "Người dùng", "endpoint": "web.admin_users", "prefix": "/admin/users"})
+        items.append({"label": "Đơn vị", "endpoint": "web.admin_units", "prefix": "/admin/units"})
+        items.append({"label": "Công văn", "endpoint": "web.dispatch_list", "prefix": "/dispatches"})
+        items.append({"label": "Nhiệm vụ", "endpoint": "web.task_list", "prefix": "/tasks"})
+        items.append({"label": "Nhiệm vụ quá hạn", "endpoint": "web.overdue_list", "prefix": "/overdue"})
+    path = request.path
+    best = max((i for i in items if path == i["prefix"] or (i["prefix"] != "/" and path.startswith(i["prefix"]))),
+               key=lambda i: len(i["prefix"]), default=None)
+    for item in items:
+        item["url"] = url_for(item["endpoint"])
+        item["active"] = item is best
+    return items
+
+
+@bp.app_context_processor
+def _globals():
+    return {
+        "nav_items": nav_items,
+        "due_phrase": due_phrase,
+        "app_name": "Theo dõi nhiệm vụ",
+        "organisation": current_app.config.get("ORGANISATION_NAME", "Tỉnh ủy Lâm Đồng"),
+    }

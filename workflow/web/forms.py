@@ -1,0 +1,237 @@
+"""Flask-WTF forms of the web pages (every one carries the CSRF field ``csrf_token``)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, DateTimeLocalField, HiddenField, PasswordField,
+                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from models.user import ROLE_LABELS, ROLES
+
+REQUIRED = "Không được để trống."
+
+# WTForms ships no Vietnamese catalogue: the built-in messages the pages can show, translated.
+VI_MESSAGES = {
+    "Not a valid choice.": "Lựa chọn không hợp lệ.",
+    "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
+    "Choices cannot be None.": "Lựa chọn không hợp lệ.",
+    "Not a valid date value.": "Ngày không hợp lệ.",
+    "Not a valid datetime value.": "Ngày giờ không hợp lệ.",
+    "Not a valid time value.": "Giờ không hợp lệ.",
+    "Not a valid integer value.": "Phải là số nguyên.",
+    "This field is required.": REQUIRED,
+    "Invalid input.": "Giá trị không hợp lệ.",
+    "Field must be equal to %(other_name)s.": "Giá trị phải trùng với %(other_name)s.",
+    "Field must be at least %(min)d character long.": "Cần ít nhất %(min)d ký tự.",
+    "Field must be at least %(min)d characters long.": "Cần ít nhất %(min)d ký tự.",
+    "Field cannot be longer than %(max)d character.": "Không được dài quá %(max)d ký tự.",
+    "Field cannot be longer than %(max)d characters.": "Không được dài quá %(max)d ký tự.",
+    "Field must be between %(min)d and %(max)d characters long.": "Độ dài phải từ %(min)d đến %(max)d ký tự.",
+    "'%(value)s' is not a valid choice for this field.": "\"%(value)s\" không phải lựa chọn hợp lệ.",
+    "'%(value)s' are not valid choices for this field.": "\"%(value)s\" không phải lựa chọn hợp lệ.",
+}
+
+
+class VietnameseMessages:
+    def gettext(self, string):
+        return VI_MESSAGES.get(string, string)
+
+    def ngettext(self, singular, plural, n):
+        return VI_MESSAGES.get(singular if n == 1 else plural, singular if n == 1 else plural)
+
+
+def _clean(value):
+    from workflow.web.helpers import clean_text
+
+    return clean_text(value)
+
+
+class Form(FlaskForm):
+    """Base of the forms: Vietnamese messages for the built-in validators, and text fields
+    cleaned of control characters (a NUL byte would make PostgreSQL refuse the row)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return VietnameseMessages()
+
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, (StringField, PasswordField, TextAreaField, HiddenField)):
+                filters = list(unbound_field.kwargs.get("filters", ())) + [_clean]
+                options = {**options, "filters": filters}
+            return unbound_field.bind(form=form, **options)
+
+
+class ReasonableYear:
+    """Dates between 1900 and 2200 (anything else is a typing mistake, and overflows time zones)."""
+
+    def __call__(self, form, field):
+        if field.data is not None and not 1900 <= field.data.year <= 2200:
+            raise ValidationError("Năm không hợp lệ.")
+
+
+def lines(text: str | None) -> list[str]:
+    """A textarea with one entry per line → the non-empty lines."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+# --- Account -----------------------------------------------------------------------------
+
+class LoginForm(Form):
+    username = StringField("Tên đăng nhập", validators=[DataRequired(REQUIRED), Length(max=80)],
+                           render_kw={"autocomplete": "username", "autofocus": True})
+    password = PasswordField("Mật khẩu", validators=[DataRequired(REQUIRED), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField("Ghi nhớ đăng nhập trên máy này", default=False)
+    next = HiddenField()
+
+
+class LogoutForm(Form):
+    """Only the CSRF field: signing out is a POST."""
+
+
+class ChangePasswordForm(Form):
+    old_password = PasswordField("Mật khẩu hiện tại", validators=[DataRequired(REQUIRED), Length(max=200)],
+                                 render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("Mật khẩu mới", validators=[DataRequired(REQUIRED), Length(max=200)],
+                                 render_kw={"autocomplete": "new-password"},
+                                 description="Ít nhất 8 ký tự, gồm cả chữ và số hoặc ký tự đặc biệt.")
+    confirm = PasswordField("Nhập lại mật khẩu mới",
+                            validators=[DataRequired(REQUIRED), EqualTo("new_password", "Hai mật khẩu không khớp.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+# --- Dispatches --------------------------------------------------------------------------
+
+class DispatchForm(Form):
+    issuer = SelectField("Cơ quan ban hành", validators=[DataRequired(REQUIRED)])
+    symbol = StringField("Ký hiệu", default="CV/TU", validators=[DataRequired(REQUIRED), Length(max=40)],
+                         description="Ví dụ: CV/TU, CV/BTCTU, CV/VPTU.")
+    subject = TextAreaField("Trích yếu", validators=[DataRequired(REQUIRED), Length(max=2000)],
+                            render_kw={"rows": 2})
+    recipients = TextAreaField("Kính gửi", validators=[Length(max=5000)], render_kw={"rows": 3},
+                               description="Mỗi nơi nhận một dòng.")
+    distribution = TextAreaField("Nơi nhận", validators=[Length(max=5000)], render_kw={"rows": 3},
+                                 description="Mỗi nơi nhận một dòng, ví dụ: - Như trên,")
+    references = TextAreaField("Căn cứ / văn bản triển khai", validators=[Length(max=5000)], render_kw={"rows": 2},
+                               description="Mỗi văn bản một dòng, ví dụ: 2085-CV/VPTW.")
+    signing_authority = StringField("Thẩm quyền ký", default="T/M BAN THƯỜNG VỤ", validators=[Length(max=120)])
+    signer_title = StringField("Chức vụ người ký", default="PHÓ BÍ THƯ THƯỜNG TRỰC", validators=[Length(max=120)])
+    signer_name = StringField("Họ tên người ký", validators=[Length(max=120)])
+
+
+class TaskForm(Form):
+    item = StringField("Mục", validators=[Length(max=20)], description="Ví dụ: 1, 2.a, 3.2")
+    title = TextAreaField("Nội dung nhiệm vụ", validators=[DataRequired(REQUIRED), Length(max=5000)],
+                          render_kw={"rows": 3})
+    lead_unit = SelectField("Đơn vị chủ trì", validators=[DataRequired("Chọn đơn vị chủ trì.")])
+    coordinating = SelectMultipleField("Đơn vị phối hợp", validators=[Optional()], render_kw={"size": 6},
+                                       description="Giữ phím Ctrl để chọn nhiều đơn vị.")
+    deadline = DateTimeLocalField("Thời hạn (ngày giờ)", format="%Y-%m-%dT%H:%M",
+                                  validators=[Optional(), ReasonableYear()])
+    deadline_text = StringField("Hoặc lời văn thời hạn", validators=[Length(max=300)],
+                                description="Chép nguyên văn, ví dụ: trước ngày 30/6/2026; "
+                                            "trước ngày 17 hàng tháng; Quý III/2026.")
+    product = StringField("Sản phẩm", validators=[Length(max=2000)], description="Ví dụ: Báo cáo, Kế hoạch, Tờ trình.")
+    person_in_charge = StringField("Người phụ trách", validators=[Length(max=200)])
+    authority = StringField("Thẩm quyền phê duyệt", validators=[Length(max=200)],
+                            description="Ví dụ: Thường trực Tỉnh ủy.")
+
+    def validate_deadline_text(self, field):
+        if self.deadline.data is None and not (field.data or "").strip() and not self.deadline.errors:
+            raise ValidationError("Nhập thời hạn hoặc lời văn thời hạn.")
+
+
+class IssueForm(Form):
+    issued_on = DateField("Ngày ban hành", validators=[Optional(), ReasonableYear()])
+
+
+# --- Task events -------------------------------------------------------------------------
+
+class EventForm(Form):
+    """Base of the task action forms: the task's version travels with the form."""
+
+    version = HiddenField(validators=[DataRequired("Thiếu phiên bản của nhiệm vụ.")])
+    next = HiddenField()
+
+
+class StartForm(EventForm):
+    pass
+
+
+class ReportForm(EventForm):
+    note = TextAreaField("Nội dung báo cáo tiến độ", validators=[DataRequired(REQUIRED), Length(max=5000)],
+                         render_kw={"rows": 3})
+
+
+class CompleteForm(EventForm):
+    evidence_number = StringField("Số văn bản minh chứng", validators=[Length(max=120)],
+                                  description="Ví dụ: 125-BC/SXD")
+    evidence_date = DateField("Ngày văn bản", validators=[Optional(), ReasonableYear()])
+    evidence_note = TextAreaField("Kết quả / ghi chú", validators=[Length(max=5000)], render_kw={"rows": 2})
+
+    def validate_evidence_note(self, field):
+        has_document = (self.evidence_number.data or "").strip() and self.evidence_date.data
+        if not has_document and not (field.data or "").strip():
+            raise ValidationError("Cần số và ngày văn bản minh chứng, hoặc ghi chú kết quả.")
+
+
+class RequestExtensionForm(EventForm):
+    deadline = DateTimeLocalField("Thời hạn đề nghị", format="%Y-%m-%dT%H:%M",
+                                  validators=[DataRequired("Nhập thời hạn đề nghị."), ReasonableYear()])
+    note = TextAreaField("Lý do xin gia hạn", validators=[DataRequired(REQUIRED), Length(max=5000)],
+                         render_kw={"rows": 2})
+
+
+class ApproveExtensionForm(EventForm):
+    deadline = DateTimeLocalField("Thời hạn mới", format="%Y-%m-%dT%H:%M", validators=[Optional(), ReasonableYear()],
+                                  description="Để trống để dùng thời hạn đơn vị đề nghị.")
+    note = TextAreaField("Ghi chú", validators=[Length(max=5000)], render_kw={"rows": 2})
+
+
+class RejectExtensionForm(EventForm):
+    note = TextAreaField("Lý do không đồng ý", validators=[DataRequired(REQUIRED), Length(max=5000)],
+                         render_kw={"rows": 2})
+
+
+class ReopenForm(EventForm):
+    note = TextAreaField("Lý do mở lại", validators=[DataRequired(REQUIRED), Length(max=5000)],
+                         render_kw={"rows": 2})
+
+
+class DirectiveForm(EventForm):
+    note = TextAreaField("Ý kiến chỉ đạo", validators=[DataRequired(REQUIRED), Length(max=5000)],
+                         render_kw={"rows": 3})
+
+
+EVENT_FORMS: dict[str, type[EventForm]] = {
+    "start": StartForm,
+    "report": ReportForm,
+    "complete": CompleteForm,
+    "request_extension": RequestExtensionForm,
+    "approve_extension": ApproveExtensionForm,
+    "reject_extension": RejectExtensionForm,
+    "reopen": ReopenForm,
+    "directive": DirectiveForm,
+}
+
+
+# --- Administration ----------------------------------------------------------------------
+
+class UserForm(Form):
+    username = StringField("Tên đăng nhập", validators=[DataRequired(REQUIRED), Length(max=80)],
+                           render_kw={"autocomplete": "off"})
+    full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED), Length(max=200)])
+    role = SelectField("Vai trò", choices=[(r, ROLE_LABELS[r]) for r in ROLES], validators=[DataRequired(REQUIRED)])
+    unit = SelectField("Đơn vị", validators=[Optional()])
+    password = PasswordField("Mật khẩu ban đầu", validators=[DataRequired(REQUIRED), Length(max=200)],
+                             render_kw={"autocomplete": "new-password"},
+                             description="Ít nhất 8 ký tự, gồm cả chữ và số.")
+
+
+class ResetPasswordForm(Form):
+    new_password = PasswordField("Mật khẩu mới", validators=[DataRequired(REQUIRED), Length(max=200)],
+                                 render_kw={"autocomplete": "new-password"})
+
+
+class ConfirmForm(Form):
+    """A button that changes state: only the CSRF field."""

@@ -1,0 +1,154 @@
+"""Small helpers shared by the views: the clock, permission checks, choices, parsing."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import Unit
+from models.unit import UNIT_KIND_LABELS, UNIT_KINDS
+from workflow import clock
+from workflow.deadlines import warning_level
+from workflow.extensions import db
+from workflow.text import vi_sort_key
+
+
+_CONTROL = {c: None for c in range(32) if chr(c) not in "\t\n\r"} | {127: None}
+
+
+def clean_text(value):
+    """Text from a form or the query string without control characters (PostgreSQL refuses NUL)."""
+    return value.translate(_CONTROL) if isinstance(value, str) else value
+
+
+def param(args, name: str, limit: int = 200) -> str:
+    """A query-string parameter as clean, trimmed, bounded text ("" when absent)."""
+    return (clean_text(args.get(name)) or "").strip()[:limit]
+
+
+def now() -> datetime:
+    """The current instant (through ``workflow.clock`` so tests can freeze it)."""
+    return clock.utcnow()
+
+
+MAX_DB_INT = 2**63 - 1
+
+
+def fits_db(number: int) -> bool:
+    """Whether an id from a URL fits a database integer (larger ones would overflow the driver)."""
+    return 0 <= number <= MAX_DB_INT
+
+
+def ref_fits_db(ref: str) -> bool:
+    """A dispatch reference that is an id must fit a database integer too."""
+    ref = (ref or "").strip()
+    return not ref.isdigit() or fits_db(int(ref))
+
+
+def require(allowed: bool) -> None:
+    """403 unless ``allowed`` (the answer of a ``workflow.permissions`` check)."""
+    if not allowed:
+        abort(403)
+
+
+def user():
+    return current_user._get_current_object()
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go back to, or None (never another site: no open redirect)."""
+    if not target or not isinstance(target, str):
+        return None
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    return target
+
+
+def task_warning(task, at: datetime) -> str:
+    return warning_level(task.deadline, at, completed=task.status == "completed",
+                         overdue=task.status == "overdue",
+                         yellow_days=current_app.config.get("WARNING_YELLOW_DAYS", 3))
+
+
+def units_sorted(active_only: bool = True) -> list[Unit]:
+    query = select(Unit)
+    if active_only:
+        query = query.where(Unit.active.is_(True))
+    return sorted(db.session.scalars(query), key=lambda u: vi_sort_key(u.name))
+
+
+def unit_choices(blank: str | None = None, grouped: bool = True):
+    """Choices for a unit select, in Vietnamese order, grouped by kind (organs first)."""
+    units = units_sorted()
+    if not grouped:
+        choices = [(u.code, u.name) for u in units]
+        return ([("", blank)] if blank is not None else []) + choices
+    groups: dict = {}
+    if blank is not None:
+        groups[""] = [("", blank)]
+    for kind in UNIT_KINDS:
+        members = [(u.code, u.name) for u in units if u.kind == kind]
+        if members:
+            groups[UNIT_KIND_LABELS[kind]] = members
+    return groups
+
+
+def flash_form_errors(form) -> None:
+    """One flash message per field error, with the field's label."""
+    for name, errors in form.errors.items():
+        field = getattr(form, name, None)
+        label = field.label.text if field is not None and name != "csrf_token" else ""
+        for error in errors:
+            flash(f"{label}: {error}" if label else str(error), "danger")
+
+
+def local_datetime(value: datetime | None) -> datetime | None:
+    """A naive datetime from a form (typed in local time) made aware."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=clock.local_tz())
+    return value
+
+
+def day_start(value: date) -> datetime:
+    return datetime.combine(value, time.min, tzinfo=clock.local_tz())
+
+
+def day_end(value: date) -> datetime:
+    return datetime.combine(value, time(23, 59, 59), tzinfo=clock.local_tz())
+
+
+def parse_int(value, default: int, *, minimum: int = 1, maximum: int | None = None) -> int | None:
+    """An integer query parameter; None when it is not one (the caller reports it)."""
+    if value is None or value == "":
+        return default
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    if number < minimum or (maximum is not None and number > maximum):
+        return None
+    return number
+
+
+def parse_date(value) -> date | None | bool:
+    """A ``YYYY-MM-DD`` (or ``dd/mm/YYYY``) query parameter; None when empty, False when unreadable."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()[:40]
+    parsed = None
+    try:
+        parsed = date.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = datetime.strptime(text, "%d/%m/%Y").date()
+        except ValueError:
+            return False
+    return parsed if 1900 <= parsed.year <= 2200 else False

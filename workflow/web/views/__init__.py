@@ -1,0 +1,1 @@
+"""The views of the web blueprint, one module per area of the application."""

@@ -1,0 +1,76 @@
+"""Sign-in, sign-out and the user's own password."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from models import User
+from workflow.errors import DomainError
+from workflow.extensions import db
+from workflow.services.users import change_password
+from workflow.text import nfc
+from workflow.web import bp, flash_error
+from workflow.web.forms import ChangePasswordForm, LoginForm, LogoutForm
+from workflow.web.helpers import flash_form_errors, safe_next, user
+
+BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
+_DUMMY_HASH: list[str] = []
+
+
+def _spend_hash_time(password: str) -> None:
+    """Check a dummy hash so an unknown user name takes as long as a wrong password."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash("dummy-password-0", method="scrypt"))
+    check_password_hash(_DUMMY_HASH[0], password)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+        if current_user.is_authenticated:
+            return redirect(form.next.data or url_for("web.dashboard"))
+        return render_template("login.html", form=form)
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return render_template("login.html", form=form), 400
+    username = (nfc(form.username.data) or "").lower()
+    account = db.session.scalar(select(User).where(User.username == username))
+    if account is None:
+        _spend_hash_time(form.password.data)
+    if account is None or not account.check_password(form.password.data) or not account.active:
+        flash(BAD_CREDENTIALS, "danger")
+        return render_template("login.html", form=form), 401
+    login_user(account, remember=bool(form.remember.data))
+    flash(f"Xin chào {account.full_name or account.username}.", "success")
+    return redirect(safe_next(form.next.data) or url_for("web.dashboard"))
+
+
+@bp.post("/logout")
+def logout():
+    form = LogoutForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_own_password():
+    form = ChangePasswordForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash_form_errors(form)
+            return render_template("change_password.html", form=form), 400
+        try:
+            change_password(user(), form.old_password.data, form.new_password.data)
+        except DomainError as exc:
+            flash_error(exc)
+            return render_template("change_password.html", form=form), exc.status
+        flash("Đã đổi mật khẩu.", "success")
+        return redirect(url_for("web.dashboard"))
+    return render_template("change_password.html", form=form)

@@ -1,0 +1,45 @@
+"""The home page: a dashboard for each role."""
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy import func, select
+
+from models import Unit, User
+from workflow.extensions import db
+from workflow.web import bp, reads
+from workflow.web.charts import open_late_chart
+from workflow.web.helpers import now, task_warning, user
+
+
+@bp.get("/")
+def dashboard():
+    actor, at = user(), now()
+    if actor.role == "office":
+        table = reads.unit_table(actor, at)
+        return render_template(
+            "dashboard/office.html", at=at, counts=reads.status_counts(actor, at),
+            due_soon=reads.due_soon(actor, at), late_units=reads.late_by_unit(table),
+            recent=reads.recent_events(actor, limit=8), extensions=reads.pending_extensions(actor),
+            yellow_days=reads.yellow_days(), warning=lambda t: task_warning(t, at), drafts=reads.drafts())
+    if actor.role == "department":
+        tasks = reads.unit_tasks_to_act(actor, at)
+        return render_template(
+            "dashboard/department.html", at=at, tasks=tasks,
+            counts=reads.status_counts(actor, at, lead_unit_id=actor.unit_id or -1),
+            yellow=sum(1 for t in tasks if task_warning(t, at) == "yellow"),
+            coordinating=reads.unit_tasks_coordinating(actor),
+            recent=reads.recent_events(actor, limit=8), warning=lambda t: task_warning(t, at))
+    if actor.role == "leader":
+        table = reads.unit_table(actor, at)
+        judged = sum(r.completed + r.late for r in table)
+        overall = sum(r.completed_on_time for r in table) / judged if judged else None
+        return render_template(
+            "dashboard/leader.html", at=at, overall=overall, counts=reads.status_counts(actor, at),
+            overdue=reads.overdue_tasks(actor, at, limit=10), on_time=reads.on_time_by_unit(table),
+            chart=open_late_chart(reads.open_by_unit(table)), days_late=reads.queries.days_late)
+    users_by_role = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    return render_template(
+        "dashboard/admin.html", at=at, users_by_role=users_by_role,
+        inactive=db.session.scalar(select(func.count()).select_from(User).where(User.active.is_(False))),
+        units_by_kind=dict(db.session.execute(select(Unit.kind, func.count()).group_by(Unit.kind)).all()),
+        counts=reads.status_counts(actor, at))

@@ -1,0 +1,78 @@
+"""The overdue list for leaders and the office, on screen, printable, and as PDF."""
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, time
+
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+
+from workflow import permissions, queries
+from workflow.clock import local_tz
+from workflow.web import bp, reads
+from workflow.web.helpers import now, parse_date, require, user
+
+
+def _as_of() -> tuple[datetime, str, list[str]]:
+    """``as_of`` from the query string (a date: the end of that day), else now."""
+    raw = request.args.get("as_of")
+    parsed = parse_date(raw)
+    if parsed is False:
+        return now(), "", ["Ngày tính đến không hợp lệ (dùng dạng ngày/tháng/năm); tính đến hiện tại."]
+    if parsed is None:
+        return now(), "", []
+    return datetime.combine(parsed, time(23, 59, 59), tzinfo=local_tz()), parsed.isoformat(), []
+
+
+def _rows(as_of: datetime):
+    tasks = reads.overdue_tasks(user(), as_of)
+    return [(task, queries.days_late(task, as_of)) for task in tasks]
+
+
+@bp.get("/overdue")
+def overdue_list():
+    require(permissions.can_read_all(user()))
+    as_of, shown, errors = _as_of()
+    for message in errors:
+        flash(message, "warning")
+    rows = _rows(as_of)
+    units = reads.late_by_unit(reads.unit_table(user(), as_of))
+    return render_template("overdue/list.html", rows=rows, as_of=as_of, as_of_value=shown, units=units,
+                           pdf_available=shutil.which("wkhtmltopdf") is not None), (400 if errors else 200)
+
+
+@bp.get("/overdue/print")
+def overdue_print():
+    require(permissions.can_read_all(user()))
+    as_of, _, errors = _as_of()
+    if errors:
+        return render_template("error.html", message=errors[0], status=400), 400
+    return render_template("overdue/print.html", rows=_rows(as_of), as_of=as_of, printed_at=now(), pdf=False)
+
+
+@bp.get("/overdue.pdf")
+def overdue_pdf():
+    """The printable list rendered to PDF by wkhtmltopdf (pdfkit)."""
+    require(permissions.can_read_all(user()))
+    as_of, shown, errors = _as_of()
+    if errors:
+        return render_template("error.html", message=errors[0], status=400), 400
+    if shutil.which("wkhtmltopdf") is None:
+        flash("Máy chủ chưa cài wkhtmltopdf nên chưa xuất được PDF; hãy dùng bản in.", "warning")
+        return redirect(url_for("web.overdue_print", as_of=shown or None))
+    import pdfkit
+
+    html = render_template("overdue/print.html", rows=_rows(as_of), as_of=as_of, printed_at=now(), pdf=True,
+                           css_path=current_app.static_folder + "/css/print.css")
+    options = {"page-size": "A4", "encoding": "UTF-8", "margin-top": "20mm", "margin-bottom": "20mm",
+               "margin-left": "30mm", "margin-right": "15mm", "enable-local-file-access": None, "quiet": None}
+    try:
+        pdf = pdfkit.from_string(html, False, options=options)
+    except (OSError, IOError):
+        current_app.logger.exception("wkhtmltopdf failed")
+        flash("Không xuất được PDF lúc này; hãy dùng bản in.", "danger")
+        return redirect(url_for("web.overdue_print", as_of=shown or None))
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    stamp = as_of.astimezone(local_tz()).strftime("%Y-%m-%d")
+    response.headers["Content-Disposition"] = f'inline; filename="nhiem-vu-qua-han-{stamp}.pdf"'
+    return response
