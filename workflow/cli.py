@@ -146,6 +146,9 @@ def register(app: Flask) -> None:
         click.echo(f"Đã kiểm tra {checked} nhiệm vụ; {len(problems)} sai lệch.")
         sys.exit(1 if problems else 0)
 
+    from workflow.cli_documents import register_document_commands  # documents, register, jobs (issue 5)
+    register_document_commands(app)
+
 
 def parse_now(now_text: str | None):
     """``--now`` (ISO 8601, local time when it has no offset) or the real clock."""

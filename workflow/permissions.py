@@ -108,3 +108,43 @@ def can_admin(user) -> bool:
 def require_admin(user) -> None:
     if not can_admin(user):
         raise Forbidden("Chỉ quản trị hệ thống được thực hiện thao tác này.")
+
+
+# --- Documents (issue 5) ---------------------------------------------------------
+# The office generates and numbers every kind; a leader may generate the overdue list
+# for itself; office, leader and admin read and download the archive.
+LEADER_DOCUMENT_KINDS = {"overdue_list"}
+
+
+def can_generate_document(user, kind: str) -> bool:
+    if not _active(user):
+        return False
+    if user.role == "office":
+        return True
+    return user.role == "leader" and kind in LEADER_DOCUMENT_KINDS
+
+
+def require_generate_document(user, kind: str) -> None:
+    if not can_generate_document(user, kind):
+        if _active(user) and user.role == "leader":
+            raise Forbidden("Lãnh đạo chỉ được tạo danh sách nhiệm vụ quá hạn; các văn bản khác do Văn phòng tạo.")
+        raise Forbidden("Chỉ Văn phòng được tạo văn bản.")
+
+
+def can_read_documents(user) -> bool:
+    return _active(user) and user.role in READ_ALL_ROLES
+
+
+def require_read_documents(user) -> None:
+    if not can_read_documents(user):
+        raise Forbidden("Không có quyền xem kho văn bản.")
+
+
+def can_manage_register(user) -> bool:
+    """Reserve and void numbers of the outgoing register."""
+    return _active(user) and user.role == "office"
+
+
+def require_manage_register(user) -> None:
+    if not can_manage_register(user):
+        raise Forbidden("Chỉ Văn phòng được giữ số hoặc hủy số trong sổ đăng ký văn bản đi.")

@@ -1,0 +1,528 @@
+"""Documents ready to sign: every kind rendered from the seed data, opened with
+python-docx (A4, margins, fonts, Party format texts), converted with the real
+LibreOffice (or wkhtmltopdf for the printable overdue list) and read back with
+pdftotext.
+
+LibreOffice takes about two seconds to start, so the documents are rendered
+once for the module and converted in a single call.
+"""
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import tempfile
+import zipfile
+from datetime import date
+
+import pytest
+from docx import Document as open_docx
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from tests.conftest import local
+from workflow import documents as D
+
+NOW = local(2026, 11, 22, 8, 0)
+SPECIAL = "Công ty \"A&B\" <Q2> > 5 tỷ & 'mục 3'"
+
+
+# --------------------------------------------------------------------------
+# Fixtures: one rolled-back session for the module, the documents rendered once
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def module_db(app):
+    """Like ``db`` but for the whole module: one transaction rolled back at the end."""
+    from workflow.extensions import db as database
+
+    with app.app_context():
+        connection = database.engine.connect()
+        outer = connection.begin()
+        original = database.session
+        database.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        try:
+            yield database
+        finally:
+            database.session.remove()
+            database.session = original
+            outer.rollback()
+            connection.close()
+
+
+def _special_dispatch(db):
+    """A draft dispatch whose subject, recipients and task hold <, >, & and quotes."""
+    from tests.factories import user
+    from workflow.services.dispatches import create_dispatch
+    from workflow.services.tasks import create_task
+
+    office = user("office")
+    dispatch = create_dispatch(office, issuer="tinh-uy", subject=f"Về việc rà soát hợp đồng {SPECIAL}",
+                               recipients=[f"Ban quản lý {SPECIAL}"], distribution=["Như trên", "Lưu VT"],
+                               signing_authority="T/M BAN THƯỜNG VỤ", signer_title="Phó Bí thư Thường trực",
+                               signer_name="Đặng Hồng Sỹ", now=NOW)
+    create_task(office, dispatch_ref=str(dispatch.id), title=f"Rà soát các hợp đồng của {SPECIAL}",
+                lead_unit="so-tai-chinh", deadline_text="trước ngày 15/12/2026", item="1", now=NOW)
+    return dispatch
+
+
+def _indicator_reports(db):
+    from sqlalchemy import select
+
+    from models import Indicator, IndicatorReport, Unit
+
+    unit = db.session.scalar(select(Unit).where(Unit.code == "xa-lac-duong"))
+    ct4 = db.session.scalar(select(Indicator).where(Indicator.code == "CT4"))
+    ct15 = db.session.scalar(select(Indicator).where(Indicator.code == "CT15"))
+    db.session.add(IndicatorReport(indicator=ct4, unit=unit, period="2026-05", value=1234.5,
+                                   description=f"Đã cấp chữ ký số; {SPECIAL}", difficulties="Thiếu thiết bị",
+                                   proposals="Bổ sung kinh phí", notes="Số liệu tạm tính"))
+    db.session.add(IndicatorReport(indicator=ct15, unit=unit, period="2026-05", value=2, description=""))
+    db.session.flush()
+
+
+CASES = {
+    "assignment": ("assignment", {"dispatch": "1775-CV/TU"}, None),
+    "special": ("assignment", None, None),  # the draft dispatch made in the fixture
+    "reminder": ("reminder", {"as_of": "2026-11-22", "date": "2026-11-22"}, "1776-CV/TU"),
+    "task_report": ("task_report", {"as_of": "2026-06-30", "date": "2026-07-02"}, "15-BC/ĐU"),
+    "task_report_today": ("task_report", {"as_of": "2026-11-22", "date": "2026-11-22"}, "16-BC/ĐU"),
+    "indicator_form": ("indicator_form", {"unit": "xa-lac-duong", "period": "2026-05"}, None),
+    "overdue_list": ("overdue_list", {"as_of": "2026-11-22", "date": "2026-11-22"}, None),
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(module_db):
+    """{case: {"kind", "params", "data", "docx", "pdf"}}, the LibreOffice PDFs made in one call."""
+    _indicator_reports(module_db)
+    special = _special_dispatch(module_db)
+    out = {}
+    for case, (kind, params, number) in CASES.items():
+        if case == "special":
+            params = {"dispatch": str(special.id)}
+        normalized = D.normalize_params(kind, params, NOW)
+        data = D.build_data(kind, normalized, number=number)
+        out[case] = {"kind": kind, "params": normalized, "data": data, "docx": D.render_docx(kind, data)}
+    pdfs = D.converter().convert_many({f"{case}.docx": item["docx"] for case, item in out.items()
+                                       if item["kind"] not in D.HTML_PDF_KINDS})
+    for case, item in out.items():
+        item["pdf"] = pdfs.get(f"{case}.docx") or D.render_pdf(item["kind"], item["data"], item["docx"])
+    return out
+
+
+def docx_paragraphs(content: bytes) -> list[str]:
+    """Every paragraph's text, tables included, in document order."""
+    document = open_docx(io.BytesIO(content))
+    return ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in document.element.body.iter(qn("w:p"))]
+
+
+def docx_text(content: bytes) -> str:
+    return "\n".join(docx_paragraphs(content))
+
+
+def pdf_text(content: bytes, first: int | None = None, last: int | None = None) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(content)
+        handle.flush()
+        args = ["pdftotext", "-enc", "UTF-8", "-raw"]  # -raw: text in drawing order, a table cell stays whole
+        if first:
+            args += ["-f", str(first)]
+        if last:
+            args += ["-l", str(last)]
+        return subprocess.run(args + [handle.name, "-"], capture_output=True, check=True).stdout.decode("utf-8")
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def paragraph_with(document, text: str):
+    for paragraph in document.element.body.iter(qn("w:p")):
+        if text in "".join(t.text or "" for t in paragraph.iter(qn("w:t"))):
+            return paragraph
+    raise AssertionError(f"no paragraph with {text!r}")
+
+
+# --------------------------------------------------------------------------
+# Formatting helpers
+# --------------------------------------------------------------------------
+
+
+def test_vietnamese_dates_and_numbers():
+    assert D.official_date(date(2026, 5, 8)) == "ngày 08 tháng 5 năm 2026"
+    assert D.official_date(date(2026, 1, 3)) == "ngày 03 tháng 01 năm 2026"
+    assert D.official_date(date(2026, 2, 28)) == "ngày 28 tháng 02 năm 2026"
+    assert D.official_date(date(2026, 12, 25)) == "ngày 25 tháng 12 năm 2026"
+    assert D.place_date(date(2026, 6, 3)) == "Lâm Đồng, ngày 03 tháng 6 năm 2026"
+    assert D.format_number(1234.5) == "1.234,5"
+    assert D.format_number(1234567) == "1.234.567"
+    assert D.format_number(0.25) == "0,25"
+    assert D.format_number(-1500.75) == "-1.500,75"
+    assert D.format_number(12.3456, 2) == "12,35"
+    assert D.count_text(7) == "07" and D.count_text(13) == "13" and D.count_text(1200) == "1.200"
+    assert D.period_label("2026-05") == "tháng 5/2026" and D.period_label("2026-Q2") == "quý II/2026"
+    assert D.subject_line("Về việc triển khai Kết luận 29") == "V/v triển khai Kết luận 29"
+    assert D.dash_lines(["Như trên", "Lưu VT"]) == ["- Như trên,", "- Lưu VT."]
+
+
+def test_deadlines_are_written_as_the_office_writes_them():
+    assert D.format_deadline(local(2026, 4, 30, 23, 59, 59)) == "4/2026"
+    assert D.format_deadline(local(2026, 5, 20, 23, 59, 59)) == "20/5/2026"
+    assert D.format_deadline(local(2026, 6, 30, 0, 0)) == "trước ngày 30/6/2026"
+    assert D.format_deadline(local(2026, 5, 9, 9, 0)) == "trước 09 giờ 00 phút ngày 09/5/2026"
+
+
+# --------------------------------------------------------------------------
+# Templates against their context builders
+# --------------------------------------------------------------------------
+
+
+def test_every_template_uses_exactly_the_variables_its_builder_supplies(rendered):
+    for case, item in rendered.items():
+        kind, data = item["kind"], item["data"]
+        assert D.undeclared_variables(kind, D.to_context(data)) == set(), case
+        assert D.undeclared_variables(kind) == set(data), f"{case}: unused keys in the context builder"
+
+
+def test_a_missing_variable_is_an_error_not_an_empty_string(rendered):
+    from jinja2 import UndefinedError
+
+    data = dict(rendered["reminder"]["data"])
+    del data["opening"]
+    with pytest.raises(UndefinedError):
+        D.render_docx("reminder", data)
+
+
+def test_templates_are_rebuilt_identically_by_their_script(tmp_path):
+    """docs_templates/*.docx are what build_templates.py makes (layout reviewable in code)."""
+    import importlib.util
+
+    from config import BASE_DIR
+
+    spec = importlib.util.spec_from_file_location("build_templates", BASE_DIR / "docs_templates" / "build_templates.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for path in module.build(tmp_path):
+        committed = BASE_DIR / "docs_templates" / path.name
+        with zipfile.ZipFile(path) as fresh, zipfile.ZipFile(committed) as kept:
+            assert sorted(fresh.namelist()) == sorted(kept.namelist()), path.name
+            for name in fresh.namelist():
+                assert fresh.read(name) == kept.read(name), f"{path.name}:{name} differs: run the script"
+
+
+def test_the_warm_batch_renderer_gives_the_same_document_as_docxtpl(rendered):
+    item = rendered["indicator_form"]
+    warm = D.WarmTemplate("indicator_form")
+    batch = warm.docx([warm.render_body(item["data"])])
+    assert docx_paragraphs(batch) == docx_paragraphs(item["docx"])
+    assert abs(open_docx(io.BytesIO(batch)).sections[0].page_width - Mm(297)) < Mm(0.5)
+
+
+# --------------------------------------------------------------------------
+# Party format, in every .docx
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_docx_is_a4_with_party_margins_and_times_new_roman(rendered, case):
+    content = rendered[case]["docx"]
+    document = open_docx(io.BytesIO(content))
+    section = document.sections[0]
+    landscape = rendered[case]["kind"] in ("indicator_form", "overdue_list")
+    width, height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
+    assert abs(section.page_width - width) < Mm(0.5) and abs(section.page_height - height) < Mm(0.5)
+    for margin, mm in (("top_margin", 20), ("bottom_margin", 20), ("left_margin", 30), ("right_margin", 15)):
+        assert abs(getattr(section, margin) - Mm(mm)) < Mm(0.2), margin
+    normal = document.styles["Normal"]
+    assert normal.font.name == "Times New Roman" and normal.font.size == Pt(14)
+    styles_xml = zipfile.ZipFile(io.BytesIO(content)).read("word/styles.xml").decode("utf-8")
+    assert "Theme" not in re.search(r"<w:docDefaults>.*?</w:docDefaults>", styles_xml, re.S).group(0)
+    document_xml = zipfile.ZipFile(io.BytesIO(content)).read("word/document.xml").decode("utf-8")
+    fonts = set()
+    for element in re.findall(r"<w:rFonts [^>]*>", styles_xml + document_xml):
+        assert "Theme" not in element, element
+        fonts |= set(re.findall(r'w:(?:ascii|hAnsi|cs|eastAsia)="([^"]+)"', element))
+    assert fonts == {"Times New Roman"}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_page_numbers_start_on_page_two(rendered, case):
+    content = rendered[case]["docx"]
+    document = open_docx(io.BytesIO(content))
+    section = document.sections[0]
+    assert section.different_first_page_header_footer
+    assert "PAGE" in "".join(t.text or "" for t in section.header._element.iter(qn("w:instrText")))
+    assert not "".join(t.text or "" for t in section.first_page_header._element.iter(qn("w:t"))).strip()
+    pdf = rendered[case]["pdf"]
+    if rendered[case]["kind"] in D.HTML_PDF_KINDS:
+        return  # wkhtmltopdf prints no headers (STACK.md); the .docx carries the page numbers
+    first_lines = pdf_text(pdf, 1, 1).strip().splitlines()
+    assert first_lines[0].strip() != "1"
+    if int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True)
+                     .stdout.decode()).group(1)) > 1:
+        assert pdf_text(pdf, 2, 2).strip().splitlines()[0].strip() == "2"
+
+
+def test_assignment_1775_in_the_party_format(rendered):
+    content = rendered["assignment"]["docx"]
+    text = docx_text(content)
+    for expected in ["TỈNH ỦY LÂM ĐỒNG", "*", "Số 1775-CV/TU", "ĐẢNG CỘNG SẢN VIỆT NAM",
+                     "V/v triển khai thực hiện Kết luận số 29-KL/TW ngày 28/4/2026 của Bộ Chính trị, Ban Bí thư",
+                     "Lâm Đồng, ngày 03 tháng 6 năm 2026", "Kính gửi:",
+                     "- Các cơ quan tham mưu, giúp việc Tỉnh ủy,", "- Các đơn vị sự nghiệp, các doanh nghiệp nhà nước.",
+                     "3. Giao Ban Tổ chức Tỉnh ủy", "4. Giao Văn phòng Tỉnh ủy", "5. Giao Ủy ban Kiểm tra Tỉnh ủy",
+                     "T/M BAN THƯỜNG VỤ", "PHÓ BÍ THƯ THƯỜNG TRỰC", "Đặng Hồng Sỹ", "Nơi nhận:",
+                     "- Ban Tổ chức Trung ương,", "- Lưu Văn Phòng Tỉnh ủy, TH."]:
+        assert expected in text, expected
+    assert "DỰ THẢO" not in text
+    assert text.index("3.1. Căn cứ Hướng dẫn") < text.index("3.2. Chủ trì") < text.index("5.2. Phối hợp")
+    document = open_docx(io.BytesIO(content))
+    date_run = paragraph_with(document, "Lâm Đồng, ngày 03 tháng 6 năm 2026").find(qn("w:r"))
+    assert date_run.find(qn("w:rPr")).find(qn("w:i")) is not None
+    party = paragraph_with(document, "ĐẢNG CỘNG SẢN VIỆT NAM").find(qn("w:r")).find(qn("w:rPr"))
+    assert party.find(qn("w:b")) is not None and party.find(qn("w:u")) is not None
+    # deadlines in bold: "… Ban Tổ chức Trung ương **trước ngày 05 tháng đầu của quý tiếp theo**."
+    item = paragraph_with(document, "3.2. Chủ trì")
+    bold = ["".join(t.text for t in r.iter(qn("w:t"))) for r in item.iter(qn("w:r"))
+            if r.find(qn("w:rPr")) is not None and r.find(qn("w:rPr")).find(qn("w:b")) is not None]
+    assert bold == ["trước ngày 05 tháng đầu của quý tiếp theo"]
+    # a heading stays with what follows it; body: justified, first-line indent
+    heading = paragraph_with(document, "3. Giao Ban Tổ chức Tỉnh ủy").find(qn("w:pPr"))
+    assert heading.find(qn("w:keepNext")) is not None
+    ppr = item.find(qn("w:pPr"))
+    assert ppr.find(qn("w:jc")).get(qn("w:val")) == "both"
+    assert int(ppr.find(qn("w:ind")).get(qn("w:firstLine"))) > 0
+
+
+def test_assignment_pdf_keeps_the_vietnamese_text(rendered):
+    text = flat(pdf_text(rendered["assignment"]["pdf"]))
+    for expected in ["ĐẢNG CỘNG SẢN VIỆT NAM", "Số 1775-CV/TU", "Lâm Đồng, ngày 03 tháng 6 năm 2026",
+                     "Kính gửi:", "Ủy ban Kiểm tra Tỉnh ủy", "trước ngày 05 tháng đầu của quý tiếp theo",
+                     "T/M BAN THƯỜNG VỤ", "PHÓ BÍ THƯ THƯỜNG TRỰC", "Đặng Hồng Sỹ", "Nơi nhận:",
+                     "Thực hiện Kết luận số 29-KL/TW, ngày 28/4/2026 của Bộ Chính trị, Ban Bí thư"]:
+        assert expected in text, expected
+
+
+def test_a_value_with_markup_characters_comes_out_intact(rendered):
+    item = rendered["special"]
+    text = docx_text(item["docx"])
+    assert f"V/v rà soát hợp đồng {SPECIAL}" in text
+    assert f"Ban quản lý {SPECIAL}." in text
+    assert "1. Giao Sở Tài chính" in text and f"Rà soát các hợp đồng của {SPECIAL} trước ngày 15/12/2026." in text
+    assert "DỰ THẢO" in text and "Số         -CV/TU" in text  # an unnumbered draft
+    assert text.rstrip().endswith("Đặng Hồng Sỹ")  # nothing after the value was cut off
+    pdf = flat(pdf_text(item["pdf"]))
+    assert f"Rà soát các hợp đồng của {SPECIAL}" in pdf and "Đặng Hồng Sỹ" in pdf
+    indicator = rendered["indicator_form"]
+    assert f"Đã cấp chữ ký số; {SPECIAL}" in docx_text(indicator["docx"])
+    assert SPECIAL in flat(pdf_text(indicator["pdf"]))
+
+
+# --------------------------------------------------------------------------
+# The key-task report as of 30/6/2026 says what the 6-month report said
+# --------------------------------------------------------------------------
+
+SEED_PENDING = [
+    ("Chương trình xúc tiến đầu tư; danh mục dự án thu hút đầu tư năm 2026", "Sở Tài chính", "4/2026",
+     "Đang thực hiện (trễ hạn)"),
+    ("Đề án cơ cấu lại, nâng cao hiệu quả Quỹ Đầu tư phát triển tỉnh", "Sở Tài chính", "4/2026",
+     "Đang thực hiện (trễ hạn)"),
+    ("Chương trình phát triển đô thị; chương trình phát triển nhà ở", "Sở Xây dựng", "4/2026",
+     "Đang thực hiện (trễ hạn)"),
+    ("Đề án tăng thu, cơ cấu lại chi ngân sách trên địa bàn tỉnh đến năm 2030", "Sở Tài chính", "5/2026",
+     "Đang thực hiện (trễ hạn)"),
+    ("Cơ chế tham gia thị trường tín chỉ carbon rừng; khai thác du lịch - dịch vụ môi trường rừng",
+     "Sở Nông nghiệp và Môi trường", "5/2026", "Đang thực hiện (trễ hạn)."),
+    ("Nghị quyết về huy động các nguồn lực đầu tư phát triển kết cấu hạ tầng KTXH đến năm 2030", "Sở Tài chính",
+     "5/2026", "Đang thực hiện (trễ hạn)"),
+    ("Đề án xây dựng đô thị thông minh", "Sở Xây dựng", "6/2026", "Đang thực hiện (trễ hạn)"),
+    ("Kế hoạch đầu tư tạo quỹ đất sạch trên địa bàn tỉnh", "Trung tâm Phát triển quỹ đất tỉnh", "6/2026",
+     "Đang thực hiện (xin gia hạn trong quý II/2026)"),
+    ("Kế hoạch phát triển kinh tế tập thể, hợp tác xã đến năm 2030", "Sở Tài chính", "6/2026",
+     "Đang thực hiện (trong hạn)"),
+    ("Đề án sắp xếp, cơ cấu lại doanh nghiệp nhà nước giai đoạn 2026 - 2030", "Sở Tài chính", "6/2026",
+     "Đang thực hiện (trong hạn)"),
+    ("Chính sách hỗ trợ đầu tư phát triển sản xuất vùng đồng bào dân tộc thiểu số",
+     "Sở Dân tộc và Tôn giáo, Sở Tài chính", "6/2026", "Đang thực hiện (trong hạn)"),
+]
+
+
+def test_the_report_as_of_30_june_is_the_six_month_report(rendered):
+    data = rendered["task_report"]["data"]
+    assert data["completed_heading"] == "1. Các nhiệm vụ đã hoàn thành (13 nhiệm vụ):"
+    assert data["pending_heading"] == "2. Các nhiệm vụ đang thực hiện, chưa hoàn thành (11 nhiệm vụ):"
+    assert len(data["completed"]) == 13
+    assert data["completed"][0] == {"no": "1", "title": "Kế hoạch bảo vệ môi trường giai đoạn 2026 - 2030",
+                                    "lead": "Sở Nông nghiệp và Môi trường"}
+    assert data["completed"][12]["title"] == "Chính sách hỗ trợ đào tạo, thu hút và đãi ngộ nguồn nhân lực y tế"
+    got = [(r["title"], r["lead"], r["deadline"], r["status"]) for r in data["pending"]]
+    assert got == SEED_PENDING
+    assert data["pending"][4]["note"].startswith("Sở Nông nghiệp môi trường đã có hướng dẫn quy trình")
+    assert all(not r["note"] for n, r in enumerate(data["pending"]) if n != 4)
+    assert data["as_of_line"] == "(tính đến ngày 30 tháng 6 năm 2026)"
+    assert "07 nhiệm vụ trễ hạn" in data["opening"]
+
+
+def test_the_report_document_and_its_pdf(rendered):
+    item = rendered["task_report"]
+    text = docx_text(item["docx"])
+    for expected in ["ĐẢNG BỘ TỈNH LÂM ĐỒNG", "ĐẢNG ỦY ỦY BAN NHÂN DÂN TỈNH", "Số 15-BC/ĐU", "BÁO CÁO",
+                     "Lâm Đồng, ngày 02 tháng 7 năm 2026", "STT", "Nội dung nhiệm vụ", "Thời hạn",
+                     "Tình hình thực hiện", "Đang thực hiện (xin gia hạn trong quý II/2026)"]:
+        assert expected in text, expected
+    pdf = flat(pdf_text(item["pdf"]))
+    for title, lead, deadline, status in SEED_PENDING:
+        assert flat(title) in pdf, title
+    assert pdf.count("Đang thực hiện (trễ hạn)") == 7 and pdf.count("(trong hạn)") == 3
+    assert "1. Các nhiệm vụ đã hoàn thành (13 nhiệm vụ):" in pdf
+
+
+def test_the_report_as_of_today_shows_the_second_half_plan(rendered):
+    data = rendered["task_report_today"]["data"]
+    assert len(data["completed"]) == 13
+    pending = data["pending"]
+    assert len(pending) == 21  # the 11 carried over (moved to 7/2026) and the 10 new ones
+    assert {r["deadline"] for r in pending[:11]} == {"7/2026"}
+    assert [r["status"] for r in pending[:11]] == ["Đang thực hiện (trễ hạn)"] * 4 + ["Đang thực hiện (trễ hạn)."] \
+        + ["Đang thực hiện (trễ hạn)"] * 6  # C2.5 keeps its progress note; status notes are not repeated
+    assert all(r["status"] == "Chưa triển khai (trễ hạn)" for r in pending[11:])
+    assert pending[11]["title"] == "Đề án phát triển, thu hút, trọng dụng nhân tài làm việc tại tỉnh"
+
+
+def test_as_of_replays_the_history_not_the_current_columns(module_db):
+    """A task completed on 10/7 is pending in a report as of 30/6 and completed as of 31/7."""
+    from sqlalchemy import select
+
+    from models import Task
+    from tests.factories import user
+    from workflow.services.tasks import fire_event
+
+    task = module_db.session.scalar(select(Task).where(Task.item == "C2.9"))
+    fire_event(user("taichinh"), task.id, "complete", version=task.version, now=local(2026, 7, 10, 9, 0),
+               evidence_number="99-BC/STC", evidence_date=date(2026, 7, 10))
+    try:
+        june = D.task_as_of(task, local(2026, 6, 30, 23, 59, 59))
+        july = D.task_as_of(task, local(2026, 7, 31, 23, 59, 59))
+        assert june.status == "in_progress" and june.status_text() == "Đang thực hiện (trong hạn)"
+        assert D.format_deadline(june.deadline) == "6/2026"
+        assert july.status == "completed" and july.status_text() == "Đã hoàn thành"
+        assert D.task_as_of(task, local(2026, 1, 1, 0, 0)) is None  # assigned on 5/1
+    finally:
+        module_db.session.rollback()
+
+
+# --------------------------------------------------------------------------
+# Reminder, indicator form, overdue list
+# --------------------------------------------------------------------------
+
+
+def test_the_reminder_lists_each_units_overdue_tasks(rendered):
+    item = rendered["reminder"]
+    data, text = item["data"], docx_text(item["docx"])
+    assert data["subject_line"] == "V/v đôn đốc thực hiện các nhiệm vụ quá hạn"
+    assert data["number"] == "1776-CV/TU" and "Số 1776-CV/TU" in text
+    states = [s for s in D.tasks_as_of(local(2026, 11, 22, 23, 59, 59), open_only=True) if s.late]
+    units = {s.task.lead_unit.name for s in states}
+    assert len(data["units"]) == len(units) and len(data["recipients"]) == len(units)
+    for state in states:
+        title = " ".join(state.task.title.split()).rstrip(".")
+        assert title in text, title
+    finance = next(u for u in data["units"] if "Sở Tài chính" in D.plain_text(u["heading"]))
+    finance_text = D.plain_text(finance["tasks"])
+    assert "Chương trình xúc tiến đầu tư; danh mục dự án thu hút đầu tư năm 2026" in finance_text
+    assert "thời hạn: 7/2026" in finance_text
+    # Kính gửi and Nơi nhận name the units; the deadline of each task is bold
+    assert "- Sở Tài chính," in data["recipients"] or "- Sở Tài chính." in data["recipients"]
+    assert [line[2:-1] for line in data["distribution"][:len(units)]] == \
+        [line[2:-1] for line in data["recipients"]]  # Nơi nhận: the same units, then the others
+    assert data["distribution"][-2:] == ["- Thường trực Tỉnh ủy (báo cáo),", "- Lưu Văn phòng Tỉnh ủy."]
+    document = open_docx(io.BytesIO(item["docx"]))
+    line = paragraph_with(document, "- Chương trình xúc tiến đầu tư")
+    bold = [r for r in line.iter(qn("w:r")) if r.find(qn("w:rPr")) is not None
+            and r.find(qn("w:rPr")).find(qn("w:b")) is not None]
+    assert ["".join(t.text for t in r.iter(qn("w:t"))) for r in bold] == ["7/2026"]
+    pdf = flat(pdf_text(item["pdf"]))
+    assert "V/v đôn đốc thực hiện các nhiệm vụ quá hạn" in pdf and "Sở Tài chính" in pdf
+
+
+def test_no_reminder_without_overdue_tasks(module_db):
+    from workflow.errors import ValidationError
+
+    params = D.normalize_params("reminder", {"as_of": "2026-01-10"}, NOW)
+    with pytest.raises(ValidationError, match="Không có nhiệm vụ quá hạn"):
+        D.build_data("reminder", params)
+
+
+def test_the_indicator_form_is_the_1534_appendix(rendered):
+    item = rendered["indicator_form"]
+    document = open_docx(io.BytesIO(item["docx"]))
+    table = document.tables[0]
+    headers = [c.text for c in table.rows[0].cells]
+    assert headers == ["STT", "Tên chỉ tiêu", "Mã số", "Mã số chi", "Đơn vị tính", "Mục tiêu",
+                       "Cơ quan chủ trì thực hiện", "Văn bản nguồn", "Kết quả thực hiện trong kỳ (Điền số)",
+                       "Mô tả tình hình thực hiện trong kỳ", "Khó khăn, vướng mắc", "Đề xuất, kiến nghị", "Ghi chú"]
+    rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+    assert len(rows) == 13
+    assert rows[0][:6] == ["1", rows[0][1], "CT4", "*", "%", "100"] and rows[0][8] == "1.234,5"
+    assert rows[0][10:] == ["Thiếu thiết bị", "Bổ sung kinh phí", "Số liệu tạm tính"]
+    assert [r[2] for r in rows] == ["CT4", "CT5", "CT7", "CT8", "CT9", "CT6.2", "CT6.3", "CT10", "CT11", "CT12",
+                                    "CT13", "CT14", "CT15"]
+    assert rows[12][5] == "05" and rows[12][8] == "2" and rows[2][5] == "≥80"
+    text = docx_text(item["docx"])
+    assert "(Ban hành kèm theo Công văn số 1534-CV/TU, ngày 08 tháng 5 năm 2026 của Ban Thường vụ Tỉnh ủy)" in text
+    assert "Đơn vị báo cáo: Xã Lạc Dương - Kỳ báo cáo: tháng 5/2026" in text
+    pdf = flat(pdf_text(item["pdf"]))
+    assert "Đơn vị báo cáo: Xã Lạc Dương - Kỳ báo cáo: tháng 5/2026" in pdf and "1.234,5" in pdf
+    assert "Sở Khoa học và Công nghệ" in pdf and "Văn phòng UBND tỉnh" in pdf
+
+
+def test_the_overdue_list_for_leaders(rendered):
+    item = rendered["overdue_list"]
+    data = item["data"]
+    days = [int(r["days_late"].replace(".", "")) for r in data["rows"]]
+    assert days and days == sorted(days, reverse=True)
+    assert sum(int(u["count"]) for u in data["by_unit"]) == len(data["rows"])
+    assert data["rows"][0]["source"] == "Công văn số 1534-CV/TU"
+    assert data["issuer_name"] == "VĂN PHÒNG" and data["number"] == ""
+    text = docx_text(item["docx"])
+    assert "DANH SÁCH" in text and "Số ngày quá hạn" in text and "Số " not in text.split("DANH SÁCH")[0]
+    # the PDF is the printable HTML view through wkhtmltopdf, Vietnamese intact
+    assert item["pdf"].startswith(b"%PDF-")
+    info = subprocess.run(["pdfinfo", "-"], input=item["pdf"], capture_output=True).stdout.decode()
+    assert "wkhtmltopdf" in info or "Qt" in info
+    pdf = flat(pdf_text(item["pdf"]))
+    for expected in ["ĐẢNG CỘNG SẢN VIỆT NAM", "DANH SÁCH", "các nhiệm vụ quá hạn chưa hoàn thành",
+                     "(tính đến ngày 22 tháng 11 năm 2026)", data["rows"][0]["lead"], "Ban Tổ chức Tỉnh ủy",
+                     "Trung tâm Phát triển quỹ đất tỉnh", "Nơi nhận:"]:
+        assert expected in pdf, expected
+
+
+# --------------------------------------------------------------------------
+# Many forms: one combined conversion, split per unit
+# --------------------------------------------------------------------------
+
+
+def test_a_batch_of_forms_splits_into_one_pdf_per_unit(module_db):
+    from sqlalchemy import select
+
+    from models import Unit
+
+    units = list(module_db.session.scalars(select(Unit).where(Unit.kind == "commune").order_by(Unit.id).limit(3)))
+    datas = [D.build_data("indicator_form", {"unit": u.code, "period": "2026-05", "catalogue": "1534-CV/TU"})
+             for u in units]
+    markers = [f"Đơn vị báo cáo: {d['unit_name']} - Kỳ báo cáo" for d in datas]
+    seen = []
+    results = D.render_batch("indicator_form", datas, markers, processes=2,
+                             progress=lambda done, total, message: seen.append((done, total)))
+    assert len(results) == 3 and seen[-1] == (6, 6)
+    for unit, (docx, pdf) in zip(units, results):
+        assert f"Đơn vị báo cáo: {unit.name}" in docx_text(docx)
+        first_page = flat(pdf_text(pdf, 1, 1))
+        assert f"Đơn vị báo cáo: {unit.name} - Kỳ báo cáo: tháng 5/2026" in first_page
+        assert first_page.split()[0] == "PHỤ" and "1.234,5" not in first_page
+        others = [u.name for u in units if u is not unit]
+        assert not any(f"Đơn vị báo cáo: {name} " in flat(pdf_text(pdf)) for name in others)
+        assert pdf_text(pdf, 2, 2).strip().splitlines()[0].strip() == "2"  # numbering restarts per form
