@@ -58,6 +58,11 @@ class Config:
         self.API_PER_PAGE_DEFAULT = 50
         self.API_PER_PAGE_MAX = 500
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
+        # Failed sign-ins: after this many for a user or from an address, /login answers 429.
+        # Several processes must share the counts: set RATELIMIT_STORAGE_URI (e.g. redis://…).
+        self.LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes")
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
         # SMTP for the daily reminder digests (no MAIL_SERVER: nothing is sent).
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
         self.MAIL_PORT = env_int("MAIL_PORT", 25)

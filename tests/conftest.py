@@ -95,6 +95,9 @@ def app():
 def db(app):
     """A rolled-back transaction around each test; commits become savepoints."""
     from workflow.extensions import db as database
+    from workflow.extensions import limiter
+
+    limiter.reset()  # failed sign-in counts do not leak from one test to the next
 
     with app.app_context():
         connection = database.engine.connect()

@@ -28,6 +28,12 @@ def create_app(config: Config | str | None = None) -> Flask:
     return app
 
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
 def register_errorhandlers(app: Flask) -> None:
     """JSON errors under /api/; plain Vietnamese pages elsewhere (never a stack trace)."""
     from flask import abort, jsonify, request
@@ -49,9 +55,21 @@ def register_errorhandlers(app: Flask) -> None:
     def wants_json() -> bool:
         return request.path.startswith("/api/")
 
+    @app.after_request
+    def _security_headers(response):
+        """No inline scripts or styles, no framing, no referrer leaks to other sites."""
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         message = HTTP_MESSAGES.get(exc.code, "Lỗi.")
+        if exc.code == 429 and "Đăng nhập" in str(exc.description or ""):
+            message = str(exc.description)
         if wants_json():
             response = jsonify({"error": message})
             response.status_code = exc.code or 500
@@ -87,9 +105,10 @@ def register_errorhandlers(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     import models  # noqa: F401  (register the mappers)
     from workflow.auth import init_login
-    from workflow.extensions import csrf, db, migrate
+    from workflow.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
+    limiter.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     init_login(app)

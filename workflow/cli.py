@@ -79,6 +79,17 @@ def register(app: Flask) -> None:
         except DomainError as exc:
             fail(exc.message)
 
+    @app.cli.command("revoke-tokens")
+    @click.argument("username")
+    def revoke_tokens(username):
+        """Revoke every API token of a user; print how many."""
+        from workflow.services.users import revoke_tokens as revoke
+
+        try:
+            click.echo(revoke(username))
+        except DomainError as exc:
+            fail(exc.message)
+
     @app.cli.command("sweep")
     @click.option("--now", "now_text", default=None, help="ISO 8601 instant to sweep at (default: now).")
     def sweep(now_text):
@@ -134,6 +145,29 @@ def register(app: Flask) -> None:
             click.echo(f"/feeds/{unit_code}/{feed_secret(office, unit_code, rotate=rotate)}.ics")
         except DomainError as exc:
             fail(exc.message)
+
+    @app.cli.command("backup")
+    @click.argument("path")
+    def backup_command(path):
+        """Write a consistent copy of the whole database to PATH."""
+        from workflow.backup import BackupError, backup
+
+        try:
+            click.echo(f"Đã sao lưu vào {backup(path)}.")
+        except BackupError as exc:
+            fail(str(exc))
+
+    @app.cli.command("restore")
+    @click.argument("path")
+    def restore_command(path):
+        """Replace the whole database with the copy at PATH."""
+        from workflow.backup import BackupError, restore
+
+        try:
+            restore(path)
+        except BackupError as exc:
+            fail(str(exc))
+        click.echo(f"Đã phục hồi từ {path}.")
 
     @app.cli.command("verify-audit")
     def verify_audit():

@@ -3,6 +3,8 @@
 This module imports nothing from the application so that models and services
 can import ``db`` without cycles.
 """
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +30,4 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)  # storage: RATELIMIT_STORAGE_URI (memory:// by default)

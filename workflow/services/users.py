@@ -118,3 +118,16 @@ def reset_password(actor, username: str, new_password: str) -> User:
     with unit_of_work():
         user.set_password(new_password)
     return user
+
+
+def revoke_tokens(username: str) -> int:
+    """Revoke every active API token of a user; return how many."""
+    from workflow.clock import utcnow
+
+    user = get_user(username)
+    now = utcnow()
+    with unit_of_work():
+        active = [t for t in user.tokens if t.revoked_at is None]
+        for token in active:
+            token.revoked_at = now
+    return len(active)

@@ -1,13 +1,13 @@
 """Sign-in, sign-out and the user's own password."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from models import User
 from workflow.errors import DomainError
-from workflow.extensions import db
+from workflow.extensions import db, limiter
 from workflow.services.users import change_password
 from workflow.text import nfc
 from workflow.web import bp, flash_error
@@ -27,8 +27,29 @@ def _spend_hash_time(password: str) -> None:
     check_password_hash(_DUMMY_HASH[0], password)
 
 
+LOGIN_LOCKED = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút."
+
+
+def _failure_limit() -> str:
+    return current_app.config["LOGIN_FAILURE_LIMIT"]
+
+
+def _failed(response) -> bool:
+    """Only failed sign-ins count towards the limits."""
+    return request.method == "POST" and response.status_code in (400, 401)
+
+
+def _username_key() -> str:
+    return "login-user:" + (nfc(request.form.get("username")) or "").lower()
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_failure_limit, methods=["POST"], deduct_when=_failed, error_message=LOGIN_LOCKED)
+@limiter.limit(_failure_limit, key_func=_username_key, methods=["POST"], deduct_when=_failed,
+               error_message=LOGIN_LOCKED)
 def login():
+    """Sign in. Failed attempts are counted per address and per user name (Flask-Limiter):
+    after LOGIN_FAILURE_LIMIT of either, /login answers 429 for a while."""
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
