@@ -51,6 +51,7 @@ PAGES = [
     ("/admin/users", ADMIN_ONLY),
     ("/admin/units", ADMIN_ONLY),
     ("/admin/units?kind=commune", ADMIN_ONLY),
+    ("/admin/holidays", ADMIN_ONLY),
     ("/account/password", EVERYONE),
 ]
 
@@ -70,6 +71,8 @@ ACTIONS = [
     ("/admin/users", {"username": "moi", "full_name": "Người mới", "role": "leader", "unit": "",
                       "password": "Mat-khau-moi-1"}, expect(403, admin=303)),
     ("/admin/users/{user}/deactivate", {}, expect(403, admin=303)),
+    ("/admin/holidays", {"day": "2026-12-31", "name": "Nghỉ cuối năm"}, expect(403, admin=302)),
+    ("/admin/holidays/{holiday}/delete", {}, expect(403, admin=302)),
     ("/admin/users/{user}/activate", {}, expect(403, admin=303)),
     ("/admin/users/{user}/reset-password", {"new_password": "Mat-khau-moi-2"}, expect(403, admin=303)),
     ("/account/password", {"old_password": "Mat-khau-2026", "new_password": "Mat-khau-moi-3",
@@ -85,7 +88,11 @@ def objects(db, users, frozen_now):
     task = db.session.scalar(select(Task).join(Dispatch).where(Dispatch.number == 1534, Task.item == "2.a"))
     assert task.lead_unit.code == "dang-uy-ubnd-tinh"
     draft = create_dispatch(users["office"], issuer="tinh-uy", subject="Dự thảo thử quyền", now=frozen_now.current())
-    return {"task": task.id, "version": task.version, "draft": draft.id, "user": users["xaydung"].id}
+    from models import Holiday
+
+    holiday = db.session.scalar(select(Holiday).order_by(Holiday.date.desc()))
+    return {"task": task.id, "version": task.version, "draft": draft.id, "user": users["xaydung"].id,
+            "holiday": holiday.id}
 
 
 def client_as(app, users, role):
@@ -138,7 +145,7 @@ def test_signed_in_user_is_sent_from_login_to_the_dashboard(app, users):
 def test_every_web_route_is_in_the_matrix(app):
     covered = {p.split("?")[0] for p, _ in PAGES} | {a[0] for a in ACTIONS}
     covered = {c.replace("{task}", "<int:task_id>").replace("{draft}", "<int:dispatch_id>")
-               .replace("{user}", "<int:user_id>") for c in covered}
+               .replace("{user}", "<int:user_id>").replace("{holiday}", "<int:holiday_id>") for c in covered}
     # Routes tested elsewhere (sign-in, sign-out, PDF) or not pages.
     elsewhere = {"/login", "/logout", "/favicon.ico", "/overdue.pdf"}
     missing = []

@@ -67,3 +67,4 @@ def flash_error(exc: DomainError) -> None:
 
 from workflow.web import filters  # noqa: E402,F401  (template filters and globals)
 from workflow.web.views import admin, auth, dashboard, dispatches, overdue, tasks  # noqa: E402,F401
+from workflow.web.views import holidays  # noqa: E402,F401  (admin: public holidays)

@@ -192,6 +192,7 @@ def nav_items() -> list[dict]:
     elif role == "admin":
         items.append({"label": "Người dùng", "endpoint": "web.admin_users", "prefix": "/admin/users"})
         items.append({"label": "Đơn vị", "endpoint": "web.admin_units", "prefix": "/admin/units"})
+        items.append({"label": "Ngày nghỉ", "endpoint": "web.admin_holidays", "prefix": "/admin/holidays"})
         items.append({"label": "Công văn", "endpoint": "web.dispatch_list", "prefix": "/dispatches"})
         items.append({"label": "Nhiệm vụ", "endpoint": "web.task_list", "prefix": "/tasks"})
         items.append({"label": "Nhiệm vụ quá hạn", "endpoint": "web.overdue_list", "prefix": "/overdue"})

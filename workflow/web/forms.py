@@ -235,3 +235,56 @@ class ResetPasswordForm(Form):
 
 class ConfirmForm(Form):
     """A button that changes state: only the CSRF field."""
+
+
+class HolidayForm(Form):
+    day = DateField("Ngày", validators=[DataRequired(REQUIRED), ReasonableYear()])
+    name = StringField("Tên ngày nghỉ", validators=[DataRequired(REQUIRED), Length(max=200)],
+                       description="Ví dụ: Tết Nguyên đán, Quốc khánh 2/9, nghỉ bù.")
+
+
+# --- Documents (issue 5) -----------------------------------------------------------------
+
+class DocumentForm(Form):
+    """One form for every kind; the page shows only the fields of the chosen kind, and the view
+    passes only those to the service (``workflow.documents.KIND_PARAMS``)."""
+
+    kind = SelectField("Loại văn bản", validators=[DataRequired("Chọn loại văn bản.")])
+    dispatch = SelectField("Công văn", validators=[Optional()],
+                           description="Công văn giao nhiệm vụ: bắt buộc. Báo cáo: để trống để báo cáo "
+                                       "các nhiệm vụ trọng tâm.")
+    as_of = DateField("Tính đến hết ngày", validators=[Optional(), ReasonableYear()],
+                      description="Để trống: tính đến hiện tại.")
+    unit = SelectField("Đơn vị", validators=[Optional()],
+                       description="Biểu mẫu chỉ tiêu: đơn vị báo cáo (bắt buộc). Các loại khác: chỉ các nhiệm vụ "
+                                   "của đơn vị này (tùy chọn).")
+    period = StringField("Kỳ báo cáo", validators=[Length(max=20)],
+                         description="Ví dụ: 2026-05 (tháng), 2026-Q2 (quý), 2026-H1 (6 tháng), 2026 (năm).")
+    doc_date = DateField("Ngày văn bản", validators=[Optional(), ReasonableYear()],
+                         description="Để trống: hôm nay.")
+    draft = BooleanField("Dự thảo (không lấy số, ghi DỰ THẢO)", default=False)
+    reservation = SelectField("Dùng số đã giữ", validators=[Optional()],
+                              description="Để trống: lấy số tiếp theo trong sổ đăng ký văn bản đi.")
+    signing_authority = StringField("Thẩm quyền ký", validators=[Length(max=200)],
+                                    description="Ví dụ: T/M BAN THƯỜNG VỤ. Để trống: như văn bản gần nhất.")
+    signer_title = StringField("Chức vụ người ký", validators=[Length(max=200)])
+    signer_name = StringField("Họ tên người ký", validators=[Length(max=200)])
+    distribution = TextAreaField("Nơi nhận", validators=[Length(max=5000)], render_kw={"rows": 3},
+                                 description="Mỗi nơi nhận một dòng. Để trống: nơi nhận mặc định của loại văn bản.")
+
+
+class BulkFormsForm(Form):
+    period = StringField("Kỳ báo cáo", validators=[DataRequired(REQUIRED), Length(max=20)],
+                         description="Ví dụ: 2026-05 (tháng), 2026-Q2 (quý), 2026 (năm).")
+
+
+class ReserveNumberForm(Form):
+    issuer = SelectField("Cơ quan ban hành", validators=[DataRequired(REQUIRED)])
+    symbol = StringField("Ký hiệu", default="CV/TU", validators=[DataRequired(REQUIRED), Length(max=40)],
+                         description="Ví dụ: CV/TU, BC/ĐU.")
+    reason = TextAreaField("Lý do giữ số", validators=[DataRequired("Cần ghi lý do giữ số."), Length(max=1000)],
+                           render_kw={"rows": 2})
+
+
+class VoidNumberForm(Form):
+    reason = StringField("Lý do hủy số", validators=[DataRequired("Cần ghi lý do hủy số."), Length(max=1000)])
