@@ -18,7 +18,7 @@ def test_concurrent_writers_on_one_version_exactly_one_wins(app, fresh_db):
     _, task = issued_dispatch_with_task()
     task_id, version = task.id, task.version
     db.session.remove()
-    writers = 8
+    writers = 32  # DESIGN: 32 concurrent writers on one task version
     barrier = threading.Barrier(writers)
     outcomes: list[str] = []
     lock = threading.Lock()

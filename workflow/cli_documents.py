@@ -19,6 +19,7 @@ import click
 from flask import Flask
 
 from workflow.errors import DomainError
+from workflow.storage import write_atomically
 
 
 def fail(message: str, code: int = 1):
@@ -79,7 +80,7 @@ def register_document_commands(app: Flask) -> None:
             if out.is_dir() else [(out.suffix.lower()[1:], out)]
         for fmt, path in targets:
             _, content = document_file(reader, document.id, fmt)
-            path.write_bytes(content)
+            write_atomically(path, content)
             click.echo(f"{path} ({len(content):,} byte)")
         click.echo(f"Văn bản #{document.id}" + (f", số {document.number}" if document.number else "")
                    + f": {document.title}")
@@ -106,7 +107,7 @@ def register_document_commands(app: Flask) -> None:
         if job.status != "done":
             fail(job.error or job.message)
         _, content = job_result(office, job.id)
-        out.write_bytes(content)
+        write_atomically(out, content)
         click.echo(f"{out} ({len(content):,} byte, {time.monotonic() - started:.1f} s): {job.message}")
 
     @app.cli.command("run-jobs")

@@ -69,6 +69,23 @@ class DatabaseStorage:
         return db.session.scalar(select(StoredFile.id).where(StoredFile.key == key)) is not None
 
 
+def write_atomically(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename: a reader (or a crash)
+    sees the old file or the whole new one, never half of it."""
+    path = Path(path)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 class DirectoryStorage:
     """Files under a directory shared by every process (e.g. an NFS mount).
 
@@ -92,14 +109,7 @@ class DirectoryStorage:
         if path.exists():
             raise StorageError(f"stored file {key!r} exists and is never overwritten")
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, data)
         return StoredObject(key, sha256_hex(data), len(data), content_type)
 
     def get(self, key: str) -> bytes:
