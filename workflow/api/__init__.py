@@ -117,3 +117,4 @@ from workflow.api import views  # noqa: E402,F401  (register the routes)
 from workflow.api import reminders  # noqa: E402,F401
 from workflow.api import documents  # noqa: E402,F401  (documents, register, jobs: issue 5)
 from workflow.api import holidays  # noqa: E402,F401
+from workflow.api import openapi  # noqa: E402,F401
