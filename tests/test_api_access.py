@@ -28,6 +28,7 @@ OFFICE_WRITE = expect(403, office=201)
 # (method, path, json body, expected status per role); {task}, {version}, {document}, {job}, {entry},
 # {holiday} are filled in from the fixtures.
 MATRIX = [
+    ("GET", "/api/v1/openapi.json", None, expect(200, anonymous=200)),  # public description
     ("GET", "/api/v1/dispatches", None, READ),
     ("GET", "/api/v1/dispatches/1534-CV/TU", None, READ),
     ("GET", "/api/v1/dispatches/{draft}", None, expect(404, office=200)),
@@ -59,8 +60,31 @@ MATRIX = [
     ("POST", "/api/v1/register", {"issuer": "tinh-uy", "symbol": "CV/TU", "reason": "Giữ số thử"},
      expect(403, office=201)),
     ("POST", "/api/v1/register/{entry}/void", {"reason": "Hủy thử"}, expect(403, office=200)),
+    ("POST", "/api/v1/dispatches/import", {"text": "TỈNH ỦY LÂM ĐỒNG\nSố 901-CV/TU\nV/v thử quyền\n"
+                                                    "Lâm Đồng, ngày 20 tháng 11 năm 2026\nKính gửi: Sở Tài chính.\n"
+                                                    "1. Giao Sở Tài chính rà soát trước ngày 30/11/2026."},
+     expect(403, office=200)),
+    ("POST", "/api/v1/dispatches/import/confirm", {"number": "901-CV/TU", "issuer": "tinh-uy",
+                                                   "issued_on": "2026-11-20", "subject": "V/v thử quyền",
+                                                   "tasks": [{"item": "1", "title": "Rà soát",
+                                                              "lead_unit": "so-tai-chinh"}]},
+     expect(403, office=201)),
+    # Indicators (issue 6)
+    ("GET", "/api/v1/indicators", None, READ),
+    ("GET", "/api/v1/indicators/CT7", None, READ),
+    ("GET", "/api/v1/indicators/CT7/reports", None, READ),
+    ("POST", "/api/v1/indicators/CT7/reports", {"unit": "van-phong-ubnd-tinh", "period": "2026-05", "value": 85},
+     expect(403, office=201)),
+    ("GET", "/api/v1/indicators/export.xlsx?period=2026-05", None, READ_ALL_ONLY),
+    ("POST", "/api/v1/indicators/import", {}, expect(400, leader=403, admin=403)),
+    ("POST", "/api/v1/indicators/periods", {"catalogue": "1534-CV/TU", "period": "2026-05"}, expect(403, office=200)),
+    ("GET", "/api/v1/indicators/matrix?period=2026-05", None, READ_ALL_ONLY),
+    ("GET", "/api/v1/indicator-reports/{report}", None, expect(200, department=404, other_department=404)),
+    ("POST", "/api/v1/indicator-reports/{report}/events", {"event": "accept"}, expect(403, office=200)),
 ]
 COVERED_ELSEWHERE = {
+    "/api/v1/indicators/<code>": "the CT7 rows",
+    "/api/v1/indicators/<code>/reports": "the CT7 rows",
     "/api/v1/documents/<int:document_id>.<any(docx, pdf):fmt>": "the .docx row; the .pdf in test_documents_api",
     "/api/v1/jobs/<int:job_id>/result": "test_documents_api (needs a finished job)",
 }
@@ -93,6 +117,11 @@ def objects(db, users, frozen_now, monkeypatch):
     def task():
         return db.session.scalar(select(Task).join(Dispatch).where(Dispatch.number == 1534, Task.item == "2.a"))
 
+    def indicator_report():
+        from workflow.services.indicators import save_report
+
+        return save_report(office, indicator_code="CT7", unit_code="xa-lac-duong", period="2026-05", value=85, now=now)
+
     return LazyObjects({
         "task": lambda: task().id,
         "version": lambda: task().version,
@@ -102,6 +131,7 @@ def objects(db, users, frozen_now, monkeypatch):
         "job": lambda: document_service.start_indicator_forms(office, period="2026-05", now=now).id,
         "entry": lambda: reserve(office, issuer="tinh-uy", symbol="CV/TU", reason="Giữ số cho ma trận", now=now).id,
         "holiday": lambda: db.session.scalar(select(Holiday).order_by(Holiday.date.desc())).id,
+        "report": lambda: indicator_report().id,
     })
 
 
@@ -135,7 +165,7 @@ def test_every_api_route_is_in_the_matrix(app):
         rule = path.split("?")[0]
         for name, converter in [("{task}", "<int:task_id>"), ("{document}", "<int:document_id>"),
                                 ("{job}", "<int:job_id>"), ("{entry}", "<int:entry_id>"),
-                                ("{holiday}", "<int:holiday_id>")]:
+                                ("{holiday}", "<int:holiday_id>"), ("{report}", "<int:report_id>")]:
             rule = rule.replace(name, converter)
         covered.add(rule)
     missing = []
