@@ -19,3 +19,8 @@ from models.job import JOB_STATUS_LABELS, Job  # noqa: E402
 from models.register import REGISTER_STATUS_LABELS, RegisterEntry  # noqa: E402
 
 __all__ += ["JOB_STATUS_LABELS", "Job", "REGISTER_STATUS_LABELS", "RegisterEntry"]
+
+# Indicator reports' history and their tasks (indicators, issue 6).
+from models.indicator import IndicatorPeriodTask, IndicatorReportEvent  # noqa: E402
+
+__all__ += ["IndicatorPeriodTask", "IndicatorReportEvent"]

@@ -59,3 +59,44 @@ class IndicatorReport(db.Model):
         kwargs.setdefault("version", 1)
         kwargs.setdefault("status", "draft")
         super().__init__(**kwargs)
+
+
+class IndicatorReportEvent(db.Model):
+    """Append-only history of a report: created, saved, submitted, accepted, returned."""
+
+    __tablename__ = "indicator_report_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("indicator_reports.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    event: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(20))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    value_text: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    via: Mapped[str | None] = mapped_column(String(20), nullable=True)  # web, api, excel
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    report = relationship("IndicatorReport", back_populates="events")
+    actor = relationship("User")
+
+
+IndicatorReport.events = relationship(IndicatorReportEvent, back_populates="report",
+                                      order_by=IndicatorReportEvent.id, passive_deletes=True)
+
+
+class IndicatorPeriodTask(db.Model):
+    """The task in the engine that stands for one unit's report on a catalogue for one period."""
+
+    __tablename__ = "indicator_period_tasks"
+    __table_args__ = (UniqueConstraint("catalogue", "unit_id", "period", name="uq_indicator_period_tasks_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    catalogue: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    period: Mapped[str] = mapped_column(String(20), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), unique=True)
+
+    unit = relationship("Unit")
+    task = relationship("Task")

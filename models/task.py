@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table,
-                        Text, UniqueConstraint, event)
+                        Text, UniqueConstraint, event, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.types import UTCDateTime, utc_now
@@ -31,6 +31,10 @@ class Task(db.Model):
     __table_args__ = (
         Index("ix_tasks_status_deadline", "status", "deadline"),
         Index("ix_tasks_lead_status", "lead_unit_id", "status"),
+        # The office's pending extension requests, oldest first (few rows: a partial index).
+        Index("ix_tasks_pending_extension", "extension_requested_at", "id",
+              postgresql_where=text("extension_deadline IS NOT NULL"),
+              sqlite_where=text("extension_deadline IS NOT NULL")),
         # One instance per period of a recurring series (the root itself has no series_id).
         UniqueConstraint("series_id", "period", name="uq_tasks_series_period"),
     )
@@ -122,6 +126,8 @@ class TaskEvent(db.Model):
     """One row per change: append-only (updates and deletes are refused)."""
 
     __tablename__ = "task_events"
+    # The latest changes first (dashboards' "recent changes"), ties broken by id.
+    __table_args__ = (Index("ix_task_events_at_id", "at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)

@@ -183,3 +183,4 @@ def api(client, tokens, frozen_now):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives Debian's chromium through Playwright")
+    config.addinivalue_line("markers", "slow: long-running (the short load test against PostgreSQL)")

@@ -103,7 +103,7 @@ class LazyObjects(dict):
 
 
 @pytest.fixture()
-def objects(db, users, frozen_now, monkeypatch):
+def objects(app, db, users, frozen_now, monkeypatch):
     from models import Holiday
     from workflow.services import documents as document_service
     from workflow.services import jobs
@@ -111,6 +111,7 @@ def objects(db, users, frozen_now, monkeypatch):
     from workflow.services.register import reserve
 
     monkeypatch.setattr(jobs, "start_in_background", lambda app, job_id: None)  # no worker thread in tests
+    monkeypatch.setitem(app.config, "DOCUMENT_JOBS", "queue")  # queue the bulk job; do not render 124 forms
     now = frozen_now.current()
     office = users["office"]
 

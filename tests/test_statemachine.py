@@ -171,3 +171,23 @@ def test_history_rows_cannot_be_changed(db):
     with pytest.raises(AppendOnlyError):
         db.session.delete(db.session.get(TaskEvent, task.events[0].id))
         db.session.flush()
+
+
+def test_the_register_skips_a_number_a_draft_already_carries(db):
+    from workflow.services.dispatches import create_dispatch, issue_dispatch
+    from workflow.services.tasks import create_task
+
+    office = user("office")
+
+    def issue_new(subject):
+        d = create_dispatch(office, issuer="tinh-uy", subject=subject, now=NOW)
+        create_task(office, dispatch_ref=str(d.id), title="Việc", lead_unit="so-y-te", deadline=local(2026, 12, 31),
+                    now=NOW)
+        issue_dispatch(office, str(d.id), now=NOW)
+        return d
+
+    assert issue_new("V/v công văn thứ nhất").full_number == "1776-CV/TU"  # after the seeded 1775
+    imported = create_dispatch(office, issuer="tinh-uy", subject="V/v công văn nhập từ văn bản", now=NOW)
+    imported.number, imported.year = 1777, 2026  # as an import keeps the number read from its text
+    db.session.commit()
+    assert issue_new("V/v công văn thứ hai").full_number == "1778-CV/TU"  # 1777 belongs to the import

@@ -42,17 +42,36 @@ PAGES = [
     ("/dispatches/1534-CV/TU", EVERYONE),
     ("/dispatches/{draft}", expect(404, office=200)),
     ("/dispatches/new", OFFICE_ONLY),
+    ("/dispatches/import", OFFICE_ONLY),
     ("/tasks", EVERYONE),
     ("/tasks?unit=dang-uy-ubnd-tinh&status=assigned&sort=status", EVERYONE),
     ("/tasks/{task}", expect(200, other_department=404)),
     ("/overdue", READ_ALL),
     ("/overdue?as_of=2026-07-01", READ_ALL),
     ("/overdue/print", READ_ALL),
+    ("/documents", READ_ALL),
+    ("/documents?kind=overdue_list", READ_ALL),
+    ("/documents/new", expect(403, office=200, leader=200)),
+    ("/documents/{document}", READ_ALL),
+    ("/documents/{document}.docx", READ_ALL),
+    ("/documents/{document}.pdf", READ_ALL),
+    ("/documents/indicator-forms", OFFICE_ONLY),
+    ("/documents/indicator-forms/{job}", READ_ALL),
+    ("/documents/indicator-forms/{job}/progress", READ_ALL),
+    ("/documents/indicator-forms/{job}.zip", READ_ALL),
+    ("/register", READ_ALL),
     ("/admin/users", ADMIN_ONLY),
     ("/admin/units", ADMIN_ONLY),
     ("/admin/units?kind=commune", ADMIN_ONLY),
     ("/admin/holidays", ADMIN_ONLY),
     ("/account/password", EVERYONE),
+    # Indicators (issue 6)
+    ("/indicators", EVERYONE),
+    ("/indicators/report?unit=xa-lac-duong&period=2026-05", expect(200, department=403, other_department=403)),
+    ("/indicators/matrix?period=2026-05", READ_ALL),
+    ("/indicators/import", expect(200, leader=403, admin=403)),
+    ("/indicators/six-month", EVERYONE),
+    ("/indicators/CT7", EVERYONE),
 ]
 
 # (method path, form data, expected status per role); the CSRF token is always sent.
@@ -68,15 +87,30 @@ ACTIONS = [
     ("/dispatches/{draft}/tasks", {"title": "Nhiệm vụ thử quyền", "lead_unit": "so-tai-chinh",
                                    "deadline_text": "trước ngày 31/12/2026"}, expect(403, office=302)),
     ("/dispatches/{draft}/issue", {}, expect(403, office=302)),
+    ("/documents/new", {"kind": "overdue_list", "action": "preview"}, expect(403, office=200, leader=200)),
+    # A bad period: the office passes the permission check and is told why (no job is started).
+    ("/documents/indicator-forms", {"period": "05/2026"}, expect(403, office=400)),
+    ("/register/reserve", {"issuer": "tinh-uy", "symbol": "CV/TU", "reason": "Thử quyền"}, expect(403, office=303)),
+    ("/register/{entry}/void", {"reason": "Thử quyền"}, expect(403, office=303)),
     ("/admin/users", {"username": "moi", "full_name": "Người mới", "role": "leader", "unit": "",
                       "password": "Mat-khau-moi-1"}, expect(403, admin=303)),
     ("/admin/users/{user}/deactivate", {}, expect(403, admin=303)),
     ("/admin/holidays", {"day": "2026-12-31", "name": "Nghỉ cuối năm"}, expect(403, admin=302)),
     ("/admin/holidays/{holiday}/delete", {}, expect(403, admin=302)),
     ("/admin/users/{user}/activate", {}, expect(403, admin=303)),
+    ("/indicators/periods", {"catalogue": "1534-CV/TU", "period": "2026-05"}, expect(403, office=302)),
+    ("/indicators/accept", {"catalogue": "1534-CV/TU", "period": "2026-05", "unit": "xa-lac-duong"},
+     expect(403, office=302)),
     ("/admin/users/{user}/reset-password", {"new_password": "Mat-khau-moi-2"}, expect(403, admin=303)),
     ("/account/password", {"old_password": "Mat-khau-2026", "new_password": "Mat-khau-moi-3",
                            "confirm": "Mat-khau-moi-3"}, expect(302)),
+    ("/dispatches/import", {"text": "TỈNH ỦY LÂM ĐỒNG\nSố 902-CV/TU\nV/v thử quyền\n"
+                                    "Lâm Đồng, ngày 20 tháng 11 năm 2026\nKính gửi: Sở Tài chính.\n"
+                                    "1. Giao Sở Tài chính rà soát trước ngày 30/11/2026."}, expect(403, office=200)),
+    ("/dispatches/import/confirm", {"number": "902-CV/TU", "issuer": "tinh-uy", "issued_on": "2026-11-20",
+                                    "subject": "V/v thử quyền", "tasks-0-include": "y", "tasks-0-item": "1",
+                                    "tasks-0-title": "Rà soát", "tasks-0-lead_unit": "so-tai-chinh"},
+     expect(403, office=302)),
 ]
 
 
@@ -91,8 +125,39 @@ def objects(db, users, frozen_now):
     from models import Holiday
 
     holiday = db.session.scalar(select(Holiday).order_by(Holiday.date.desc()))
+    documents = document_objects(users, frozen_now.current())
     return {"task": task.id, "version": task.version, "draft": draft.id, "user": users["xaydung"].id,
-            "holiday": holiday.id}
+            "holiday": holiday.id, **documents}
+
+
+def document_objects(users, now):
+    """A document of the archive, a finished bulk job and a reserved number: rows and small files,
+    without rendering anything (the pages' behaviour is in tests/test_web_documents.py)."""
+    from models import Document
+    from workflow.documents import DOCX_TYPE, PDF_TYPE
+    from workflow.extensions import db
+    from workflow.services import jobs, register, unit_of_work
+    from workflow.services.documents import BULK_FORMS_JOB
+    from workflow.storage import get_storage, new_key
+
+    office = users["office"]
+    with unit_of_work():
+        storage = get_storage()
+        docx = storage.put(new_key("documents", ".docx"), b"PK stub docx", DOCX_TYPE)
+        pdf = storage.put(new_key("documents", ".pdf"), b"%PDF-1.4 stub", PDF_TYPE)
+        document = Document(kind="overdue_list", title="Danh sách thử quyền",
+                            template_name="docs_templates/overdue_list.docx", template_sha256="0" * 64,
+                            data={"params": {}, "context": {}}, docx_key=docx.key, docx_sha256=docx.sha256,
+                            pdf_key=pdf.key, pdf_sha256=pdf.sha256, created_by_id=office.id, created_at=now)
+        db.session.add(document)
+    job = jobs.create(BULK_FORMS_JOB, {"period": "2026-05", "catalogue": "1534-CV/TU", "unit_kind": "commune"},
+                      actor=office, now=now, total=2)
+    with unit_of_work():
+        stored = get_storage().put(new_key("jobs", ".zip"), b"PK stub zip", "application/zip")
+        jobs.finish(job.id, key=stored.key, name="bieu-chi-tieu-2026-05.zip", sha256=stored.sha256,
+                    size=stored.size, message="Đã tạo")
+    entry = register.reserve(office, issuer="tinh-uy", symbol="CV/TU", reason="Thử quyền", now=now)
+    return {"document": document.id, "job": job.id, "entry": entry.id}
 
 
 def client_as(app, users, role):
@@ -146,6 +211,8 @@ def test_every_web_route_is_in_the_matrix(app):
     covered = {p.split("?")[0] for p, _ in PAGES} | {a[0] for a in ACTIONS}
     covered = {c.replace("{task}", "<int:task_id>").replace("{draft}", "<int:dispatch_id>")
                .replace("{user}", "<int:user_id>").replace("{holiday}", "<int:holiday_id>") for c in covered}
+    covered = {c.replace("{document}", "<int:document_id>").replace("{job}", "<int:job_id>")
+               .replace("{entry}", "<int:entry_id>") for c in covered}
     # Routes tested elsewhere (sign-in, sign-out, PDF) or not pages.
     elsewhere = {"/login", "/logout", "/favicon.ico", "/overdue.pdf"}
     missing = []
@@ -154,10 +221,14 @@ def test_every_web_route_is_in_the_matrix(app):
             continue
         if rule.rule == "/dispatches/<path:ref>":
             continue  # covered by /dispatches/1534-CV/TU and /dispatches/{draft}
+        if rule.rule == "/indicators/<code>":
+            continue  # covered by /indicators/CT7
         if rule.rule == "/tasks/<int:task_id>/events/<event>":
             continue  # covered by the /events/ rows
         if rule.rule == "/admin/users/<int:user_id>/<action>":
             continue  # covered by deactivate, activate, reset-password
+        if rule.rule == "/documents/<int:document_id>.<any(docx,pdf):fmt>":
+            continue  # covered by /documents/{document}.docx and .pdf
         if rule.rule not in covered:
             missing.append(rule.rule)
     assert not missing, f"web routes without access tests: {missing}"

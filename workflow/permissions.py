@@ -70,6 +70,8 @@ def can_fire(user, task: Task, event: str) -> bool:
     allowed = EVENT_PERMISSIONS.get(event, set())
     if "lead" in allowed and user.role == "department" and user.unit_id == task.lead_unit_id:
         return True
+    if event == "complete" and user.role == "office" and is_indicator_report_task(task):
+        return True  # the office records a unit's indicator report on its behalf (issue 6)
     return user.role in allowed
 
 
@@ -148,3 +150,37 @@ def can_manage_register(user) -> bool:
 def require_manage_register(user) -> None:
     if not can_manage_register(user):
         raise Forbidden("Chỉ Văn phòng được giữ số hoặc hủy số trong sổ đăng ký văn bản đi.")
+
+
+# --- Indicator reports (issue 6) -------------------------------------------------------
+# A unit's periodic report is entered and submitted by its own department users or by the office
+# (which receives it on paper or by e-mail); the office accepts or returns it. Office, leader and
+# admin read every unit's reports; a department reads its own.
+
+
+def is_indicator_report_task(task: Task) -> bool:
+    """Whether ``task`` stands for a unit's indicator report for a period."""
+    from models import IndicatorPeriodTask
+    from workflow.extensions import db
+
+    if task.id is None:
+        return False
+    return db.session.scalar(select(IndicatorPeriodTask.id).where(IndicatorPeriodTask.task_id == task.id)) is not None
+
+
+def can_submit_indicator_report(user, unit) -> bool:
+    if not _active(user) or unit is None:
+        return False
+    if user.role == "office":
+        return True
+    return user.role == "department" and user.unit_id == unit.id
+
+
+def can_view_indicator_report(user, unit) -> bool:
+    if can_read_all(user):
+        return True
+    return _active(user) and user.role == "department" and unit is not None and user.unit_id == unit.id
+
+
+def can_review_indicator_reports(user) -> bool:
+    return _active(user) and user.role == "office"

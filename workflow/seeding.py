@@ -203,20 +203,59 @@ def seed_key_tasks() -> Dispatch | None:
     return program
 
 
+INDICATOR_FILES = ("indicators_1534.yaml", "indicators_1640.yaml", "indicators_bc_6_thang_2026.yaml")
+
+
+def indicator_rows(data: dict) -> list[dict]:
+    """The rows of one catalogue file as Indicator fields (the 1640 file groups its criteria by axis)."""
+    catalogue, frequency = data["catalogue"], data.get("frequency", "monthly")
+    rows = []
+    if "axes" in data:  # 1640-CV/BTCTU: criteria grouped by axis
+        position = 0
+        for axis in data["axes"]:
+            for spec in axis["items"]:
+                position += 1
+                rows.append({
+                    "code": f"TC{spec['item']}", "catalogue": catalogue, "group": nfc(axis["heading"]),
+                    "position": position, "name": nfc(spec["name"]), "sub_code": None,
+                    "measure_unit": spec.get("measure_unit"), "target_text": spec.get("target"), "lead": None,
+                    "source_text": nfc(data.get("title")), "frequency": frequency,
+                    "figures": {"axis": axis["axis"], "axis_stt": axis["stt"], "item": spec["item"],
+                                "axis_heading_as_written": nfc(axis.get("heading_as_written", axis["heading"])),
+                                "value_kind": "number" if spec.get("measure_unit") else "text"},
+                })
+        return rows
+    for row in data["indicators"]:
+        figures = dict(row.get("figures") or {})
+        if row.get("second_half"):
+            figures["second_half"] = row["second_half"]
+        for key in ("stt", "parent"):
+            if row.get(key):
+                figures[key] = row[key]
+        target = row.get("target")
+        rows.append({
+            "code": row["code"], "catalogue": catalogue, "group": nfc(row.get("group")),
+            "position": row["position"], "name": nfc(row["name"]), "sub_code": row.get("sub_code"),
+            "measure_unit": row.get("measure_unit"), "target_text": None if target is None else str(target),
+            "lead": row.get("lead"), "source_text": nfc(row.get("source_text")),
+            "frequency": row.get("frequency", frequency), "figures": figures,
+        })
+    return rows
+
+
 def seed_indicators() -> int:
-    data = load_yaml("indicators_1534.yaml")
+    """The catalogues of 1534-CV/TU, 1640-CV/BTCTU and the 6-month report; matched by code."""
     have = set(db.session.scalars(select(Indicator.code)))
     created = 0
-    for row in data["indicators"]:
-        if row["code"] in have:
-            continue
-        db.session.add(Indicator(
-            code=row["code"], catalogue=data["catalogue"], position=row["position"], name=nfc(row["name"]),
-            sub_code=row.get("sub_code"), measure_unit=row.get("measure_unit"), target_text=str(row["target"]),
-            lead_unit=_unit(row["lead"]), source_text=nfc(row.get("source_text")), frequency=row["frequency"],
-            figures={},
-        ))
-        created += 1
+    for name in INDICATOR_FILES:
+        for row in indicator_rows(load_yaml(name)):
+            if row["code"] in have:
+                continue
+            lead = row.pop("lead")
+            db.session.add(Indicator(**row, lead_unit=_unit(lead) if lead else None))
+            have.add(row["code"])
+            created += 1
+    db.session.flush()
     return created
 
 

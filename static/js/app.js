@@ -31,4 +31,96 @@
       }, 0);
     }
   });
+
+  // The document form shows only the fields of the chosen kind: <form data-document-form> with
+  // <select name="kind"> and wrappers <div data-kinds="reminder task_report">.
+  function showKindFields(form) {
+    var select = form.querySelector("select[name='kind']");
+    if (!select) { return; }
+    form.querySelectorAll("[data-kinds]").forEach(function (element) {
+      var kinds = (element.getAttribute("data-kinds") || "").split(" ");
+      element.classList.toggle("d-none", kinds.indexOf(select.value) === -1);
+    });
+  }
+  document.querySelectorAll("form[data-document-form]").forEach(function (form) {
+    showKindFields(form);
+    form.addEventListener("change", function (event) {
+      if (event.target && event.target.name === "kind") { showKindFields(form); }
+    });
+  });
+
+  // Progress bars of bulk jobs: <div data-job-progress data-job-id="7" data-job-url="…/progress"
+  // data-job-status="running">; the JSON route answers {status, percent, message, finished, result_url}.
+  function updateJob(box, job) {
+    var bar = box.querySelector("[data-job-bar]");
+    var inner = bar ? bar.querySelector(".progress-bar") : null;
+    var percent = Math.max(0, Math.min(100, parseInt(job.percent, 10) || 0));
+    if (bar) { bar.setAttribute("aria-valuenow", String(percent)); }
+    if (inner) {
+      Array.prototype.slice.call(inner.classList).forEach(function (name) {
+        if (/^w-pct-\d+$/.test(name)) { inner.classList.remove(name); }
+      });
+      inner.classList.add("w-pct-" + percent);
+      if (job.finished) {
+        inner.classList.remove("progress-bar-striped", "progress-bar-animated");
+        inner.classList.add(job.status === "done" ? "bg-success" : "bg-danger");
+      }
+    }
+    var label = box.querySelector("[data-job-percent]");
+    if (label) { label.textContent = percent + "%"; }
+    var status = box.querySelector("[data-job-status-label]");
+    if (status) { status.textContent = job.status_label || job.status; }
+    var message = box.querySelector("[data-job-message]");
+    if (message) { message.textContent = job.message || ""; }
+    box.setAttribute("data-job-status", job.status);
+    var link = box.querySelector("[data-job-result]");
+    if (link && job.done && job.result_url) {
+      link.setAttribute("href", job.result_url);
+      link.classList.remove("d-none");
+    }
+    if (job.failed) { showJobError(box, job.message || "Tạo biểu mẫu không thành công."); }
+  }
+
+  function showJobError(box, text) {
+    var error = box.querySelector("[data-job-error]");
+    if (error) {
+      error.textContent = text;
+      error.classList.remove("d-none");
+    }
+  }
+
+  function pollJob(box, failures) {
+    var url = box.getAttribute("data-job-url");
+    if (!url || !window.fetch) { return; }
+    window.fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"})
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("application/json") === -1) { throw new Error("not json"); }
+        return response.json().then(function (body) {
+          if (!response.ok) {
+            var refused = new Error(body.error || "Không xem được tiến độ.");
+            refused.fromServer = true;
+            throw refused;
+          }
+          return body;
+        });
+      })
+      .then(function (job) {
+        updateJob(box, job);
+        if (!job.finished) { window.setTimeout(function () { pollJob(box, 0); }, 1500); }
+      })
+      .catch(function (error) {
+        if (!error.fromServer && failures < 3) {  // a network hiccup: try again a little later
+          window.setTimeout(function () { pollJob(box, failures + 1); }, 3000);
+          return;
+        }
+        showJobError(box, error.fromServer ? error.message :
+          "Không cập nhật được tiến độ (có thể phiên đăng nhập đã hết hạn); hãy tải lại trang.");
+      });
+  }
+
+  document.querySelectorAll("[data-job-progress]").forEach(function (box) {
+    var status = box.getAttribute("data-job-status");
+    if (status === "queued" || status === "running") { pollJob(box, 0); }
+  });
 })();

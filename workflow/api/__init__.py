@@ -117,4 +117,6 @@ from workflow.api import views  # noqa: E402,F401  (register the routes)
 from workflow.api import reminders  # noqa: E402,F401
 from workflow.api import documents  # noqa: E402,F401  (documents, register, jobs: issue 5)
 from workflow.api import holidays  # noqa: E402,F401
+from workflow.api import imports  # noqa: E402,F401  (dispatch import: issue 7)
+from workflow.api import indicators  # noqa: E402,F401  (indicators: issue 6)
 from workflow.api import openapi  # noqa: E402,F401

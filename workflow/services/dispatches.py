@@ -102,11 +102,17 @@ def take_number(issuer_id: int, symbol: str, year: int) -> int:
             nested.commit()
         except Exception:  # another request created it first
             nested.rollback()
-    result = db.session.execute(
-        update(NumberRegister).where(*key).values(last_number=NumberRegister.last_number + 1)
-        .returning(NumberRegister.last_number)
-    )
-    return result.scalar_one()
+    while True:
+        number = db.session.execute(
+            update(NumberRegister).where(*key).values(last_number=NumberRegister.last_number + 1)
+            .returning(NumberRegister.last_number)
+        ).scalar_one()
+        # A number already carried by a dispatch (one imported with its own number, say) is skipped.
+        taken = db.session.scalar(select(func.count()).select_from(Dispatch).where(
+            Dispatch.issuer_id == issuer_id, Dispatch.symbol == symbol, Dispatch.year == year,
+            Dispatch.number == number))
+        if not taken:
+            return number
 
 
 def issue_dispatch(actor, ref: str, *, now: datetime, issued_on: date | None = None) -> Dispatch:

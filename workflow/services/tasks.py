@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, and_, cast, insert, literal, select, update
+from sqlalchemy import JSON, and_, cast, exists, insert, literal, select, update
 
 from models import Dispatch, Holiday, Task, TaskEvent, Unit
 from workflow import permissions
@@ -178,10 +178,19 @@ def _apply_effects(task: Task, event: str, *, now, note, deadline, evidence_numb
 
 
 def _sync_dispatch(dispatch: Dispatch) -> None:
-    """Close a dispatch when its last task completes; reopen it when one reopens."""
-    if dispatch.status == "issued" and dispatch.tasks and all(t.status == "completed" for t in dispatch.tasks):
+    """Close a dispatch when its last task completes; reopen it when one reopens.
+
+    Asks the database (after a flush) whether an unfinished task is left rather than
+    loading every task of the dispatch: one indexed EXISTS per event."""
+    if dispatch.status not in ("issued", "closed"):
+        return
+    db.session.flush()
+    unfinished = db.session.scalar(select(exists().where(Task.dispatch_id == dispatch.id,
+                                                         Task.status != "completed")))
+    if dispatch.status == "issued" and not unfinished and db.session.scalar(
+            select(exists().where(Task.dispatch_id == dispatch.id))):
         fire(DISPATCH_MACHINE, dispatch, "close")
-    elif dispatch.status == "closed" and any(t.status != "completed" for t in dispatch.tasks):
+    elif dispatch.status == "closed" and unfinished:
         fire(DISPATCH_MACHINE, dispatch, "reopen")
 
 

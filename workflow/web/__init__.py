@@ -68,3 +68,6 @@ def flash_error(exc: DomainError) -> None:
 from workflow.web import filters  # noqa: E402,F401  (template filters and globals)
 from workflow.web.views import admin, auth, dashboard, dispatches, overdue, tasks  # noqa: E402,F401
 from workflow.web.views import holidays  # noqa: E402,F401  (admin: public holidays)
+from workflow.web.views import documents  # noqa: E402,F401  (documents, bulk forms, register)
+from workflow.web.views import imports  # noqa: E402,F401  (dispatch import: issue 7)
+from workflow.web.views import indicators  # noqa: E402,F401  (indicators: issue 6)

@@ -189,6 +189,7 @@ def nav_items() -> list[dict]:
         items.append({"label": "Nhiệm vụ quá hạn", "endpoint": "web.overdue_list", "prefix": "/overdue"})
         if role == "office":
             items.append({"label": "Tạo công văn", "endpoint": "web.dispatch_new", "prefix": "/dispatches/new"})
+            items.append({"label": "Nhập công văn", "endpoint": "web.dispatch_import", "prefix": "/dispatches/import"})
     elif role == "admin":
         items.append({"label": "Người dùng", "endpoint": "web.admin_users", "prefix": "/admin/users"})
         items.append({"label": "Đơn vị", "endpoint": "web.admin_units", "prefix": "/admin/units"})

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from models import OPEN_STATUSES, Task, TaskEvent, Unit
@@ -25,19 +25,39 @@ def yellow_days() -> int:
     return current_app.config.get("WARNING_YELLOW_DAYS", 3)
 
 
-def status_counts(user, now: datetime, *, lead_unit_id: int | None = None) -> dict[str, int]:
+def task_summary(user, now: datetime) -> list[tuple]:
+    """The visible live tasks in one pass, grouped by (lead unit, status):
+    ``(lead_unit_id, status, count, late now, completed on time)``.
+
+    ``status_counts`` and ``unit_table`` derive from it, so a dashboard that shows both
+    scans the tasks once (pass it to each as ``summary=``)."""
+    aggregate = select(
+        Task.lead_unit_id, Task.status, func.count(),
+        func.sum(case((queries.late_condition(now), 1), else_=0)),
+        func.sum(case((Task.on_time.is_(True), 1), else_=0)),
+    )
+    visible = queries.task_query(user).whereclause
+    if visible is not None:
+        aggregate = aggregate.where(visible)
+    return [(r[0], r[1], int(r[2] or 0), int(r[3] or 0), int(r[4] or 0))
+            for r in db.session.execute(aggregate.group_by(Task.lead_unit_id, Task.status))]
+
+
+def status_counts(user, now: datetime, *, lead_unit_id: int | None = None,
+                  summary: list[tuple] | None = None) -> dict[str, int]:
     """Live tasks the user sees (or those ``lead_unit_id`` leads), by status, plus ``late``
     (late now), ``open`` and ``total``."""
-    query = queries.task_query(user)
-    if lead_unit_id is not None:
-        query = query.where(Task.lead_unit_id == lead_unit_id)
-    base = query.subquery()
+    if summary is None:
+        summary = task_summary(user, now)
     counts = {status: 0 for status in ("assigned", "in_progress", "overdue", "completed")}
-    for status, n in db.session.execute(select(base.c.status, func.count()).group_by(base.c.status)):
-        counts[status] = n
+    late = 0
+    for unit_id, status, n, n_late, _ in summary:
+        if lead_unit_id is not None and unit_id != lead_unit_id:
+            continue
+        counts[status] = counts.get(status, 0) + n
+        late += n_late
     counts["total"] = sum(counts.values())
-    counts["late"] = db.session.scalar(
-        select(func.count()).select_from(query.where(queries.late_condition(now)).subquery()))
+    counts["late"] = late
     counts["open"] = counts["assigned"] + counts["in_progress"] + counts["overdue"]
     return counts
 
@@ -66,23 +86,35 @@ class UnitRow:
         return None if judged == 0 else self.completed_on_time / judged
 
 
-def unit_table(user, now: datetime) -> list[UnitRow]:
+def unit_table(user, now: datetime, *, summary: list[tuple] | None = None) -> list[UnitRow]:
     """Per lead unit: open, late now, completed, completed on time (units with any task)."""
-    late = queries.late_condition(now)
-    aggregate = select(
-        Task.lead_unit_id,
-        func.sum(case((Task.status.in_(OPEN_STATUSES), 1), else_=0)),
-        func.sum(case((late, 1), else_=0)),
-        func.sum(case((Task.status == "completed", 1), else_=0)),
-        func.sum(case((and_(Task.status == "completed", Task.on_time.is_(True)), 1), else_=0)),
-    )
+    if summary is None:
+        summary = task_summary(user, now)
+    rows: dict[int, UnitRow] = {}
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_({r[0] for r in summary})))}
+    for unit_id, status, n, n_late, n_on_time in summary:
+        if unit_id not in units:
+            continue
+        row = rows.setdefault(unit_id, UnitRow(unit=units[unit_id]))
+        if status in OPEN_STATUSES:
+            row.open += n
+        row.late += n_late
+        if status == "completed":
+            row.completed += n
+            row.completed_on_time += n_on_time
+    return list(rows.values())
+
+
+def late_units(user, as_of: datetime) -> list[UnitRow]:
+    """Units with tasks late at ``as_of``, most late first (``late_by_unit`` of ``unit_table``,
+    counting the late tasks only: ``open`` and ``completed`` are left at 0)."""
+    query = select(Task.lead_unit_id, func.count()).where(queries.late_condition(as_of))
     visible = queries.task_query(user).whereclause
     if visible is not None:
-        aggregate = aggregate.where(visible)
-    rows = db.session.execute(aggregate.group_by(Task.lead_unit_id)).all()
-    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_([r[0] for r in rows])))}
-    return [UnitRow(unit=units[r[0]], open=int(r[1] or 0), late=int(r[2] or 0), completed=int(r[3] or 0),
-                    completed_on_time=int(r[4] or 0)) for r in rows if r[0] in units]
+        query = query.where(visible)
+    counts = dict(db.session.execute(query.group_by(Task.lead_unit_id)).all())
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(list(counts))))
+    return late_by_unit([UnitRow(unit=u, late=counts[u.id]) for u in units])
 
 
 def late_by_unit(table: list[UnitRow]) -> list[UnitRow]:
@@ -105,8 +137,13 @@ def open_by_unit(table: list[UnitRow], limit: int = 12) -> list[UnitRow]:
 
 def recent_events(user, limit: int = 12) -> list[TaskEvent]:
     """The latest changes on tasks the user may see."""
-    visible = queries.task_query(user).with_only_columns(Task.id)
-    query = (select(TaskEvent).where(TaskEvent.task_id.in_(visible))
+    # A join (not "task_id IN (visible ids)") so the database walks ix_task_events_at_id newest
+    # first and stops after ``limit`` visible rows.
+    query = select(TaskEvent).join(Task, Task.id == TaskEvent.task_id)
+    visible = queries.task_query(user).whereclause
+    if visible is not None:
+        query = query.where(visible)
+    query = (query
              .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(limit)
              .options(selectinload(TaskEvent.task).selectinload(Task.dispatch), selectinload(TaskEvent.actor)))
     return list(db.session.scalars(query))

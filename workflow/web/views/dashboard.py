@@ -15,9 +15,10 @@ from workflow.web.helpers import now, task_warning, user
 def dashboard():
     actor, at = user(), now()
     if actor.role == "office":
-        table = reads.unit_table(actor, at)
+        summary = reads.task_summary(actor, at)  # one pass over the tasks for the counts and the units
+        table = reads.unit_table(actor, at, summary=summary)
         return render_template(
-            "dashboard/office.html", at=at, counts=reads.status_counts(actor, at),
+            "dashboard/office.html", at=at, counts=reads.status_counts(actor, at, summary=summary),
             due_soon=reads.due_soon(actor, at), late_units=reads.late_by_unit(table),
             recent=reads.recent_events(actor, limit=8), extensions=reads.pending_extensions(actor),
             yellow_days=reads.yellow_days(), warning=lambda t: task_warning(t, at), drafts=reads.drafts())
@@ -30,11 +31,12 @@ def dashboard():
             coordinating=reads.unit_tasks_coordinating(actor),
             recent=reads.recent_events(actor, limit=8), warning=lambda t: task_warning(t, at))
     if actor.role == "leader":
-        table = reads.unit_table(actor, at)
+        summary = reads.task_summary(actor, at)
+        table = reads.unit_table(actor, at, summary=summary)
         judged = sum(r.completed + r.late for r in table)
         overall = sum(r.completed_on_time for r in table) / judged if judged else None
         return render_template(
-            "dashboard/leader.html", at=at, overall=overall, counts=reads.status_counts(actor, at),
+            "dashboard/leader.html", at=at, overall=overall, counts=reads.status_counts(actor, at, summary=summary),
             overdue=reads.overdue_tasks(actor, at, limit=10), on_time=reads.on_time_by_unit(table),
             chart=open_late_chart(reads.open_by_unit(table)), days_late=reads.queries.days_late)
     users_by_role = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())

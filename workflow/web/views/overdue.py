@@ -9,7 +9,9 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 from workflow import permissions, queries
 from workflow.clock import local_tz
 from workflow.web import bp, reads
-from workflow.web.helpers import now, parse_date, require, user
+from workflow.web.helpers import now, parse_date, parse_int, require, user
+
+PER_PAGE = 100  # the screen list is paged; the printable list and the PDF hold every row
 
 
 def _as_of() -> tuple[datetime, str, list[str]]:
@@ -34,9 +36,19 @@ def overdue_list():
     as_of, shown, errors = _as_of()
     for message in errors:
         flash(message, "warning")
-    rows = _rows(as_of)
-    units = reads.late_by_unit(reads.unit_table(user(), as_of))
-    return render_template("overdue/list.html", rows=rows, as_of=as_of, as_of_value=shown, units=units,
+    page = parse_int(request.args.get("page"), 1, maximum=1_000_000)
+    if page is None:
+        flash("Số trang không hợp lệ; hiển thị trang đầu.", "warning")
+        errors.append("page")
+        page = 1
+    query, order = queries.overdue_query(user(), as_of)
+    result = queries.paginate(query, page, PER_PAGE, order)
+    if result.total and page > result.pages:
+        result = queries.paginate(query, result.pages, PER_PAGE, order)
+    rows = [(task, queries.days_late(task, as_of)) for task in result.items]
+    units = reads.late_units(user(), as_of)
+    return render_template("overdue/list.html", rows=rows, result=result, first=(result.page - 1) * PER_PAGE,
+                           as_of=as_of, as_of_value=shown, units=units,
                            pdf_available=shutil.which("wkhtmltopdf") is not None), (400 if errors else 200)
 
 

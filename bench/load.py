@@ -1,0 +1,466 @@
+"""Bounded load test: gunicorn (4 sync workers) + PostgreSQL on loopback, 16 clients mixing
+reads and state changes.
+
+Run:   bash .ci/with-postgres .venv/bin/python bench/load.py            (the full form: 60 s, 100,000 tasks)
+       bash .ci/with-postgres .venv/bin/python bench/load.py --seconds 5 --tasks 5000 --no-check   (CI)
+Without TEST_DATABASE_URL (or --database-url) it re-runs itself under .ci/with-postgres.
+
+What it does:
+1. creates a fresh database ``workflow_load_<pid>`` on that server (dropped at the end unless
+   ``--keep-database``), builds the schema with the Alembic migrations, loads the seed and
+   ``--tasks`` generated tasks (bench/data.py: each with version 1 and its "create" history row),
+   and creates an office user, a leader and one department user per client, with API tokens;
+2. starts ``gunicorn -w 4 wsgi:app`` (APP_ENV=production) on a free loopback port, waits until it answers;
+3. runs ``--clients`` threads for ``--seconds``, each with its own http.client connection (kept alive
+   when the server allows it; gunicorn's sync workers close after each response, so the client
+   reconnects), signed in once through /login with the CSRF token for the pages (even clients as the
+   office, odd ones as the leader) and using bearer tokens for the API. Each picks a request by weight
+   (``--mix``): ``event`` POST /api/v1/tasks/<id>/events {"event": "report", "version": n} on a task
+   its unit leads (the clients' tasks are disjoint, so a 409 is an error), ``api`` GET /api/v1/tasks?…,
+   ``dashboard`` GET /, ``overdue`` GET /overdue;
+4. checks: no status other than the expected one, no transport error, and no lost update (for every
+   task a client changed, the stored version is 1 + its successful changes and it has that many
+   history rows); prints requests/s, state changes/s and p50/p95/p99 per kind.
+
+Targets (issue 8): zero errors, zero lost updates, >= 300 state changes/s, p95 of the dashboard and
+of the overdue list < 100 ms. Exit code 1 when one is missed (unless ``--no-check``; errors and lost
+updates still fail then).
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "Tai-tai-2026"
+KINDS = ("event", "api", "dashboard", "overdue")
+TARGET_CHANGES_PER_S = 300
+TARGET_P95_MS = {"dashboard": 100.0, "overdue": 100.0}
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+# --- database -------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_database(server_url: str, name: str):
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    if not url.drivername.startswith("postgresql"):
+        raise SystemExit(f"bench/load.py needs PostgreSQL, got {url.drivername}")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(make_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def prepare(database_url: str, n_tasks: int, n_clients: int) -> dict:
+    """Schema (migrations), seed, generated tasks, users and tokens; returns what the clients need."""
+    os.environ["DATABASE_URL"] = database_url
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from bench.data import generate
+    from models import Task, Unit
+    from workflow import create_app
+    from workflow.extensions import db
+    from workflow.seeding import seed_all
+    from workflow.services.users import create_token, create_user
+
+    app = create_app("development")
+    timings = {}
+    with app.app_context():
+        started = time.perf_counter()
+        upgrade()
+        seed_all()
+        timings["schema_and_seed_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        info = generate(n_tasks, create_schema=False)
+        timings["generate_s"] = time.perf_counter() - started
+        create_user("load-office", PASSWORD, role="office", unit_code="van-phong-tinh-uy", full_name="Văn phòng (tải)")
+        create_user("load-leader", PASSWORD, role="leader", unit_code="thuong-truc-tinh-uy", full_name="Lãnh đạo (tải)")
+        tokens = {"office": create_token("load-office"), "leader": create_token("load-leader")}
+        clients = []
+        for c in range(n_clients):
+            code = f"so-{c % 40:02d}" if c < 40 else f"xa-{(c - 40) % 124:03d}"
+            unit = db.session.scalar(select(Unit).where(Unit.code == code))
+            username = f"load-dept-{c:02d}"
+            create_user(username, PASSWORD, role="department", unit_code=code, full_name=f"Đơn vị {code}")
+            owned = list(db.session.scalars(
+                select(Task.id).where(Task.lead_unit_id == unit.id, Task.id >= info["first_task_id"],
+                                      Task.status != "completed").order_by(Task.id)))
+            clients.append({"index": c, "unit": code, "username": username, "token": create_token(username),
+                            "page_user": "load-office" if c % 2 == 0 else "load-leader", "tasks": owned})
+    return {"app": app, "tokens": tokens, "clients": clients, "timings": timings, "info": info}
+
+
+def check_lost_updates(app, changed: dict[int, int], versions: dict[int, int]) -> dict:
+    """For every changed task: version == 1 + successful changes == the client's last known version,
+    and 1 + changes history rows."""
+    from sqlalchemy import func, select
+
+    from models import Task, TaskEvent
+    from workflow.extensions import db
+
+    lost, samples = 0, []
+    ids = sorted(changed)
+    with app.app_context():
+        stored, history = {}, {}
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start:start + 5000]
+            stored.update(db.session.execute(select(Task.id, Task.version).where(Task.id.in_(chunk))).all())
+            history.update(db.session.execute(
+                select(TaskEvent.task_id, func.count()).where(TaskEvent.task_id.in_(chunk))
+                .group_by(TaskEvent.task_id)).all())
+        db.session.remove()
+    for task_id in ids:
+        expected = 1 + changed[task_id]
+        if stored.get(task_id) != expected or history.get(task_id) != expected or versions[task_id] != expected:
+            lost += 1
+            if len(samples) < 5:
+                samples.append({"task": task_id, "expected": expected, "version": stored.get(task_id),
+                                "history_rows": history.get(task_id), "client_version": versions[task_id]})
+    return {"tasks_changed": len(ids), "lost_updates": lost, "samples": samples}
+
+
+# --- server ---------------------------------------------------------------------------------
+
+def start_gunicorn(database_url: str, port: int, workers: int, log_path: Path) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=secrets.token_hex(32), APP_ENV="production",
+               SESSION_COOKIE_SECURE="0")
+    env.pop("FLASK_APP", None)
+    log = open(log_path, "wb")
+    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
+    command = [str(gunicorn) if gunicorn.exists() else "gunicorn", "-w", str(workers),
+               "-b", f"127.0.0.1:{port}", "--error-logfile", "-", "wsgi:app"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/login")
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            if response.status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+# --- clients --------------------------------------------------------------------------------
+
+class Client:
+    """One simulated user: its own connection, cookies, tokens and tasks."""
+
+    def __init__(self, port: int, spec: dict, tokens: dict, mix: dict[str, int], seed: int):
+        self.port, self.spec, self.tokens = port, spec, tokens
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] = {}
+        self.rng = random.Random(seed)
+        self.kinds = [k for k in KINDS if mix.get(k)]
+        self.weights = [mix[k] for k in self.kinds]
+        if not spec["tasks"]:
+            i = self.kinds.index("event") if "event" in self.kinds else None
+            if i is not None:
+                del self.kinds[i], self.weights[i]
+        self.versions = {t: 1 for t in spec["tasks"]}
+        self.changed: dict[int, int] = defaultdict(int)
+        self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.errors: list[dict] = []
+        self.api_queries = [
+            ("dept", {"unit": spec["unit"], "per_page": 50}),
+            ("dept", {"warning": "red", "per_page": 50}),
+            ("dept", {"status": "in_progress", "per_page": 20}),
+            ("page", {"status": "overdue", "per_page": 50}),
+            ("page", {"warning": "yellow", "per_page": 50}),
+            ("page", {"q": "thu nghiem 12", "per_page": 20}),
+        ]
+
+    # HTTP
+    def request(self, method: str, path: str, *, body: bytes | None = None, headers: dict | None = None):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            raise
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        if response.will_close:
+            self.conn.close()
+        return response.status, data
+
+    def login(self) -> None:
+        status, page = self.request("GET", "/login")
+        match = CSRF_RE.search(page.decode("utf-8", "replace"))
+        if status != 200 or not match:
+            raise RuntimeError(f"GET /login answered {status} without a CSRF token")
+        form = urlencode({"csrf_token": match.group(1), "username": self.spec["page_user"],
+                          "password": PASSWORD, "next": ""}).encode()
+        status, body = self.request("POST", "/login", body=form,
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 302:
+            raise RuntimeError(f"POST /login answered {status}: {body[:200]!r}")
+
+    # requests by kind: (method, path, body, headers, expected status)
+    def do(self, kind: str, record: bool = True) -> None:
+        expected, headers, body = 200, {}, None
+        task_id = None
+        if kind == "event":
+            task_id = self.rng.choice(self.spec["tasks"])
+            method, path = "POST", f"/api/v1/tasks/{task_id}/events"
+            body = json.dumps({"event": "report", "note": f"Báo cáo tiến độ lần {self.changed[task_id] + 1}",
+                               "version": self.versions[task_id]}).encode()
+            headers = {"Authorization": f"Bearer {self.spec['token']}", "Content-Type": "application/json"}
+        elif kind == "api":
+            who, params = self.rng.choice(self.api_queries)
+            token = self.spec["token"] if who == "dept" else self.tokens[
+                "office" if self.spec["page_user"] == "load-office" else "leader"]
+            method, path = "GET", "/api/v1/tasks?" + urlencode(params)
+            headers = {"Authorization": f"Bearer {token}"}
+        elif kind == "dashboard":
+            method, path = "GET", "/"
+        else:
+            method, path = "GET", "/overdue"
+        started = time.perf_counter()
+        try:
+            status, data = self.request(method, path, body=body, headers=headers)
+        except (OSError, http.client.HTTPException) as exc:
+            self.errors.append({"kind": kind, "path": path, "error": repr(exc)})
+            return
+        elapsed = time.perf_counter() - started
+        if status != expected:
+            self.errors.append({"kind": kind, "path": path, "status": status,
+                                "body": data[:300].decode("utf-8", "replace")})
+            return
+        if kind == "event":
+            sent = self.versions[task_id]
+            answered = json.loads(data).get("version")
+            if answered != sent + 1:
+                self.errors.append({"kind": kind, "path": path, "status": status,
+                                    "body": f"version {answered} after sending {sent}"})
+                return
+            self.versions[task_id] = answered
+            self.changed[task_id] += 1
+        if record:
+            self.latencies[kind].append(elapsed)
+
+    def run(self, start: threading.Barrier, stop_at: list[float]) -> None:
+        try:
+            self.login()
+            for kind in self.kinds:  # warm-up, not measured (state changes still counted)
+                self.do(kind, record=False)
+        except Exception as exc:  # noqa: BLE001 - reported as an error of this client
+            self.errors.append({"kind": "setup", "error": repr(exc)})
+        start.wait()
+        while time.perf_counter() < stop_at[0]:
+            self.do(self.rng.choices(self.kinds, self.weights)[0])
+        self.conn.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index] * 1000
+
+
+# --- main -----------------------------------------------------------------------------------
+
+def parse_mix(text: str) -> dict[str, int]:
+    mix = {}
+    for part in text.split(","):
+        name, _, weight = part.partition("=")
+        if name.strip() not in KINDS:
+            raise argparse.ArgumentTypeError(f"unknown kind {name!r} (one of {', '.join(KINDS)})")
+        mix[name.strip()] = int(weight)
+    return mix
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--mix", type=parse_mix, default=parse_mix("event=70,api=14,dashboard=8,overdue=8"),
+                        help="weights of the kinds of request (default event=70,api=14,dashboard=8,overdue=8)")
+    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
+                        help="a PostgreSQL server (default TEST_DATABASE_URL); a fresh database is created on it")
+    parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--no-check", action="store_true",
+                        help="do not fail on speed targets (errors and lost updates still fail)")
+    args = parser.parse_args(argv)
+
+    if not args.database_url or not args.database_url.startswith("postgres"):
+        if os.environ.get("WORKFLOW_LOAD_WRAPPED"):
+            raise SystemExit("bench/load.py needs a PostgreSQL server (TEST_DATABASE_URL or --database-url)")
+        os.environ["WORKFLOW_LOAD_WRAPPED"] = "1"
+        os.execvp("bash", ["bash", str(ROOT / ".ci" / "with-postgres"), sys.executable, __file__,
+                           *(sys.argv[1:] if argv is None else argv)])
+
+    name = f"workflow_load_{os.getpid()}"
+    database_url = create_database(args.database_url, name)
+    server = None
+    log_path = Path(tempfile.mkstemp(prefix="workflow-load-gunicorn-", suffix=".log")[1])
+    try:
+        started = time.perf_counter()
+        setup = prepare(database_url, args.tasks, args.clients)
+        print(f"database: migrations + seed {setup['timings']['schema_and_seed_s']:.1f} s, "
+              f"{args.tasks:,} tasks {setup['timings']['generate_s']:.1f} s "
+              f"({setup['info']['past_open']:,} open past deadline)", flush=True)
+        port = free_port()
+        server = start_gunicorn(database_url, port, args.workers, log_path)
+        wait_until_up(port, server)
+        print(f"gunicorn -w {args.workers} on 127.0.0.1:{port} up "
+              f"({time.perf_counter() - started:.1f} s after start)", flush=True)
+
+        clients = [Client(port, spec, setup["tokens"], args.mix, seed=1000 + spec["index"])
+                   for spec in setup["clients"]]
+        barrier = threading.Barrier(len(clients) + 1)
+        stop_at = [float("inf")]
+        threads = [threading.Thread(target=c.run, args=(barrier, stop_at), daemon=True) for c in clients]
+        for t in threads:
+            t.start()
+        barrier.wait()
+        began = time.perf_counter()
+        stop_at[0] = began + args.seconds
+        for t in threads:
+            t.join(args.seconds + 120)
+        elapsed = time.perf_counter() - began
+        stop(server)
+
+        latencies: dict[str, list[float]] = defaultdict(list)
+        errors: list[dict] = []
+        changed: dict[int, int] = {}
+        versions: dict[int, int] = {}
+        for c in clients:
+            for kind, values in c.latencies.items():
+                latencies[kind].extend(values)
+            errors.extend(c.errors)
+            changed.update(c.changed)
+            versions.update(c.versions)
+        audit = check_lost_updates(setup["app"], changed, versions)
+    finally:
+        if server is not None:
+            stop(server)
+        if not args.keep_database:
+            try:
+                drop_database(args.database_url, name)
+            except Exception as exc:  # noqa: BLE001
+                print(f"could not drop {name}: {exc!r}", file=sys.stderr)
+
+    total = sum(len(v) for v in latencies.values())
+    changes = len(latencies.get("event", []))
+    result = {
+        "seconds": round(elapsed, 2), "clients": args.clients, "workers": args.workers, "tasks": args.tasks,
+        "mix": args.mix, "requests": total, "requests_per_s": round(total / elapsed, 1),
+        "state_changes": changes, "state_changes_per_s": round(changes / elapsed, 1),
+        "kinds": {kind: {"count": len(latencies.get(kind, [])),
+                         "per_s": round(len(latencies.get(kind, [])) / elapsed, 1),
+                         "p50_ms": round(percentile(latencies.get(kind, []), 50), 1),
+                         "p95_ms": round(percentile(latencies.get(kind, []), 95), 1),
+                         "p99_ms": round(percentile(latencies.get(kind, []), 99), 1),
+                         "errors": sum(1 for e in errors if e["kind"] == kind)}
+                  for kind in KINDS if args.mix.get(kind)},
+        "errors": len(errors), "error_samples": errors[:10], **audit,
+    }
+    targets = {
+        "zero errors": result["errors"] == 0,
+        "zero lost updates": result["lost_updates"] == 0,
+        f">= {TARGET_CHANGES_PER_S} state changes/s": result["state_changes_per_s"] >= TARGET_CHANGES_PER_S,
+    }
+    for kind, limit in TARGET_P95_MS.items():
+        if kind in result["kinds"]:
+            targets[f"p95 {kind} < {limit:.0f} ms"] = result["kinds"][kind]["p95_ms"] < limit
+    result["targets"] = targets
+
+    print(f"\n{args.clients} clients, gunicorn -w {args.workers}, {args.tasks:,} tasks, "
+          f"{result['seconds']:.1f} s, mix {','.join(f'{k}={v}' for k, v in args.mix.items())}")
+    print(f"{'kind':<10} {'count':>8} {'per s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    for kind, row in result["kinds"].items():
+        print(f"{kind:<10} {row['count']:>8} {row['per_s']:>8.1f} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} "
+              f"{row['p99_ms']:>8.1f} {row['errors']:>7}")
+    print(f"{'all':<10} {total:>8} {result['requests_per_s']:>8.1f}")
+    print(f"state changes/s: {result['state_changes_per_s']:.1f}; errors: {result['errors']}; "
+          f"lost updates: {result['lost_updates']} over {result['tasks_changed']:,} tasks changed")
+    for sample in errors[:5]:
+        print("  error:", sample)
+    for sample in audit["samples"]:
+        print("  lost update:", sample)
+    for label, met in targets.items():
+        print(f"  {'met    ' if met else 'MISSED '} {label}")
+    if errors:
+        print(f"(gunicorn log: {log_path})")
+    else:
+        log_path.unlink(missing_ok=True)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    hard = targets["zero errors"] and targets["zero lost updates"]
+    return 0 if (hard and (args.no_check or all(targets.values()))) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
