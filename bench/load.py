@@ -165,8 +165,8 @@ def start_gunicorn(database_url: str, port: int, workers: int, log_path: Path) -
                SESSION_COOKIE_SECURE="0")
     env.pop("FLASK_APP", None)
     log = open(log_path, "wb")
-    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
-    command = [str(gunicorn) if gunicorn.exists() else "gunicorn", "-w", str(workers),
+    # The gunicorn of the interpreter running this script (its virtual environment).
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers),
                "-b", f"127.0.0.1:{port}", "--error-logfile", "-", "wsgi:app"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
