@@ -71,12 +71,29 @@ def kill_after(process, seconds):
     assert process.wait() == -signal.SIGKILL
 
 
-@pytest.mark.parametrize("delay", [1.3, 2.0])
-def test_killed_sweep_leaves_a_consistent_database(database, delay):
-    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "sweep", "--now",
-                                "2026-11-22T08:00:00+07:00"], cwd=ROOT, env=database,
+def committed_overdue_marks(env) -> int:
+    import sqlite3
+
+    path = env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as conn:
+        return conn.execute("SELECT count(*) FROM task_events WHERE event = 'mark_overdue'").fetchone()[0]
+
+
+@pytest.mark.parametrize("batches_before_kill", [1, 5])
+def test_killed_sweep_leaves_a_consistent_database(database, batches_before_kill):
+    """Small batches make the sweep take many transactions; it is killed once some have committed."""
+    before = committed_overdue_marks(database)
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "sweep", "--batch-size", "200",
+                                "--now", "2026-11-22T08:00:00+07:00"], cwd=ROOT, env=database,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    kill_after(process, delay)
+    deadline = time.monotonic() + 120
+    while committed_overdue_marks(database) < before + 200 * batches_before_kill:
+        assert process.poll() is None and time.monotonic() < deadline, "the sweep ended before it was killed"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL
+    marked = committed_overdue_marks(database) - before
+    assert 0 < marked < 15_000  # killed in the middle: some batches committed, not all
     audit = flask(database, "verify-audit")
     assert audit.returncode == 0, audit.stdout + audit.stderr
     # The next sweep finishes the work.

@@ -92,14 +92,16 @@ def register(app: Flask) -> None:
 
     @app.cli.command("sweep")
     @click.option("--now", "now_text", default=None, help="ISO 8601 instant to sweep at (default: now).")
-    def sweep(now_text):
+    @click.option("--batch-size", default=10_000, show_default=True, type=click.IntRange(1, 100_000),
+                  help="Tasks marked per transaction.")
+    def sweep(now_text, batch_size):
         """Create due instances of recurring tasks, then mark overdue tasks; print how many were marked."""
         from workflow.services.recurrence import generate_ahead
         from workflow.services.tasks import sweep as run_sweep
 
         now = parse_now(now_text)
         created = generate_ahead(now)
-        marked = run_sweep(now)
+        marked = run_sweep(now, batch_size=batch_size)
         click.echo(f"Đã tạo {created} kỳ mới của nhiệm vụ định kỳ.", err=True)
         click.echo(marked)
 
