@@ -34,3 +34,10 @@ def test_random_bodies_never_5xx(api, body):
     for path in ["/api/v1/tasks", "/api/v1/tasks/1/events"]:
         response = api.post(path, "office", json=body)
         assert response.status_code < 500, (path, body, response.get_json())
+
+
+@pytest.mark.parametrize("path", ["/api/v1/documents/2147483648", "/api/v1/jobs/2147483648",
+                                  "/api/v1/tasks/2147483648/events", "/api/v1/indicator-reports/2147483648"])
+def test_ids_beyond_32_bits_are_404_on_every_route(api, path):
+    response = api.get(path, "office") if not path.endswith("events") else api.post(path, "office", json={})
+    assert response.status_code == 404 and "error" in response.get_json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, get_config
 
@@ -19,6 +20,7 @@ def create_app(config: Config | str | None = None) -> Flask:
         static_folder=str(BASE_DIR / "static"),
     )
     app.config.from_object(config)
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
     register_blueprints(app)
@@ -100,6 +102,15 @@ def register_errorhandlers(app: Flask) -> None:
 
             return f"<!doctype html><html lang=vi><meta charset=utf-8><title>{status}</title>" \
                    f"<h1>{status}</h1><p>{escape(message)}</p></html>", status
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` in every route stops at the largest 32-bit id: a bigger number is a 404,
+    not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def register_extensions(app: Flask) -> None:
