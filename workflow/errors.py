@@ -43,3 +43,17 @@ class TransitionNotAllowed(Conflict):
 
 class StaleVersion(Conflict):
     """Someone else changed the object since the client read it."""
+
+
+class Unprocessable(DomainError):
+    """Well-formed input that is not what was expected (text that is not a dispatch, an unreadable file)."""
+
+    status = 422
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+
+
+class UnsupportedType(DomainError):
+    status = 415

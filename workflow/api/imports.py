@@ -8,7 +8,7 @@ from workflow import permissions, queries
 from workflow.api import api_auth, bp, json_body
 from workflow.api.serializers import dispatch_json, task_json
 from workflow.api.views import request_now
-from workflow.errors import ValidationError
+from workflow.errors import PayloadTooLarge, UnsupportedType, ValidationError
 from workflow.services import imports as import_service
 
 # A dispatch with its appendix is a few hundred kilobytes; a .docx with pictures a few megabytes.
@@ -24,16 +24,16 @@ def import_text_from_request() -> str:
     .docx), or as ``{"text": ...}``."""
     length = request.content_length
     if length is not None and length > _max_bytes():
-        raise import_service.PayloadTooLarge(
+        raise PayloadTooLarge(
             f"Nội dung gửi lên quá lớn (tối đa {_max_bytes() // (1024 * 1024)} MB).")
     mimetype = request.mimetype or ""
     if mimetype == "text/plain":
         charset = (request.mimetype_params.get("charset") or "utf-8").lower()
         if charset.replace("_", "-") not in ("utf-8", "utf8"):
-            raise import_service.UnsupportedType("Nội dung văn bản phải ở dạng text/plain; charset=utf-8.")
+            raise UnsupportedType("Nội dung văn bản phải ở dạng text/plain; charset=utf-8.")
         data = request.get_data(cache=False)
         if len(data) > _max_bytes():
-            raise import_service.PayloadTooLarge("Nội dung gửi lên quá lớn.")
+            raise PayloadTooLarge("Nội dung gửi lên quá lớn.")
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -44,14 +44,14 @@ def import_text_from_request() -> str:
             raise ValidationError("Thiếu tệp công văn trong trường \"file\" (.txt hoặc .docx).")
         data = upload.read(_max_bytes() + 1)
         if len(data) > _max_bytes():
-            raise import_service.PayloadTooLarge("Tệp gửi lên quá lớn.")
+            raise PayloadTooLarge("Tệp gửi lên quá lớn.")
         return import_service.read_upload(upload.filename, data)
     if mimetype == "application/json":
         text = json_body().get("text")
         if not isinstance(text, str):
             raise ValidationError("Cần trường \"text\" chứa toàn văn công văn.")
         return text
-    raise import_service.UnsupportedType(
+    raise UnsupportedType(
         "Gửi công văn dưới dạng text/plain; charset=utf-8, hoặc tải lên tệp .txt/.docx (multipart, trường \"file\").")
 
 

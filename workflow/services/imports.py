@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from models import Dispatch, Unit
 from workflow import importer, permissions
 from workflow.clock import local_tz
-from workflow.errors import Conflict, DomainError, ValidationError
+from workflow.errors import (Conflict, DomainError, PayloadTooLarge, Unprocessable, UnsupportedType,
+                             ValidationError)
 from workflow.extensions import db
 from workflow.services import unit_of_work
 from workflow.services.dispatches import parse_full_number, refresh_search_text
@@ -25,19 +26,6 @@ from workflow.text import nfc
 MAX_TASKS = 2000
 MAX_FIELD = 20_000
 
-
-class Unprocessable(DomainError):
-    """Well-formed input that is not a dispatch (or a file that cannot be read)."""
-
-    status = 422
-
-
-class PayloadTooLarge(DomainError):
-    status = 413
-
-
-class UnsupportedType(DomainError):
-    status = 415
 
 
 def _refusal(exc: importer.ImportRefused) -> DomainError:

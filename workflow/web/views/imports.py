@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.validators import ValidationError as FieldError
 
 from workflow import importer, permissions
-from workflow.errors import DomainError
+from workflow.errors import DomainError, PayloadTooLarge
 from workflow.services import imports as import_service
 from workflow.web import bp, flash_error
 from workflow.web.forms import REQUIRED, Form, ReasonableYear, VietnameseMessages, lines
@@ -195,7 +195,7 @@ def dispatch_import():
         if upload is not None and getattr(upload, "filename", ""):
             data = upload.read(UPLOAD_MAX_BYTES + 1)
             if len(data) > UPLOAD_MAX_BYTES:
-                raise import_service.PayloadTooLarge("Tệp gửi lên quá lớn.")
+                raise PayloadTooLarge("Tệp gửi lên quá lớn.")
             text = import_service.read_upload(upload.filename, data)
         else:
             text = form.text.data
