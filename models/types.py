@@ -7,6 +7,14 @@ from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
+MAX_ID = 2**31 - 1  # ids and numbers are 32-bit integers in every database we run on
+
+
+def fits_id(value: int) -> bool:
+    """Whether ``value`` can be an id (or a dispatch number) without the database refusing it."""
+    return 0 < value <= MAX_ID
+
+
 class UTCDateTime(TypeDecorator):
     """An aware datetime stored as naive UTC.
 

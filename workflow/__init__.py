@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from models.types import MAX_ID
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config, get_config
@@ -109,7 +110,7 @@ class DatabaseIdConverter(IntegerConverter):
     not a database error."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 
 from models import Dispatch, NumberRegister, Unit
+from models.types import fits_id
 from workflow import permissions
 from workflow.clock import local_today
 from workflow.errors import Conflict, NotFound, ValidationError
@@ -36,9 +37,9 @@ def find_dispatch(ref: str) -> Dispatch | None:
     """By full number (the newest year first) or by id."""
     ref = (ref or "").strip()
     if ref.isdigit():
-        return db.session.get(Dispatch, int(ref)) if 0 < int(ref) <= 2**31 - 1 else None
+        return db.session.get(Dispatch, int(ref)) if fits_id(int(ref)) else None
     parsed = parse_full_number(ref)
-    if parsed is None or parsed[0] > 2**31 - 1:
+    if parsed is None or not fits_id(parsed[0]):
         return None
     number, symbol = parsed
     return db.session.scalars(

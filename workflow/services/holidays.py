@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from models import Holiday
+from models.types import fits_id
 from workflow import permissions
 from workflow.errors import Conflict, NotFound, ValidationError
 from workflow.extensions import db
@@ -30,7 +31,7 @@ def add_holiday(actor, day: date, name: str) -> Holiday:
 
 def remove_holiday(actor, holiday_id: int) -> None:
     permissions.require_admin(actor)
-    holiday = db.session.get(Holiday, holiday_id) if 0 < holiday_id <= 2**31 - 1 else None
+    holiday = db.session.get(Holiday, holiday_id) if fits_id(holiday_id) else None
     if holiday is None:
         raise NotFound("Không tìm thấy ngày nghỉ.")
     with unit_of_work():

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from models import Dispatch, Unit
+from models.types import fits_id
 from workflow import importer, permissions
 from workflow.clock import local_tz
 from workflow.errors import (Conflict, DomainError, PayloadTooLarge, Unprocessable, UnsupportedType,
@@ -153,7 +154,7 @@ def confirm_import(actor, draft: dict, *, now: datetime) -> Dispatch:
     raw_number = _text(draft.get("number"), "number", limit=60)
     if raw_number:
         parsed = parse_full_number(raw_number)
-        if parsed is None or parsed[0] > 2**31 - 1 or parsed[0] < 1:
+        if parsed is None or not fits_id(parsed[0]):
             raise ValidationError(f"Số công văn không hợp lệ: \"{raw_number}\" (ví dụ 1534-CV/TU).")
         number, symbol = parsed
     symbol = (symbol or _text(draft.get("symbol"), "symbol", limit=40) or "CV/TU").upper()

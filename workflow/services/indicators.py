@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from models import (Dispatch, Indicator, IndicatorPeriodTask, IndicatorReport, IndicatorReportEvent, Task,
                     Unit)
+from models.types import fits_id
 from workflow import permissions
 from workflow.clock import local_tz, to_local
 from workflow.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -547,7 +548,7 @@ def save_unit_reports(actor, *, unit_code, catalogue: str, period, rows: list[Re
 
 
 def _get_report(actor, report_id: int) -> IndicatorReport:
-    report = db.session.get(IndicatorReport, report_id) if 0 < report_id <= 2**31 - 1 else None
+    report = db.session.get(IndicatorReport, report_id) if fits_id(report_id) else None
     if report is None or not permissions.can_view_indicator_report(actor, report.unit):
         raise NotFound("Không tìm thấy báo cáo chỉ tiêu.")
     return report

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, and_, cast, exists, insert, literal, select, update
 
 from models import Dispatch, Holiday, Task, TaskEvent, Unit
+from models.types import fits_id
 from workflow import permissions
 from workflow.clock import local_tz
 from workflow.errors import Conflict, NotFound, StaleVersion, ValidationError
@@ -94,11 +95,8 @@ def create_task(actor, *, dispatch_ref: str, title: str, lead_unit: str, now: da
     return task
 
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database we run on
-
-
 def get_task(actor, task_id: int) -> Task:
-    task = db.session.get(Task, task_id) if 0 < task_id <= MAX_ID else None
+    task = db.session.get(Task, task_id) if fits_id(task_id) else None
     if task is None or not permissions.can_view_task(actor, task):
         raise NotFound("Không tìm thấy nhiệm vụ.")
     return task
