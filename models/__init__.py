@@ -3,14 +3,15 @@ from models.dispatch import DISPATCH_STATUS_LABELS, Dispatch, NumberRegister
 from models.document import Document, StoredFile
 from models.holiday import Holiday
 from models.indicator import Indicator, IndicatorReport
-from models.task import OPEN_STATUSES, TASK_STATUS_LABELS, AppendOnlyError, Task, TaskEvent, task_coordinating_units
+from models.task import (OPEN_STATUSES, TASK_STATUS_LABELS, AppendOnlyError, Task, TaskCount, TaskEvent,
+                         task_coordinating_units)
 from models.unit import UNIT_KINDS, Unit
 from models.user import ROLES, ApiToken, User, hash_token
 
 __all__ = [
     "ApiToken", "AppendOnlyError", "DISPATCH_STATUS_LABELS", "Dispatch", "Document", "Holiday",
     "Indicator", "IndicatorReport", "NumberRegister", "OPEN_STATUSES", "ROLES", "StoredFile",
-    "TASK_STATUS_LABELS", "Task", "TaskEvent", "UNIT_KINDS", "Unit", "User", "hash_token",
+    "TASK_STATUS_LABELS", "Task", "TaskCount", "TaskEvent", "UNIT_KINDS", "Unit", "User", "hash_token",
     "task_coordinating_units",
 ]
 

@@ -31,6 +31,10 @@ class Task(db.Model):
     __table_args__ = (
         Index("ix_tasks_status_deadline", "status", "deadline"),
         Index("ix_tasks_lead_status", "lead_unit_id", "status"),
+        # Open tasks by deadline: the overdue list's pages in order without sorting every late task.
+        Index("ix_tasks_open_deadline", "deadline", "id",
+              postgresql_where=text("status IN ('assigned', 'in_progress', 'overdue')"),
+              sqlite_where=text("status IN ('assigned', 'in_progress', 'overdue')")),
         # The office's pending extension requests, oldest first (few rows: a partial index).
         Index("ix_tasks_pending_extension", "extension_requested_at", "id",
               postgresql_where=text("extension_deadline IS NOT NULL"),
@@ -68,7 +72,8 @@ class Task(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
     dispatch = relationship("Dispatch", back_populates="tasks")
-    lead_unit = relationship("Unit", foreign_keys=[lead_unit_id])
+    # active_history: the unit it had is known at flush when it changes (workflow.counts).
+    lead_unit = relationship("Unit", foreign_keys=[lead_unit_id], active_history=True)
     coordinating_units = relationship("Unit", secondary=task_coordinating_units, order_by="Unit.name")
     events = relationship("TaskEvent", back_populates="task", order_by="TaskEvent.id",
                           passive_deletes=True)
@@ -158,3 +163,19 @@ def _refuse_update(mapper, connection, target):
 @event.listens_for(TaskEvent, "before_delete")
 def _refuse_delete(mapper, connection, target):
     raise AppendOnlyError("task history is append-only")
+
+
+class TaskCount(db.Model):
+    """How many live tasks (of issued or closed dispatches) each unit leads, per status, and how
+    many of them were completed on time: the dashboards' totals without counting every task.
+
+    Derived data, kept exact by ``workflow.counts`` in the same transaction as every change of a
+    task's status, unit or liveness; ``verify-audit`` recounts it and ``rebuild-counts`` rebuilds it.
+    """
+
+    __tablename__ = "task_counts"
+
+    lead_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

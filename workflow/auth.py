@@ -32,7 +32,7 @@ def user_from_bearer() -> tuple[User | None, bool]:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None, True
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
-    if row is None or row.revoked_at is not None or not row.user.active:
-        return None, True
-    return row.user, True
+    # One query: the user of a live token (a revoked one is refused on its next request).
+    user = db.session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+        ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None), User.active.is_(True)))
+    return user, True

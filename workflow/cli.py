@@ -182,6 +182,16 @@ def register(app: Flask) -> None:
         click.echo(f"Đã kiểm tra {checked} nhiệm vụ; {len(problems)} sai lệch.")
         sys.exit(1 if problems else 0)
 
+    @app.cli.command("rebuild-counts")
+    def rebuild_counts():
+        """Recount the dashboards' task counts from the tasks (after a bulk load outside the app)."""
+        from workflow import counts
+        from workflow.services import unit_of_work
+
+        with unit_of_work() as session:
+            rows = counts.rebuild(session)
+        click.echo(f"Đã đếm lại: {rows} dòng (đơn vị × trạng thái).")
+
     from workflow.cli_documents import register_document_commands  # documents, register, jobs (issue 5)
     register_document_commands(app)
 

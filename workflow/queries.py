@@ -78,22 +78,44 @@ def task_query(user, *, status=None, unit=None, dispatch=None, q=None, warning=N
     return query
 
 
-def paginate(query, page: int, per_page: int, order_by=()) -> Page:
+def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None = None) -> Page:
+    """One page of ``query``; ``total`` when the caller knows how many rows it has."""
+    from sqlalchemy.orm import joinedload
+
     from workflow.extensions import db
 
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(
         query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
-        .options(selectinload(Task.lead_unit), selectinload(Task.coordinating_units),
-                 selectinload(Task.dispatch))
+        .options(joinedload(Task.lead_unit), selectinload(Task.coordinating_units), joinedload(Task.dispatch))
     ).all() if query.column_descriptions[0]["entity"] is Task else db.session.scalars(
         query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=list(rows), total=total or 0, page=page, per_page=per_page)
 
 
+def task_detail(task_id: int) -> Task | None:
+    """One task with everything its JSON and page show, in three queries: the task with its
+    dispatch and lead unit, its coordinating units, its history with the actors."""
+    from sqlalchemy.orm import joinedload
+
+    from models import TaskEvent
+    from workflow.extensions import db
+
+    return db.session.scalar(
+        select(Task).where(Task.id == task_id)
+        .options(joinedload(Task.dispatch), joinedload(Task.lead_unit), selectinload(Task.coordinating_units),
+                 selectinload(Task.events).joinedload(TaskEvent.actor))
+        .execution_options(populate_existing=True))
+
+
 def overdue_query(user, as_of: datetime):
-    """Tasks late at ``as_of``, most days late first."""
-    query = task_query(user).where(late_condition(as_of), Task.deadline.is_not(None))
+    """Tasks late at ``as_of`` (``late_condition`` with a deadline), most days late first.
+
+    Written as "open, and past the deadline or marked overdue" so that PostgreSQL walks the
+    partial index of open tasks by deadline (``ix_tasks_open_deadline``) and stops at the page."""
+    query = task_query(user).where(Task.status.in_(OPEN_STATUSES), Task.deadline.is_not(None),
+                                   or_(Task.deadline < as_of, Task.status == "overdue"))
     return query, (Task.deadline.asc(), Task.id.asc())
 
 

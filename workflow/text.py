@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = "'’‘ʼ`´"
 
@@ -60,6 +61,7 @@ _VI_SHAPES = {
 }
 
 
+@lru_cache(maxsize=8192)  # unit names are sorted on every dashboard; the key is a pure function
 def vi_sort_key(text: str | None) -> tuple:
     """A sort key that orders Vietnamese names as a Vietnamese reader expects.
 

@@ -118,7 +118,7 @@ def list_tasks():
 @api_auth
 def get_task(task_id: int):
     task = task_service.get_task(g.api_user, task_id)
-    return jsonify(task_json(task, request_now(), history=True))
+    return jsonify(task_json(queries.task_detail(task.id), request_now(), history=True))
 
 
 @bp.post("/tasks")

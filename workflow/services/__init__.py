@@ -13,14 +13,22 @@ from workflow.extensions import db
 
 
 @contextmanager
-def unit_of_work():
+def unit_of_work(*, keep_loaded: bool = False):
     """Commit on success; roll back and re-raise on any error.
 
     A concurrent writer detected by the version column becomes ``StaleVersion``.
+    With ``keep_loaded`` the objects keep the values just committed instead of being expired,
+    so a caller that loaded what it answers with inside the transaction reads nothing more.
     """
+    session = db.session()
     try:
         yield db.session
-        db.session.commit()
+        if keep_loaded:
+            session.expire_on_commit = False
+        try:
+            db.session.commit()
+        finally:
+            session.expire_on_commit = True
     except StaleDataError:
         db.session.rollback()
         raise StaleVersion("Nhiệm vụ vừa được người khác cập nhật; hãy tải lại rồi thử lại.") from None

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, and_, cast, exists, insert, literal, select, update
+from sqlalchemy import JSON, Integer, and_, any_, cast, exists, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import joinedload
 
 from models import Dispatch, Holiday, Task, TaskEvent, Unit
 from models.types import fits_id
-from workflow import permissions
+from workflow import counts, permissions
 from workflow.clock import local_tz
+from workflow.queries import task_detail
 from workflow.errors import Conflict, NotFound, StaleVersion, ValidationError
 from workflow.extensions import db
 from workflow.services import unit_of_work
@@ -96,7 +99,9 @@ def create_task(actor, *, dispatch_ref: str, title: str, lead_unit: str, now: da
 
 
 def get_task(actor, task_id: int) -> Task:
-    task = db.session.get(Task, task_id) if fits_id(task_id) else None
+    # With its dispatch and lead unit (the permission and draft checks read them): one query.
+    task = db.session.get(Task, task_id, options=[joinedload(Task.dispatch), joinedload(Task.lead_unit)]) \
+        if fits_id(task_id) else None
     if task is None or not permissions.can_view_task(actor, task):
         raise NotFound("Không tìm thấy nhiệm vụ.")
     return task
@@ -106,9 +111,12 @@ def fire_event(actor, task_id: int, event: str, *, version, now: datetime, note:
                evidence_number: str | None = None, evidence_date: date | None = None,
                evidence_note: str | None = None, deadline: datetime | None = None) -> Task:
     """Fire one event on a task for ``actor``: check permission and version, run the
-    state machine, apply the effects, write one history row, commit once."""
+    state machine, apply the effects, write one history row, commit once.
+
+    Returns the task as committed with its dispatch, units and history loaded (read in the
+    same transaction), ready to be shown without another query."""
     note, evidence_number, evidence_note = nfc(note), nfc(evidence_number), nfc(evidence_note)
-    with unit_of_work():
+    with unit_of_work(keep_loaded=True):
         task = get_task(actor, task_id)
         if event not in TASK_MACHINE.events:
             raise ValidationError(f"Thao tác không hợp lệ: \"{event}\".")
@@ -136,10 +144,12 @@ def fire_event(actor, task_id: int, event: str, *, version, now: datetime, note:
                               evidence_note=evidence_note)
         task.updated_at = now
         task.version += 1
-        db.session.add(TaskEvent(task=task, actor=actor, event=event, from_status=source, to_status=dest,
-                                 note=note, deadline_before=deadline_before, deadline_after=task.deadline,
-                                 data=data, version=task.version, at=now))
-        _sync_dispatch(task.dispatch)
+        db.session.add(TaskEvent(task_id=task.id, actor_id=actor.id, event=event, from_status=source,
+                                 to_status=dest, note=note, deadline_before=deadline_before,
+                                 deadline_after=task.deadline, data=data, version=task.version, at=now))
+        if "completed" in (source, dest) and source != dest:
+            _sync_dispatch(task.dispatch)  # only completing or reopening can close or reopen it
+        task = task_detail(task.id)
     return task
 
 
@@ -196,9 +206,15 @@ def sweep(now: datetime, *, batch_size: int = 10_000) -> int:
     """Move every open task past its deadline to ``overdue``, set-based.
 
     The sources, target and guard come from the state machine's
-    ``mark_overdue`` transitions; each batch inserts one history row per task
-    and updates the tasks in one transaction. Tasks of draft dispatches are
-    not live yet and are left alone. Returns how many tasks were marked.
+    ``mark_overdue`` transitions; each batch inserts one history row per task,
+    updates the tasks and moves them in the task counts, in one transaction.
+    Tasks of draft dispatches are not live yet and are left alone. Returns how
+    many tasks were marked.
+
+    On PostgreSQL each batch is the rows it could lock (``FOR UPDATE SKIP
+    LOCKED``) and every statement names exactly those ids, so a user's change
+    committed meanwhile can neither be overwritten nor get a second history row
+    of the same version; SQLite serialises writers, so a batch is an id range.
     """
     event = TASK_MACHINE.events["mark_overdue"]
     sources = sorted(event.transitions)
@@ -220,7 +236,9 @@ def sweep(now: datetime, *, batch_size: int = 10_000) -> int:
             if not ids:
                 db.session.rollback()
                 break
-            batch = Task.id.between(ids[0], ids[-1])  # a range, not a long IN list
+            # The locked rows themselves on PostgreSQL (an array, not a long IN list); a range on SQLite.
+            batch = (Task.id == any_(literal(ids, type_=ARRAY(Integer))) if is_postgres
+                     else Task.id.between(ids[0], ids[-1]))
             db.session.execute(
                 insert(TaskEvent).from_select(
                     ["task_id", "actor_id", "event", "from_status", "to_status", "note",
@@ -232,6 +250,7 @@ def sweep(now: datetime, *, batch_size: int = 10_000) -> int:
                     .where(batch, is_pending),
                 )
             )
+            counts.add_grouped(db.session.connection(), and_(batch, is_pending), moved_to=dest)
             result = db.session.execute(
                 update(Task).where(batch, is_pending)
                 .values(status=dest, version=Task.version + 1,

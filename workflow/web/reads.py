@@ -11,26 +11,52 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import OPEN_STATUSES, Task, TaskEvent, Unit
-from workflow import permissions, queries
+from workflow import counts, permissions, queries
 from workflow.extensions import db
 from workflow.text import vi_sort_key
 
-TASK_LOADS = (selectinload(Task.lead_unit), selectinload(Task.dispatch), selectinload(Task.coordinating_units))
+# Many-to-one in the same query (a join), the coordinating units in one more.
+TASK_LOADS = (joinedload(Task.lead_unit), joinedload(Task.dispatch), selectinload(Task.coordinating_units))
+DASHBOARD_UNITS = 12  # units listed on the office's dashboard; the overdue list has them all
 
 
 def yellow_days() -> int:
     return current_app.config.get("WARNING_YELLOW_DAYS", 3)
 
 
-def task_summary(user, now: datetime) -> list[tuple]:
-    """The visible live tasks in one pass, grouped by (lead unit, status):
-    ``(lead_unit_id, status, count, late now, completed on time)``.
+def late_open(as_of: datetime, *, user=None, lead_unit_id: int | None = None) -> dict[tuple[int, str], int]:
+    """Open tasks not (yet) in the overdue state whose deadline is before ``as_of``, by (lead unit,
+    status): late although the sweep has not marked them. Few once the sweep has run (an index
+    range of ``ix_tasks_status_deadline``); with ``as_of`` in the future, those that will be late."""
+    query = select(Task.lead_unit_id, Task.status, func.count()).where(
+        Task.status.in_([s for s in OPEN_STATUSES if s != "overdue"]), Task.deadline < as_of)
+    visible = queries.task_query(user).whereclause if user is not None else queries.live_condition()
+    if visible is not None:
+        query = query.where(visible)
+    if lead_unit_id is not None:
+        query = query.where(Task.lead_unit_id == lead_unit_id)
+    return {(unit, status): n for unit, status, n in
+            db.session.execute(query.group_by(Task.lead_unit_id, Task.status))}
 
-    ``status_counts`` and ``unit_table`` derive from it, so a dashboard that shows both
-    scans the tasks once (pass it to each as ``summary=``)."""
+
+def task_summary(user, now: datetime, *, lead_unit_id: int | None = None) -> list[tuple]:
+    """The visible live tasks grouped by (lead unit, status):
+    ``(lead_unit_id, status, count, late now, completed on time)``; with ``lead_unit_id``, only
+    the tasks that unit leads.
+
+    Read from the task counts (``workflow.counts``) plus the late tasks the sweep has not marked
+    yet, when the user sees every task or asks for the tasks its own unit leads (all visible to
+    it); otherwise counted from the tasks in one pass. ``status_counts`` and ``unit_table`` derive
+    from it (pass it to each as ``summary=``)."""
+    sees_all = permissions.visible_tasks_filter(user) is None
+    if sees_all or (lead_unit_id is not None and lead_unit_id == user.unit_id):
+        kept = counts.stored(db.session, lead_unit_id=lead_unit_id)
+        late = late_open(now, lead_unit_id=lead_unit_id)
+        return [(unit, status, n, n if status == "overdue" else late.get((unit, status), 0), on_time)
+                for (unit, status), (n, on_time) in sorted(kept.items())]
     aggregate = select(
         Task.lead_unit_id, Task.status, func.count(),
         func.sum(case((queries.late_condition(now), 1), else_=0)),
@@ -39,6 +65,8 @@ def task_summary(user, now: datetime) -> list[tuple]:
     visible = queries.task_query(user).whereclause
     if visible is not None:
         aggregate = aggregate.where(visible)
+    if lead_unit_id is not None:
+        aggregate = aggregate.where(Task.lead_unit_id == lead_unit_id)
     return [(r[0], r[1], int(r[2] or 0), int(r[3] or 0), int(r[4] or 0))
             for r in db.session.execute(aggregate.group_by(Task.lead_unit_id, Task.status))]
 
@@ -48,18 +76,18 @@ def status_counts(user, now: datetime, *, lead_unit_id: int | None = None,
     """Live tasks the user sees (or those ``lead_unit_id`` leads), by status, plus ``late``
     (late now), ``open`` and ``total``."""
     if summary is None:
-        summary = task_summary(user, now)
-    counts = {status: 0 for status in ("assigned", "in_progress", "overdue", "completed")}
+        summary = task_summary(user, now, lead_unit_id=lead_unit_id)
+    counts_by_status = {status: 0 for status in ("assigned", "in_progress", "overdue", "completed")}
     late = 0
     for unit_id, status, n, n_late, _ in summary:
         if lead_unit_id is not None and unit_id != lead_unit_id:
             continue
-        counts[status] = counts.get(status, 0) + n
+        counts_by_status[status] = counts_by_status.get(status, 0) + n
         late += n_late
-    counts["total"] = sum(counts.values())
-    counts["late"] = late
-    counts["open"] = counts["assigned"] + counts["in_progress"] + counts["overdue"]
-    return counts
+    counts_by_status["total"] = sum(counts_by_status.values())
+    counts_by_status["late"] = late
+    counts_by_status["open"] = counts_by_status["assigned"] + counts_by_status["in_progress"] + counts_by_status["overdue"]
+    return counts_by_status
 
 
 def due_soon(user, now: datetime, limit: int = 15) -> list[Task]:
@@ -91,7 +119,7 @@ def unit_table(user, now: datetime, *, summary: list[tuple] | None = None) -> li
     if summary is None:
         summary = task_summary(user, now)
     rows: dict[int, UnitRow] = {}
-    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_({r[0] for r in summary})))}
+    units = {u.id: u for u in unit_names({r[0] for r in summary})}
     for unit_id, status, n, n_late, n_on_time in summary:
         if unit_id not in units:
             continue
@@ -107,14 +135,40 @@ def unit_table(user, now: datetime, *, summary: list[tuple] | None = None) -> li
 
 def late_units(user, as_of: datetime) -> list[UnitRow]:
     """Units with tasks late at ``as_of``, most late first (``late_by_unit`` of ``unit_table``,
-    counting the late tasks only: ``open`` and ``completed`` are left at 0)."""
-    query = select(Task.lead_unit_id, func.count()).where(queries.late_condition(as_of))
-    visible = queries.task_query(user).whereclause
-    if visible is not None:
-        query = query.where(visible)
-    counts = dict(db.session.execute(query.group_by(Task.lead_unit_id)).all())
-    units = db.session.scalars(select(Unit).where(Unit.id.in_(list(counts))))
-    return late_by_unit([UnitRow(unit=u, late=counts[u.id]) for u in units])
+    counting the late tasks only: ``open`` and ``completed`` are left at 0).
+
+    Late at ``as_of`` is "overdue now" or "open with a deadline before it": for a user who sees
+    every task the first part comes from the task counts."""
+    late: dict[int, int] = {}
+    if permissions.visible_tasks_filter(user) is None:
+        for (unit, status), (n, _) in counts.stored(db.session).items():
+            if status == "overdue":
+                late[unit] = late.get(unit, 0) + n
+        for (unit, _), n in late_open(as_of).items():
+            late[unit] = late.get(unit, 0) + n
+    else:
+        query = select(Task.lead_unit_id, func.count()).where(queries.late_condition(as_of))
+        query = query.where(queries.task_query(user).whereclause)
+        late = dict(db.session.execute(query.group_by(Task.lead_unit_id)).all())
+    late = {unit: n for unit, n in late.items() if n}
+    return late_by_unit([UnitRow(unit=u, late=late[u.id]) for u in unit_names(late)])
+
+
+def unit_names(ids) -> list:
+    """(id, code, name) rows of these units: what the tables show, without loading whole units."""
+    return list(db.session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(list(ids)))))
+
+
+def late_total(user, as_of: datetime) -> int | None:
+    """How many rows ``queries.overdue_query`` gives, from the task counts, for a user who sees
+    every task (None otherwise: count the query). The overdue tasks counted, less those without
+    a deadline (the list leaves them out), plus the open ones past their deadline at ``as_of``."""
+    if permissions.visible_tasks_filter(user) is not None:
+        return None
+    overdue = sum(n for (_, status), (n, _) in counts.stored(db.session).items() if status == "overdue")
+    undated = db.session.scalar(select(func.count()).select_from(Task).where(
+        Task.status == "overdue", Task.deadline.is_(None), queries.live_condition()))
+    return overdue - (undated or 0) + sum(late_open(as_of).values())
 
 
 def late_by_unit(table: list[UnitRow]) -> list[UnitRow]:
@@ -145,7 +199,7 @@ def recent_events(user, limit: int = 12) -> list[TaskEvent]:
         query = query.where(visible)
     query = (query
              .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(limit)
-             .options(selectinload(TaskEvent.task).selectinload(Task.dispatch), selectinload(TaskEvent.actor)))
+             .options(joinedload(TaskEvent.task).joinedload(Task.dispatch), joinedload(TaskEvent.actor)))
     return list(db.session.scalars(query))
 
 

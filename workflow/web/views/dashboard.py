@@ -16,10 +16,11 @@ def dashboard():
     actor, at = user(), now()
     if actor.role == "office":
         summary = reads.task_summary(actor, at)  # one pass over the tasks for the counts and the units
-        table = reads.unit_table(actor, at, summary=summary)
+        late_units = reads.late_by_unit(reads.unit_table(actor, at, summary=summary))
         return render_template(
             "dashboard/office.html", at=at, counts=reads.status_counts(actor, at, summary=summary),
-            due_soon=reads.due_soon(actor, at), late_units=reads.late_by_unit(table),
+            due_soon=reads.due_soon(actor, at), late_units=late_units[:reads.DASHBOARD_UNITS],
+            late_units_total=len(late_units),
             recent=reads.recent_events(actor, limit=8), extensions=reads.pending_extensions(actor),
             yellow_days=reads.yellow_days(), warning=lambda t: task_warning(t, at), drafts=reads.drafts())
     if actor.role == "department":

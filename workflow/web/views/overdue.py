@@ -42,9 +42,10 @@ def overdue_list():
         errors.append("page")
         page = 1
     query, order = queries.overdue_query(user(), as_of)
-    result = queries.paginate(query, page, PER_PAGE, order)
+    total = reads.late_total(user(), as_of)
+    result = queries.paginate(query, page, PER_PAGE, order, total=total)
     if result.total and page > result.pages:
-        result = queries.paginate(query, result.pages, PER_PAGE, order)
+        result = queries.paginate(query, result.pages, PER_PAGE, order, total=total)
     rows = [(task, queries.days_late(task, as_of)) for task in result.items]
     units = reads.late_units(user(), as_of)
     return render_template("overdue/list.html", rows=rows, result=result, first=(result.page - 1) * PER_PAGE,
