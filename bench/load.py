@@ -9,7 +9,9 @@ What it does:
 1. creates a fresh database ``workflow_load_<pid>`` on that server (dropped at the end unless
    ``--keep-database``), builds the schema with the Alembic migrations, loads the seed and
    ``--tasks`` generated tasks (bench/data.py: each with version 1 and its "create" history row),
-   and creates an office user, a leader and one department user per client, with API tokens;
+   runs the sweep as cron does in production (``--no-sweep`` leaves the tasks past their deadline
+   late but unmarked), and creates an office user, a leader and one department user per client,
+   with API tokens;
 2. starts ``gunicorn -w 4 wsgi:app`` (APP_ENV=production) on a free loopback port, waits until it answers;
 3. runs ``--clients`` threads for ``--seconds``, each with its own http.client connection (kept alive
    when the server allows it; gunicorn's sync workers close after each response, so the client
@@ -17,10 +19,12 @@ What it does:
    office, odd ones as the leader) and using bearer tokens for the API. Each picks a request by weight
    (``--mix``): ``event`` POST /api/v1/tasks/<id>/events {"event": "report", "version": n} on a task
    its unit leads (the clients' tasks are disjoint, so a 409 is an error), ``api`` GET /api/v1/tasks?…,
-   ``dashboard`` GET /, ``overdue`` GET /overdue;
-4. checks: no status other than the expected one, no transport error, and no lost update (for every
-   task a client changed, the stored version is 1 + its successful changes and it has that many
-   history rows); prints requests/s, state changes/s and p50/p95/p99 per kind.
+   ``dashboard`` GET /, ``overdue`` GET /overdue, ``static`` GET /api/v1/openapi.json (no database:
+   the ceiling of the machine and the server, with ``--mix static=100``);
+4. checks: no status other than the expected one, no transport error, no lost update (for every
+   task a client changed, the stored version is its version before the run + its successful
+   changes and it has that many history rows), and the dashboards' task counts equal a recount;
+   prints requests/s, state changes/s and p50/p95/p99 per kind.
 
 Targets (issue 8): zero errors, zero lost updates, >= 300 state changes/s, p95 of the dashboard and
 of the overdue list < 100 ms. Exit code 1 when one is missed (unless ``--no-check``; errors and lost
@@ -50,7 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "Tai-tai-2026"
-KINDS = ("event", "api", "dashboard", "overdue")
+KINDS = ("event", "api", "dashboard", "overdue", "static")  # static: the no-database ceiling (openapi.json)
 TARGET_CHANGES_PER_S = 300
 TARGET_P95_MS = {"dashboard": 100.0, "overdue": 100.0}
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -89,8 +93,9 @@ def drop_database(server_url: str, name: str) -> None:
     admin.dispose()
 
 
-def prepare(database_url: str, n_tasks: int, n_clients: int) -> dict:
-    """Schema (migrations), seed, generated tasks, users and tokens; returns what the clients need."""
+def prepare(database_url: str, n_tasks: int, n_clients: int, *, run_sweep: bool = True) -> dict:
+    """Schema (migrations), seed, generated tasks, the sweep (as cron runs it in production),
+    users and tokens; returns what the clients need."""
     os.environ["DATABASE_URL"] = database_url
     from flask_migrate import upgrade
     from sqlalchemy import select
@@ -112,6 +117,14 @@ def prepare(database_url: str, n_tasks: int, n_clients: int) -> dict:
         started = time.perf_counter()
         info = generate(n_tasks, create_schema=False)
         timings["generate_s"] = time.perf_counter() - started
+        info["swept"] = 0
+        if run_sweep:  # the steady state: the sweep runs every few minutes (README, cron)
+            from bench.data import NOW
+            from workflow.services.tasks import sweep
+
+            started = time.perf_counter()
+            info["swept"] = sweep(NOW)
+            timings["sweep_s"] = time.perf_counter() - started
         create_user("load-office", PASSWORD, role="office", unit_code="van-phong-tinh-uy", full_name="Văn phòng (tải)")
         create_user("load-leader", PASSWORD, role="leader", unit_code="thuong-truc-tinh-uy", full_name="Lãnh đạo (tải)")
         tokens = {"office": create_token("load-office"), "leader": create_token("load-leader")}
@@ -121,17 +134,18 @@ def prepare(database_url: str, n_tasks: int, n_clients: int) -> dict:
             unit = db.session.scalar(select(Unit).where(Unit.code == code))
             username = f"load-dept-{c:02d}"
             create_user(username, PASSWORD, role="department", unit_code=code, full_name=f"Đơn vị {code}")
-            owned = list(db.session.scalars(
-                select(Task.id).where(Task.lead_unit_id == unit.id, Task.id >= info["first_task_id"],
-                                      Task.status != "completed").order_by(Task.id)))
+            owned = dict(db.session.execute(
+                select(Task.id, Task.version).where(Task.lead_unit_id == unit.id, Task.id >= info["first_task_id"],
+                                                    Task.status != "completed").order_by(Task.id)).all())
             clients.append({"index": c, "unit": code, "username": username, "token": create_token(username),
                             "page_user": "load-office" if c % 2 == 0 else "load-leader", "tasks": owned})
     return {"app": app, "tokens": tokens, "clients": clients, "timings": timings, "info": info}
 
 
-def check_lost_updates(app, changed: dict[int, int], versions: dict[int, int]) -> dict:
-    """For every changed task: version == 1 + successful changes == the client's last known version,
-    and 1 + changes history rows."""
+def check_lost_updates(app, changed: dict[int, int], versions: dict[int, int], base: dict[int, int]) -> dict:
+    """For every changed task: version == its version before the run + successful changes == the
+    client's last known version, and that many history rows; and the dashboards' task counts
+    still equal a recount."""
     from sqlalchemy import func, select
 
     from models import Task, TaskEvent
@@ -147,15 +161,19 @@ def check_lost_updates(app, changed: dict[int, int], versions: dict[int, int]) -
             history.update(db.session.execute(
                 select(TaskEvent.task_id, func.count()).where(TaskEvent.task_id.in_(chunk))
                 .group_by(TaskEvent.task_id)).all())
+        from workflow import counts
+
+        count_problems = counts.discrepancies(db.session)
         db.session.remove()
     for task_id in ids:
-        expected = 1 + changed[task_id]
+        expected = base[task_id] + changed[task_id]
         if stored.get(task_id) != expected or history.get(task_id) != expected or versions[task_id] != expected:
             lost += 1
             if len(samples) < 5:
                 samples.append({"task": task_id, "expected": expected, "version": stored.get(task_id),
                                 "history_rows": history.get(task_id), "client_version": versions[task_id]})
-    return {"tasks_changed": len(ids), "lost_updates": lost, "samples": samples}
+    return {"tasks_changed": len(ids), "lost_updates": lost, "samples": samples,
+            "count_discrepancies": len(count_problems), "count_samples": count_problems[:5]}
 
 
 # --- server ---------------------------------------------------------------------------------
@@ -210,13 +228,15 @@ class Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies: dict[str, str] = {}
         self.rng = random.Random(seed)
+        self.task_ids = sorted(spec["tasks"])
         self.kinds = [k for k in KINDS if mix.get(k)]
         self.weights = [mix[k] for k in self.kinds]
         if not spec["tasks"]:
             i = self.kinds.index("event") if "event" in self.kinds else None
             if i is not None:
                 del self.kinds[i], self.weights[i]
-        self.versions = {t: 1 for t in spec["tasks"]}
+        self.versions = dict(spec["tasks"])  # task id -> version before the run
+        self.base = dict(spec["tasks"])
         self.changed: dict[int, int] = defaultdict(int)
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: list[dict] = []
@@ -267,7 +287,7 @@ class Client:
         expected, headers, body = 200, {}, None
         task_id = None
         if kind == "event":
-            task_id = self.rng.choice(self.spec["tasks"])
+            task_id = self.rng.choice(self.task_ids)
             method, path = "POST", f"/api/v1/tasks/{task_id}/events"
             body = json.dumps({"event": "report", "note": f"Báo cáo tiến độ lần {self.changed[task_id] + 1}",
                                "version": self.versions[task_id]}).encode()
@@ -280,6 +300,8 @@ class Client:
             headers = {"Authorization": f"Bearer {token}"}
         elif kind == "dashboard":
             method, path = "GET", "/"
+        elif kind == "static":
+            method, path = "GET", "/api/v1/openapi.json"
         else:
             method, path = "GET", "/overdue"
         started = time.perf_counter()
@@ -349,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
                         help="a PostgreSQL server (default TEST_DATABASE_URL); a fresh database is created on it")
     parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument("--no-sweep", action="store_true",
+                        help="leave the tasks past their deadline unswept (late, but not yet marked overdue)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--no-check", action="store_true",
                         help="do not fail on speed targets (errors and lost updates still fail)")
@@ -367,10 +391,12 @@ def main(argv: list[str] | None = None) -> int:
     log_path = Path(tempfile.mkstemp(prefix="workflow-load-gunicorn-", suffix=".log")[1])
     try:
         started = time.perf_counter()
-        setup = prepare(database_url, args.tasks, args.clients)
+        setup = prepare(database_url, args.tasks, args.clients, run_sweep=not args.no_sweep)
+        swept = (f", sweep {setup['info']['swept']:,} marked overdue in {setup['timings']['sweep_s']:.1f} s"
+                 if not args.no_sweep else ", not swept")
         print(f"database: migrations + seed {setup['timings']['schema_and_seed_s']:.1f} s, "
               f"{args.tasks:,} tasks {setup['timings']['generate_s']:.1f} s "
-              f"({setup['info']['past_open']:,} open past deadline)", flush=True)
+              f"({setup['info']['past_open']:,} open past deadline){swept}", flush=True)
         port = free_port()
         server = start_gunicorn(database_url, port, args.workers, log_path)
         wait_until_up(port, server)
@@ -396,13 +422,15 @@ def main(argv: list[str] | None = None) -> int:
         errors: list[dict] = []
         changed: dict[int, int] = {}
         versions: dict[int, int] = {}
+        base: dict[int, int] = {}
         for c in clients:
+            base.update(c.base)
             for kind, values in c.latencies.items():
                 latencies[kind].extend(values)
             errors.extend(c.errors)
             changed.update(c.changed)
             versions.update(c.versions)
-        audit = check_lost_updates(setup["app"], changed, versions)
+        audit = check_lost_updates(setup["app"], changed, versions, base)
     finally:
         if server is not None:
             stop(server)
@@ -425,11 +453,13 @@ def main(argv: list[str] | None = None) -> int:
                          "p99_ms": round(percentile(latencies.get(kind, []), 99), 1),
                          "errors": sum(1 for e in errors if e["kind"] == kind)}
                   for kind in KINDS if args.mix.get(kind)},
+        "swept": setup["info"]["swept"],
         "errors": len(errors), "error_samples": errors[:10], **audit,
     }
     targets = {
         "zero errors": result["errors"] == 0,
         "zero lost updates": result["lost_updates"] == 0,
+        "task counts exact": result["count_discrepancies"] == 0,
         f">= {TARGET_CHANGES_PER_S} state changes/s": result["state_changes_per_s"] >= TARGET_CHANGES_PER_S,
     }
     for kind, limit in TARGET_P95_MS.items():
@@ -445,11 +475,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['p99_ms']:>8.1f} {row['errors']:>7}")
     print(f"{'all':<10} {total:>8} {result['requests_per_s']:>8.1f}")
     print(f"state changes/s: {result['state_changes_per_s']:.1f}; errors: {result['errors']}; "
-          f"lost updates: {result['lost_updates']} over {result['tasks_changed']:,} tasks changed")
+          f"lost updates: {result['lost_updates']} over {result['tasks_changed']:,} tasks changed; "
+          f"task count discrepancies: {result['count_discrepancies']}")
     for sample in errors[:5]:
         print("  error:", sample)
     for sample in audit["samples"]:
         print("  lost update:", sample)
+    for sample in audit["count_samples"]:
+        print("  task counts:", sample)
     for label, met in targets.items():
         print(f"  {'met    ' if met else 'MISSED '} {label}")
     if errors:
@@ -458,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         log_path.unlink(missing_ok=True)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    hard = targets["zero errors"] and targets["zero lost updates"]
+    hard = targets["zero errors"] and targets["zero lost updates"] and targets["task counts exact"]
     return 0 if (hard and (args.no_check or all(targets.values()))) else 1
 
 

@@ -78,17 +78,20 @@ def task_query(user, *, status=None, unit=None, dispatch=None, q=None, warning=N
     return query
 
 
-def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None = None) -> Page:
-    """One page of ``query``; ``total`` when the caller knows how many rows it has."""
+def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None = None,
+             options=None) -> Page:
+    """One page of ``query``; ``total`` when the caller knows how many rows it has; ``options``
+    the relationships to load with tasks (default: dispatch, lead and coordinating units)."""
     from sqlalchemy.orm import joinedload
 
     from workflow.extensions import db
 
+    if options is None:
+        options = (joinedload(Task.lead_unit), selectinload(Task.coordinating_units), joinedload(Task.dispatch))
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(
-        query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
-        .options(joinedload(Task.lead_unit), selectinload(Task.coordinating_units), joinedload(Task.dispatch))
+        query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page).options(*options)
     ).all() if query.column_descriptions[0]["entity"] is Task else db.session.scalars(
         query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=list(rows), total=total or 0, page=page, per_page=per_page)

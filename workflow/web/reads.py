@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from models import OPEN_STATUSES, Task, TaskEvent, Unit
+from models import OPEN_STATUSES, Dispatch, Task, TaskEvent, Unit
 from workflow import counts, permissions, queries
 from workflow.extensions import db
 from workflow.text import vi_sort_key
@@ -21,6 +21,11 @@ from workflow.text import vi_sort_key
 # Many-to-one in the same query (a join), the coordinating units in one more.
 TASK_LOADS = (joinedload(Task.lead_unit), joinedload(Task.dispatch), selectinload(Task.coordinating_units))
 DASHBOARD_UNITS = 12  # units listed on the office's dashboard; the overdue list has them all
+# Lists that show a task's unit, and its dispatch by its number only (``dispatch_short``): no
+# recipients and other JSON columns decoded for every row.
+LIST_LOADS = (joinedload(Task.lead_unit).load_only(Unit.id, Unit.code, Unit.name),
+              joinedload(Task.dispatch).load_only(Dispatch.id, Dispatch.number, Dispatch.symbol, Dispatch.title,
+                                                  Dispatch.kind, Dispatch.status))
 
 
 def yellow_days() -> int:
@@ -159,16 +164,15 @@ def unit_names(ids) -> list:
     return list(db.session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(list(ids)))))
 
 
-def late_total(user, as_of: datetime) -> int | None:
-    """How many rows ``queries.overdue_query`` gives, from the task counts, for a user who sees
-    every task (None otherwise: count the query). The overdue tasks counted, less those without
-    a deadline (the list leaves them out), plus the open ones past their deadline at ``as_of``."""
+def late_total(user, as_of: datetime, units: list[UnitRow]) -> int | None:
+    """How many rows ``queries.overdue_query`` gives, from ``late_units(user, as_of)``, for a
+    user who sees every task (None otherwise: count the query): every late task less the
+    overdue ones without a deadline, which the list leaves out."""
     if permissions.visible_tasks_filter(user) is not None:
         return None
-    overdue = sum(n for (_, status), (n, _) in counts.stored(db.session).items() if status == "overdue")
     undated = db.session.scalar(select(func.count()).select_from(Task).where(
         Task.status == "overdue", Task.deadline.is_(None), queries.live_condition()))
-    return overdue - (undated or 0) + sum(late_open(as_of).values())
+    return sum(row.late for row in units) - (undated or 0)
 
 
 def late_by_unit(table: list[UnitRow]) -> list[UnitRow]:

@@ -42,12 +42,13 @@ def overdue_list():
         errors.append("page")
         page = 1
     query, order = queries.overdue_query(user(), as_of)
-    total = reads.late_total(user(), as_of)
-    result = queries.paginate(query, page, PER_PAGE, order, total=total)
-    if result.total and page > result.pages:
-        result = queries.paginate(query, result.pages, PER_PAGE, order, total=total)
-    rows = [(task, queries.days_late(task, as_of)) for task in result.items]
     units = reads.late_units(user(), as_of)
+    total = reads.late_total(user(), as_of, units)
+    loads = reads.LIST_LOADS  # the list shows the lead unit and the dispatch's number, not the coordinating units
+    result = queries.paginate(query, page, PER_PAGE, order, total=total, options=loads)
+    if result.total and page > result.pages:
+        result = queries.paginate(query, result.pages, PER_PAGE, order, total=total, options=loads)
+    rows = [(task, queries.days_late(task, as_of)) for task in result.items]
     return render_template("overdue/list.html", rows=rows, result=result, first=(result.page - 1) * PER_PAGE,
                            as_of=as_of, as_of_value=shown, units=units,
                            pdf_available=shutil.which("wkhtmltopdf") is not None), (400 if errors else 200)
