@@ -59,9 +59,10 @@ class Config:
         self.API_PER_PAGE_MAX = 500
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)
         # Failed sign-ins: after this many for a user or from an address, /login answers 429.
-        # Several processes must share the counts: set RATELIMIT_STORAGE_URI (e.g. redis://…).
+        # The counters live in the application's database (workflow-db://, workflow/ratelimit.py),
+        # so every worker and server shares them; redis://… works too.
         self.LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes")
-        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "workflow-db://")
         self.RATELIMIT_HEADERS_ENABLED = True
         # SMTP for the daily reminder digests (no MAIL_SERVER: nothing is sent).
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -88,6 +89,10 @@ class TestingConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
         self.WTF_CSRF_ENABLED = True
         self.SECRET_KEY = "testing-secret-key"
+        # Each test runs inside a transaction it rolls back; counters written on their own
+        # connection would wait on it (SQLite) or outlive it. The database storage is tested on
+        # its own (tests/test_security.py), through gunicorn's workers.
+        self.RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):

@@ -25,3 +25,8 @@ __all__ += ["JOB_STATUS_LABELS", "Job", "REGISTER_STATUS_LABELS", "RegisterEntry
 from models.indicator import IndicatorPeriodTask, IndicatorReportEvent  # noqa: E402
 
 __all__ += ["IndicatorPeriodTask", "IndicatorReportEvent"]
+
+# Sign-in limit counters shared by every process (issue 8).
+from models.ratelimit import RateLimitCounter  # noqa: E402
+
+__all__ += ["RateLimitCounter"]

@@ -44,3 +44,12 @@ class UTCDateTime(TypeDecorator):
 def utc_now() -> datetime:
     """Column default for creation timestamps (not computed at import)."""
     return datetime.now(timezone.utc)
+
+
+def insert_for(dialect_name: str):
+    """The INSERT construct with ``on_conflict_do_update`` for this database (PostgreSQL, SQLite)."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

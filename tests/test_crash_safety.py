@@ -1,4 +1,4 @@
-"""Killing the process in the middle of a sweep or a document batch leaves the database consistent
+"""Killing the process in the middle of a sweep, a dispatch import or a document batch leaves the database consistent
 (verify-audit passes) and no half-written file."""
 from __future__ import annotations
 
@@ -111,4 +111,78 @@ def test_killed_document_batch_leaves_no_half_written_file(database, tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     kill_after(process, 3.0)
     assert not out.exists()
+    assert flask(database, "verify-audit").returncode == 0
+
+
+IMPORT_SCRIPT = """
+import pathlib, sys, time
+from datetime import datetime, timezone
+from wsgi import app
+from models import Unit, User
+from workflow.extensions import db
+from workflow.services.imports import confirm_import, preview_import
+from workflow.services.users import create_user
+
+text_path, marker, die = sys.argv[1], pathlib.Path(sys.argv[2]), sys.argv[3] == "die"
+now = datetime(2026, 11, 22, 1, 0, tzinfo=timezone.utc)
+with app.app_context():
+    if db.session.scalar(db.select(Unit).where(Unit.code == "ban-tuyen-giao-va-dan-van-tinh-uy")) is None:
+        db.session.add(Unit(code="ban-tuyen-giao-va-dan-van-tinh-uy", name="Ban Tuyên giáo và Dân vận Tỉnh ủy",
+                            kind="party", aliases=["BTGDVTU"], active=True))
+        db.session.commit()
+        create_user("vanphong-crash", "Mat-khau-2026", role="office", unit_code="van-phong-tinh-uy")
+    office = db.session.scalar(db.select(User).where(User.username == "vanphong-crash"))
+    draft = preview_import(office, text=pathlib.Path(text_path).read_text(encoding="utf-8"), now=now)
+    for task in draft["tasks"]:  # the office picks the unit the text names but the register lacks
+        if not task.get("fan_out") and not (task.get("lead_unit") or {}).get("code"):
+            task["lead_unit"] = "so-van-hoa-the-thao-va-du-lich"
+    if die:  # every row written, the commit never comes: the process is killed here
+        def dying_commit():
+            db.session.flush()
+            marker.write_text("flushed")
+            time.sleep(120)
+        db.session.commit = dying_commit
+    dispatch = confirm_import(office, draft, now=now)
+    print(len(dispatch.tasks))
+"""
+
+
+def test_killed_dispatch_import_leaves_nothing_half_imported(database, tmp_path):
+    """The import of a dispatch that fans out to the 124 communes is killed after all its rows are
+    written but before the commit: nothing of it is kept, the audit passes, and importing it again
+    creates it whole."""
+    import sqlite3
+
+    from tests.test_import import BAN_TUYEN_GIAO
+
+    text = tmp_path / "245.txt"
+    text.write_text(BAN_TUYEN_GIAO, encoding="utf-8")
+    marker = tmp_path / "flushed"
+    path = database["DATABASE_URL"].removeprefix("sqlite:///")
+
+    def imported() -> tuple[int, int]:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as conn:
+            dispatches = conn.execute("SELECT count(*) FROM dispatches WHERE number = 245").fetchone()[0]
+            tasks = conn.execute("SELECT count(*) FROM tasks").fetchone()[0]
+        return dispatches, tasks
+
+    before = imported()
+    process = subprocess.Popen([sys.executable, "-c", IMPORT_SCRIPT, str(text), str(marker), "die"], cwd=ROOT, env=database,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL
+    assert imported() == before
+    audit = flask(database, "verify-audit")
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    again = subprocess.run([sys.executable, "-c", IMPORT_SCRIPT, str(text), str(marker), "live"], cwd=ROOT, env=database,
+                           capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    created = int(again.stdout.strip().splitlines()[-1])
+    assert created >= 124  # the communes' fan-out and the departments' tasks
+    assert imported() == (before[0] + 1, before[1] + created)
     assert flask(database, "verify-audit").returncode == 0

@@ -58,3 +58,116 @@ def test_a_revoked_token_no_longer_works(api, db, tokens):
 
 def test_passwords_are_hashed_with_scrypt(users):
     assert users["office"].password_hash.startswith("scrypt:")
+
+
+def test_the_database_storage_counts_fixed_windows(app, fresh_db, monkeypatch):
+    """workflow-db://: a counter per key, a new window once the old one has ended."""
+    import time as time_module
+
+    from workflow.ratelimit import DatabaseStorage
+
+    storage = DatabaseStorage("workflow-db://")
+    storage.reset()
+    now = [1_800_000_000.0]
+    monkeypatch.setattr(time_module, "time", lambda: now[0])
+    assert storage.check()
+    assert [storage.incr("login-user:office", 900) for _ in range(3)] == [1, 2, 3]
+    assert storage.get("login-user:office") == 3 and storage.get("login-user:leader") == 0
+    assert storage.get_expiry("login-user:office") == now[0] + 900
+    now[0] += 899
+    assert storage.incr("login-user:office", 900) == 4
+    now[0] += 2  # the window ended: the count starts again
+    assert storage.get("login-user:office") == 0
+    assert storage.incr("login-user:office", 900) == 1
+    assert storage.get_expiry("login-user:office") == now[0] + 900
+    storage.clear("login-user:office")
+    assert storage.get("login-user:office") == 0
+    storage.incr("a", 10)
+    now[0] += 11
+    assert storage.purge() == 1
+
+
+def test_gunicorn_workers_share_the_failed_sign_in_count(tmp_path):
+    """Four gunicorn workers, the counters in the database (the default workflow-db://): ten
+    failures sent at once, whichever workers answer them, lock the account on the eleventh."""
+    import http.client
+    import os
+    import re
+    import secrets
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+    from pathlib import Path
+    from urllib.parse import urlencode
+
+    root = Path(__file__).resolve().parents[1]
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        url = f"sqlite:///{tmp_path / 'limits.db'}"
+    else:  # a database of its own on the test server
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        name = f"workflow_limits_{os.getpid()}"
+        admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        admin.dispose()
+        url = make_url(url).set(database=name).render_as_string(hide_password=False)
+    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+           "SESSION_COOKIE_SECURE": "0"}
+    env.pop("RATELIMIT_STORAGE_URI", None)
+    env.pop("TEST_DATABASE_URL", None)
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    for command in ("init-db", "seed"):
+        assert subprocess.run([*flask, command], cwd=root, env=env, capture_output=True).returncode == 0
+    assert subprocess.run([*flask, "create-user", "vanphong", "--role", "office", "--unit", "van-phong-tinh-uy"],
+                          cwd=root, env=env, input=f"{PASSWORD}\n", capture_output=True, text=True).returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+                              cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def sign_in(password: str) -> tuple[int, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/login")
+        response = conn.getresponse()
+        page = response.read().decode()
+        cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/login", body=urlencode({"csrf_token": token, "username": "vanphong",
+                                                       "password": password}),
+                     headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        response = conn.getresponse()
+        body = response.read().decode()
+        conn.close()
+        return response.status, body
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=5).request("GET", "/login")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        statuses: list[int] = []
+        threads = [threading.Thread(target=lambda: statuses.extend(sign_in("sai-mat-khau")[0] for _ in range(5)))
+                   for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert statuses == [401] * 10
+        status, body = sign_in(PASSWORD)
+        assert status == 429 and "Đăng nhập sai quá nhiều lần" in body
+    finally:
+        server.terminate()
+        server.wait(15)

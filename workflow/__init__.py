@@ -117,6 +117,7 @@ class DatabaseIdConverter(IntegerConverter):
 def register_extensions(app: Flask) -> None:
     import models  # noqa: F401  (register the mappers)
     import workflow.counts  # noqa: F401  (keeps the task counts exact on every flush)
+    import workflow.ratelimit  # noqa: F401  (registers the workflow-db:// storage of the sign-in limits)
     from workflow.auth import init_login
     from workflow.extensions import csrf, db, limiter, migrate
 

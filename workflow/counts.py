@@ -24,17 +24,10 @@ from sqlalchemy import case, delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from models import Dispatch, Task, TaskCount
+from models.types import insert_for
 
 Key = tuple[int, str]
 Deltas = dict[Key, list[int]]  # (lead unit id, status) -> [tasks, completed on time]
-
-
-def _insert_for(dialect_name: str):
-    if dialect_name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def apply(connection, deltas: Deltas) -> None:
@@ -44,7 +37,7 @@ def apply(connection, deltas: Deltas) -> None:
     if not rows:
         return
     table = TaskCount.__table__
-    stmt = _insert_for(connection.dialect.name)(table).values(rows)
+    stmt = insert_for(connection.dialect.name)(table).values(rows)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.lead_unit_id, table.c.status],
                                       set_={"n": table.c.n + stmt.excluded.n,
                                             "on_time": table.c.on_time + stmt.excluded.on_time})

@@ -43,6 +43,14 @@ def _username_key() -> str:
     return "login-user:" + (nfc(request.form.get("username")) or "").lower()
 
 
+def _refused(page: str, status: int):
+    """A failed sign-in's answer, after ending the request's (read-only) transaction: Flask-Limiter
+    counts the failure after the view, on a connection of its own (``workflow-db://``), which on
+    SQLite would otherwise wait for this transaction's lock."""
+    db.session.rollback()
+    return page, status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_failure_limit, methods=["POST"], deduct_when=_failed, error_message=LOGIN_LOCKED)
 @limiter.limit(_failure_limit, key_func=_username_key, methods=["POST"], deduct_when=_failed,
@@ -58,14 +66,14 @@ def login():
         return render_template("login.html", form=form)
     if not form.validate_on_submit():
         flash_form_errors(form)
-        return render_template("login.html", form=form), 400
+        return _refused(render_template("login.html", form=form), 400)
     username = (nfc(form.username.data) or "").lower()
     account = db.session.scalar(select(User).where(User.username == username))
     if account is None:
         _spend_hash_time(form.password.data)
     if account is None or not account.check_password(form.password.data) or not account.active:
         flash(BAD_CREDENTIALS, "danger")
-        return render_template("login.html", form=form), 401
+        return _refused(render_template("login.html", form=form), 401)
     login_user(account, remember=bool(form.remember.data))
     flash(f"Xin chào {account.full_name or account.username}.", "success")
     return redirect(safe_next(form.next.data) or url_for("web.dashboard"))
