@@ -149,13 +149,18 @@ def test_the_counts_give_the_same_totals_as_counting_the_tasks(db, as_of):
     office = user("office")
     issued_dispatch_with_task(lead="so-y-te", coordinating=(), tasks=3, deadline=local(2026, 11, 1, 17, 0))
 
+    def department_user():
+        return user("taichinh")
+
     def counted(query):
         return db.session.scalar(select(db.func.count()).select_from(query.order_by(None).subquery()))
 
     for _ in range(2):  # before and after the sweep
         query, _ = queries.overdue_query(office, as_of)
         units = reads.late_units(office, as_of)
-        assert reads.late_total(office, as_of, units) == counted(query)
+        assert queries.overdue_total(office, as_of) == counted(query)
+        assert queries.overdue_total(office, as_of, {row.unit.id: row.late for row in units}) == counted(query)
+        assert queries.overdue_total(department_user(), as_of) is None  # counted by the query instead
         by_unit = {row.unit.code: row.late for row in units}
         late = select(Unit.code, db.func.count()).join(Task, Task.lead_unit_id == Unit.id).where(
             queries.late_condition(as_of), queries.live_condition()).group_by(Unit.code)

@@ -122,6 +122,56 @@ def overdue_query(user, as_of: datetime):
     return query, (Task.deadline.asc(), Task.id.asc())
 
 
+def late_open(as_of: datetime, *, lead_unit_id: int | None = None) -> dict[tuple[int, str], int]:
+    """Live open tasks not (yet) in the overdue state whose deadline is before ``as_of``, by
+    (lead unit, status): late although the sweep has not marked them. Few once the sweep has run
+    (an index range of ``ix_tasks_status_deadline``); with ``as_of`` ahead, those that will be late."""
+    from workflow.extensions import db
+
+    query = select(Task.lead_unit_id, Task.status, func.count()).where(
+        Task.status.in_([s for s in OPEN_STATUSES if s != "overdue"]), Task.deadline < as_of, live_condition())
+    if lead_unit_id is not None:
+        query = query.where(Task.lead_unit_id == lead_unit_id)
+    return {(unit, status): n for unit, status, n in
+            db.session.execute(query.group_by(Task.lead_unit_id, Task.status))}
+
+
+def late_per_unit(user, as_of: datetime) -> dict[int, int]:
+    """Tasks the user sees late at ``as_of`` (``late_condition``), per lead unit with any.
+
+    Late at ``as_of`` is "overdue now" or "open with a deadline before it": for a user who sees
+    every task the first part comes from the task counts (``workflow.counts``)."""
+    from workflow import counts
+    from workflow.extensions import db
+
+    late: dict[int, int] = {}
+    if permissions.visible_tasks_filter(user) is None:
+        for (unit, status), (n, _) in counts.stored(db.session).items():
+            if status == "overdue":
+                late[unit] = late.get(unit, 0) + n
+        for (unit, _), n in late_open(as_of).items():
+            late[unit] = late.get(unit, 0) + n
+    else:
+        query = task_query(user).with_only_columns(Task.lead_unit_id, func.count()).where(late_condition(as_of))
+        late = dict(db.session.execute(query.group_by(Task.lead_unit_id)).all())
+    return {unit: n for unit, n in late.items() if n}
+
+
+def overdue_total(user, as_of: datetime, per_unit: dict[int, int] | None = None) -> int | None:
+    """How many rows ``overdue_query(user, as_of)`` gives, from the task counts, for a user who
+    sees every task (None otherwise: count the query): every late task (``late_per_unit``, pass
+    it when already read) less the overdue ones without a deadline, which the list leaves out."""
+    from workflow.extensions import db
+
+    if permissions.visible_tasks_filter(user) is not None:
+        return None
+    if per_unit is None:
+        per_unit = late_per_unit(user, as_of)
+    undated = db.session.scalar(select(func.count()).select_from(Task).where(
+        Task.status == "overdue", Task.deadline.is_(None), live_condition()))
+    return sum(per_unit.values()) - (undated or 0)
+
+
 def days_late(task: Task, as_of: datetime) -> int:
     if task.deadline is None or task.deadline >= as_of:
         return 0

@@ -192,7 +192,7 @@ def overdue():
     page, per_page = pagination_args()
     as_of = parse_deadline_value(request.args.get("as_of"), "as_of") or request_now()
     query, order = queries.overdue_query(g.api_user, as_of)
-    page_obj = queries.paginate(query, page, per_page, order)
+    page_obj = queries.paginate(query, page, per_page, order, total=queries.overdue_total(g.api_user, as_of))
     items = []
     for task in page_obj.items:
         item = task_json(task, as_of)

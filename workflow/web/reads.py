@@ -32,21 +32,6 @@ def yellow_days() -> int:
     return current_app.config.get("WARNING_YELLOW_DAYS", 3)
 
 
-def late_open(as_of: datetime, *, user=None, lead_unit_id: int | None = None) -> dict[tuple[int, str], int]:
-    """Open tasks not (yet) in the overdue state whose deadline is before ``as_of``, by (lead unit,
-    status): late although the sweep has not marked them. Few once the sweep has run (an index
-    range of ``ix_tasks_status_deadline``); with ``as_of`` in the future, those that will be late."""
-    query = select(Task.lead_unit_id, Task.status, func.count()).where(
-        Task.status.in_([s for s in OPEN_STATUSES if s != "overdue"]), Task.deadline < as_of)
-    visible = queries.task_query(user).whereclause if user is not None else queries.live_condition()
-    if visible is not None:
-        query = query.where(visible)
-    if lead_unit_id is not None:
-        query = query.where(Task.lead_unit_id == lead_unit_id)
-    return {(unit, status): n for unit, status, n in
-            db.session.execute(query.group_by(Task.lead_unit_id, Task.status))}
-
-
 def task_summary(user, now: datetime, *, lead_unit_id: int | None = None) -> list[tuple]:
     """The visible live tasks grouped by (lead unit, status):
     ``(lead_unit_id, status, count, late now, completed on time)``; with ``lead_unit_id``, only
@@ -59,7 +44,7 @@ def task_summary(user, now: datetime, *, lead_unit_id: int | None = None) -> lis
     sees_all = permissions.visible_tasks_filter(user) is None
     if sees_all or (lead_unit_id is not None and lead_unit_id == user.unit_id):
         kept = counts.stored(db.session, lead_unit_id=lead_unit_id)
-        late = late_open(now, lead_unit_id=lead_unit_id)
+        late = queries.late_open(now, lead_unit_id=lead_unit_id)
         return [(unit, status, n, n if status == "overdue" else late.get((unit, status), 0), on_time)
                 for (unit, status), (n, on_time) in sorted(kept.items())]
     aggregate = select(
@@ -140,39 +125,14 @@ def unit_table(user, now: datetime, *, summary: list[tuple] | None = None) -> li
 
 def late_units(user, as_of: datetime) -> list[UnitRow]:
     """Units with tasks late at ``as_of``, most late first (``late_by_unit`` of ``unit_table``,
-    counting the late tasks only: ``open`` and ``completed`` are left at 0).
-
-    Late at ``as_of`` is "overdue now" or "open with a deadline before it": for a user who sees
-    every task the first part comes from the task counts."""
-    late: dict[int, int] = {}
-    if permissions.visible_tasks_filter(user) is None:
-        for (unit, status), (n, _) in counts.stored(db.session).items():
-            if status == "overdue":
-                late[unit] = late.get(unit, 0) + n
-        for (unit, _), n in late_open(as_of).items():
-            late[unit] = late.get(unit, 0) + n
-    else:
-        query = select(Task.lead_unit_id, func.count()).where(queries.late_condition(as_of))
-        query = query.where(queries.task_query(user).whereclause)
-        late = dict(db.session.execute(query.group_by(Task.lead_unit_id)).all())
-    late = {unit: n for unit, n in late.items() if n}
+    counting the late tasks only: ``open`` and ``completed`` are left at 0)."""
+    late = queries.late_per_unit(user, as_of)
     return late_by_unit([UnitRow(unit=u, late=late[u.id]) for u in unit_names(late)])
 
 
 def unit_names(ids) -> list:
     """(id, code, name) rows of these units: what the tables show, without loading whole units."""
     return list(db.session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(list(ids)))))
-
-
-def late_total(user, as_of: datetime, units: list[UnitRow]) -> int | None:
-    """How many rows ``queries.overdue_query`` gives, from ``late_units(user, as_of)``, for a
-    user who sees every task (None otherwise: count the query): every late task less the
-    overdue ones without a deadline, which the list leaves out."""
-    if permissions.visible_tasks_filter(user) is not None:
-        return None
-    undated = db.session.scalar(select(func.count()).select_from(Task).where(
-        Task.status == "overdue", Task.deadline.is_(None), queries.live_condition()))
-    return sum(row.late for row in units) - (undated or 0)
 
 
 def late_by_unit(table: list[UnitRow]) -> list[UnitRow]:

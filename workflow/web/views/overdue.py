@@ -43,7 +43,7 @@ def overdue_list():
         page = 1
     query, order = queries.overdue_query(user(), as_of)
     units = reads.late_units(user(), as_of)
-    total = reads.late_total(user(), as_of, units)
+    total = queries.overdue_total(user(), as_of, {row.unit.id: row.late for row in units})
     loads = reads.LIST_LOADS  # the list shows the lead unit and the dispatch's number, not the coordinating units
     result = queries.paginate(query, page, PER_PAGE, order, total=total, options=loads)
     if result.total and page > result.pages:
