@@ -7,7 +7,7 @@ are and how many of them were completed on time. It is derived data, like an ind
 
 - every ORM flush that adds, changes or deletes a task, or issues a dispatch, adds its deltas
   here (``_after_flush``, one multi-row upsert per flush, in the flush's transaction);
-- the set-based sweep, which bypasses the ORM, adds its batch's deltas itself (``add_batch``);
+- the set-based sweep, which bypasses the ORM, adds its batch's deltas itself (``add_grouped``);
 - code that writes tasks with bulk Core statements (the benchmark generator) calls ``rebuild``;
 - ``verify-audit`` compares the table with a recount (``discrepancies``), and
   ``flask --app wsgi rebuild-counts`` rebuilds it.
