@@ -84,7 +84,11 @@ def test_the_database_storage_counts_fixed_windows(app, fresh_db, monkeypatch):
     assert storage.get("login-user:office") == 0
     storage.incr("a", 10)
     now[0] += 11
-    assert storage.purge() == 1
+    assert storage.purge() == 1  # "a", whose window ended
+    storage.incr("b", 10)
+    now[0] += 11
+    storage.incr("c", 10)  # a failure clears the counters whose window has ended
+    assert storage.get_expiry("b") == now[0] and storage.purge() == 0
 
 
 def test_gunicorn_workers_share_the_failed_sign_in_count(tmp_path):

@@ -42,6 +42,8 @@ class DatabaseStorage(Storage):
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
         with self._engine().begin() as conn:
+            # Counters whose window has ended go (failures are rare: the table stays small).
+            conn.execute(delete(TABLE).where(TABLE.c.expires_at <= now, TABLE.c.key != key))
             stmt = insert_for(conn.dialect.name)(TABLE).values(key=key, count=amount, expires_at=now + expiry)
             ended = TABLE.c.expires_at <= now
             stmt = stmt.on_conflict_do_update(
@@ -79,6 +81,6 @@ class DatabaseStorage(Storage):
             conn.execute(delete(TABLE).where(TABLE.c.key == key))
 
     def purge(self) -> int:
-        """Delete the counters whose window has ended (the table stays small)."""
+        """Delete the counters whose window has ended (``incr`` does it as it goes)."""
         with self._engine().begin() as conn:
             return conn.execute(delete(TABLE).where(TABLE.c.expires_at <= time.time())).rowcount
