@@ -76,7 +76,7 @@ def status_counts(user, now: datetime, *, lead_unit_id: int | None = None,
         late += n_late
     counts_by_status["total"] = sum(counts_by_status.values())
     counts_by_status["late"] = late
-    counts_by_status["open"] = counts_by_status["assigned"] + counts_by_status["in_progress"] + counts_by_status["overdue"]
+    counts_by_status["open"] = sum(counts_by_status[status] for status in OPEN_STATUSES)
     return counts_by_status
 
 
