@@ -17,5 +17,8 @@ run: setup
 test:
 	bash .ci/test
 
+# The benchmarks (they print their figures; the load test starts its own PostgreSQL).
 bench: setup
-	.venv/bin/python bench/run.py
+	.venv/bin/python bench/bench_sweep.py
+	.venv/bin/python bench/bench_documents.py
+	.venv/bin/python bench/load.py

@@ -47,6 +47,17 @@ def _sqlite_path(url) -> str:
     return url.database
 
 
+def _sqlite_copy(source_path, target_path) -> None:
+    """A consistent page-by-page copy with SQLite's online backup API."""
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
 def backup(path: str | Path) -> Path:
     """Write a consistent copy of the database to ``path`` (atomically: a temp file, then rename)."""
     path = Path(path)
@@ -56,12 +67,7 @@ def backup(path: str | Path) -> Path:
     os.close(handle)
     try:
         if url.get_backend_name() == "sqlite":
-            source = sqlite3.connect(_sqlite_path(url))
-            target = sqlite3.connect(temp)
-            with target:
-                source.backup(target)
-            source.close()
-            target.close()
+            _sqlite_copy(_sqlite_path(url), temp)
         elif url.get_backend_name() == "postgresql":
             args, env = _pg_args(url)
             result = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "-f", temp, *args],
@@ -89,12 +95,7 @@ def restore(path: str | Path) -> None:
         with open(path, "rb") as handle:
             if handle.read(16) != b"SQLite format 3\x00":
                 raise BackupError(f"{path} không phải bản sao lưu SQLite.")
-        source = sqlite3.connect(path)
-        target = sqlite3.connect(_sqlite_path(url))
-        with target:
-            source.backup(target)
-        source.close()
-        target.close()
+        _sqlite_copy(path, _sqlite_path(url))
     elif url.get_backend_name() == "postgresql":
         args, env = _pg_args(url)
         result = subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 
-from flask import current_app, g, jsonify, request, send_file, url_for
+from flask import g, jsonify, request, send_file, url_for
 
 from workflow import clock, permissions
 from workflow import documents as rendering
@@ -143,19 +143,6 @@ def download_document(document_id: int, fmt: str):
 # --- bulk jobs -------------------------------------------------------------------
 
 
-def start_job(job) -> None:
-    """Run a new job as configured: ``thread`` (default), ``inline`` (tests) or ``queue`` (a worker
-    started with ``flask --app wsgi run-jobs`` takes it)."""
-    mode = current_app.config.get("DOCUMENT_JOBS", "inline" if current_app.testing else "thread")
-    if mode == "inline":
-        try:
-            job_service.run(job.id)
-        except Exception:  # the failure is on the job row, which the answer shows
-            current_app.logger.exception("job %s failed", job.id)
-    elif mode == "thread":
-        job_service.start_in_background(current_app._get_current_object(), job.id)
-
-
 @bp.post("/documents/indicator-forms")
 @api_auth
 def bulk_indicator_forms():
@@ -168,7 +155,7 @@ def bulk_indicator_forms():
         raise ValidationError(f"Tham số không dùng: {', '.join(unknown)} (cần period, catalogue).")
     job = document_service.start_indicator_forms(g.api_user, period=period, catalogue=data.get("catalogue"),
                                                  now=clock.utcnow())
-    start_job(job)
+    job_service.start(job)
     job = job_service.get(job.id)
     response = jsonify(job_json(job))
     response.status_code = 202

@@ -154,3 +154,19 @@ def start_in_background(app, job_id: int) -> threading.Thread:
     thread = threading.Thread(target=target, name=f"job-{job_id}", daemon=True)
     thread.start()
     return thread
+
+
+def start(job: Job) -> None:
+    """Run a new job as configured (``DOCUMENT_JOBS``): ``thread`` (default), ``inline`` (tests) or
+    ``queue`` (a worker started with ``flask --app wsgi run-jobs`` takes it). A failure is recorded
+    on the job row, which the page and the API show."""
+    from flask import current_app
+
+    mode = current_app.config.get("DOCUMENT_JOBS", "inline" if current_app.testing else "thread")
+    if mode == "inline":
+        try:
+            run(job.id)
+        except Exception:  # recorded on the job row by the runner
+            current_app.logger.exception("job %s failed", job.id)
+    elif mode == "thread":
+        start_in_background(current_app._get_current_object(), job.id)

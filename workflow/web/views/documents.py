@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -324,19 +324,6 @@ def data_summary(kind: str, data: dict) -> list[tuple[str, str]]:
 
 # --- the communes' indicator forms as one zip: a job with a progress bar --------------------------
 
-def _start_job(job: Job) -> None:
-    """Run a new job as configured, as the API does: ``thread`` (default), ``inline`` (tests) or
-    ``queue`` (a worker started with ``flask --app wsgi run-jobs`` takes it)."""
-    mode = current_app.config.get("DOCUMENT_JOBS", "inline" if current_app.testing else "thread")
-    if mode == "inline":
-        try:
-            job_service.run(job.id)
-        except Exception:  # the failure is on the job row, which the page shows
-            current_app.logger.exception("job %s failed", job.id)
-    elif mode == "thread":
-        job_service.start_in_background(current_app._get_current_object(), job.id)
-
-
 def _bulk_job(job_id: int) -> Job:
     permissions.require_read_documents(user())
     if not fits_db(job_id):
@@ -370,7 +357,7 @@ def bulk_forms():
                 flash_error(exc)
                 status = exc.status
             else:
-                _start_job(job)
+                job_service.start(job)
                 flash(f"Đã bắt đầu tạo biểu mẫu chỉ tiêu kỳ {rendering.period_label(job.params['period'])}.",
                       "success")
                 return redirect(url_for("web.bulk_forms_job", job_id=job.id), code=303)
