@@ -155,7 +155,10 @@ def _tune_sqlite(app: Flask) -> None:
         def _on_begin(connection):
             # IMMEDIATE: take the write lock up front, so two writers queue (busy_timeout)
             # instead of failing with "database is locked" when a read snapshot turns stale.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A connection that only reads says so (execution option ``read_only``): in WAL mode
+            # it reads beside the writer instead of waiting for it.
+            read_only = connection.get_execution_options().get("read_only")
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -39,6 +39,11 @@ class DatabaseStorage(Storage):
 
         return db.engine
 
+    def _reader(self):
+        """A connection for reading only: on SQLite it does not wait for the write lock, which the
+        request being answered may hold when Flask-Limiter reads the counts for its headers."""
+        return self._engine().connect().execution_options(read_only=True)
+
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
         with self._engine().begin() as conn:
@@ -54,19 +59,19 @@ class DatabaseStorage(Storage):
             return conn.execute(stmt).scalar_one()
 
     def get(self, key: str) -> int:
-        with self._engine().connect() as conn:
+        with self._reader() as conn:
             count = conn.execute(select(TABLE.c.count).where(TABLE.c.key == key,
                                                              TABLE.c.expires_at > time.time())).scalar()
         return count or 0
 
     def get_expiry(self, key: str) -> float:
-        with self._engine().connect() as conn:
+        with self._reader() as conn:
             expires = conn.execute(select(TABLE.c.expires_at).where(TABLE.c.key == key)).scalar()
         return expires if expires is not None and expires > time.time() else time.time()
 
     def check(self) -> bool:
         try:
-            with self._engine().connect() as conn:
+            with self._reader() as conn:
                 conn.execute(select(1))
             return True
         except SQLAlchemyError:
