@@ -21,6 +21,7 @@ from workflow.services.dispatches import refresh_search_text
 from workflow.services.tasks import new_task, resolve_deadline
 from workflow.statemachine import TASK_MACHINE
 from workflow.text import nfc, slugify
+from workflow.queries import unit_by_code
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -79,7 +80,7 @@ def seed_holidays() -> int:
 
 
 def _unit(code: str) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    unit = unit_by_code(code)
     if unit is None:
         raise ValueError(f"seed data names an unknown unit code {code!r}")
     return unit

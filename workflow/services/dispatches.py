@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 
-from models import Dispatch, NumberRegister, Unit
+from models import Dispatch, NumberRegister
 from models.types import fits_id
 from workflow import permissions
 from workflow.clock import local_today
@@ -15,6 +15,7 @@ from workflow.extensions import db
 from workflow.services import unit_of_work
 from workflow.statemachine import DISPATCH_MACHINE, fire
 from workflow.text import nfc, search_index
+from workflow.queries import unit_by_code
 
 
 def refresh_search_text(dispatch: Dispatch) -> None:
@@ -63,7 +64,7 @@ def create_dispatch(actor, *, issuer: str, subject: str, symbol: str = "CV/TU", 
     subject = nfc(subject)
     if not subject:
         raise ValidationError("Cần nhập trích yếu của công văn.")
-    issuer_unit = db.session.scalar(select(Unit).where(Unit.code == issuer))
+    issuer_unit = unit_by_code(issuer)
     if issuer_unit is None:
         raise ValidationError(f"Không tìm thấy cơ quan ban hành có mã \"{issuer}\".")
     symbol = (nfc(symbol) or "").upper()

@@ -32,12 +32,9 @@ from workflow.errors import NotFound, ValidationError
 from workflow.extensions import db
 from workflow.services import jobs, register, unit_of_work
 from workflow.storage import get_storage, new_key
+from workflow.queries import unit_by_code
 
 BULK_FORMS_JOB = "indicator_forms"
-
-
-def _unit(code: str) -> Unit:
-    return db.session.scalar(select(Unit).where(Unit.code == code))
 
 
 def preview(actor, kind: str, params: dict | None, now: datetime) -> dict:
@@ -60,7 +57,7 @@ def generate_document(actor, kind: str, params: dict | None, now: datetime) -> D
 
     entry_id, number, reserved = None, None, False
     if kind in rendering.NUMBERED_KINDS and not normalized["draft"]:
-        issuer = _unit(normalized["issuer"])
+        issuer = unit_by_code(normalized["issuer"])
         year = date.fromisoformat(normalized["date"]).year
         with unit_of_work():
             if normalized.get("reservation"):

@@ -23,6 +23,7 @@ from workflow.services import unit_of_work
 from workflow.services.dispatches import parse_full_number, refresh_search_text
 from workflow.services.tasks import holiday_dates, new_task, resolve_deadline
 from workflow.text import nfc
+from workflow.queries import unit_by_code
 
 MAX_TASKS = 2000
 MAX_FIELD = 20_000
@@ -124,7 +125,7 @@ def _code(value) -> str | None:
 
 
 def _unit(code: str, what: str) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    unit = unit_by_code(code)
     if unit is None:
         raise ValidationError(f"Không tìm thấy đơn vị có mã \"{code}\" ({what}).")
     return unit

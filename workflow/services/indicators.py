@@ -37,6 +37,7 @@ from workflow.statemachine import DISPATCH_MACHINE, fire
 from workflow.targets import (EXCEEDED, MET, NOT_MET, Judgement, TargetParseError, judge, parse_number,
                               progress, try_parse_target)
 from workflow.text import nfc
+from workflow.queries import unit_by_code
 
 from transitions import Machine
 
@@ -280,7 +281,7 @@ def _unit(code) -> Unit:
         return code
     if not isinstance(code, str) or not code.strip():
         raise ValidationError("Thiếu đơn vị báo cáo (unit: mã đơn vị, ví dụ xa-lac-duong).")
-    unit = db.session.scalar(select(Unit).where(Unit.code == code.strip()[:120]))
+    unit = unit_by_code(code.strip()[:120])
     if unit is None:
         raise ValidationError(f"Không tìm thấy đơn vị có mã \"{code.strip()[:120]}\".")
     return unit

@@ -23,12 +23,13 @@ from workflow.extensions import db
 from workflow.services import unit_of_work
 from workflow.services.dispatches import take_number
 from workflow.text import nfc
+from workflow.queries import unit_by_code
 
 SYMBOL_RE = r"[A-ZĐ0-9]+(/[A-ZĐ0-9\-]+)+"
 
 
 def _issuer(code: str) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    unit = unit_by_code(code)
     if unit is None:
         raise ValidationError(f"Không tìm thấy cơ quan ban hành có mã \"{code}\".")
     return unit

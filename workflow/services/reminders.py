@@ -17,7 +17,7 @@ from workflow import permissions
 from workflow.clock import to_local
 from workflow.errors import NotFound
 from workflow.extensions import db
-from workflow.queries import days_late, late_condition, live_condition
+from workflow.queries import days_late, late_condition, live_condition, unit_by_code
 from workflow.services import unit_of_work
 
 
@@ -97,7 +97,7 @@ def send_daily_digests(now: datetime) -> int:
 def feed_secret(actor, unit_code: str, *, rotate: bool = False) -> str:
     """The secret of a unit's calendar link (created on first use; rotating revokes the old link)."""
     permissions.require_office(actor)
-    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    unit = unit_by_code(unit_code)
     if unit is None:
         raise NotFound(f"Không tìm thấy đơn vị có mã \"{unit_code}\".")
     if unit.feed_secret and not rotate:
@@ -108,7 +108,7 @@ def feed_secret(actor, unit_code: str, *, rotate: bool = False) -> str:
 
 
 def unit_for_feed(code: str, secret: str) -> Unit | None:
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    unit = unit_by_code(code)
     if unit is None or not unit.feed_secret or not secrets.compare_digest(unit.feed_secret, secret):
         return None
     return unit

@@ -11,7 +11,7 @@ from models import Dispatch, Holiday, Task, TaskEvent, Unit
 from models.types import fits_id
 from workflow import counts, permissions
 from workflow.clock import local_tz
-from workflow.queries import task_detail
+from workflow.queries import task_detail, unit_by_code
 from workflow.errors import Conflict, NotFound, StaleVersion, ValidationError
 from workflow.extensions import db
 from workflow.services import unit_of_work
@@ -38,7 +38,7 @@ def resolve_deadline(deadline_text: str | None, issued_on: date | None, now: dat
 def _unit(code_or_unit) -> Unit:
     if isinstance(code_or_unit, Unit):
         return code_or_unit
-    unit = db.session.scalar(select(Unit).where(Unit.code == code_or_unit))
+    unit = unit_by_code(code_or_unit)
     if unit is None:
         raise ValidationError(f"Không tìm thấy đơn vị có mã \"{code_or_unit}\".")
     return unit

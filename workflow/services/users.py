@@ -5,11 +5,12 @@ import secrets
 
 from sqlalchemy import select
 
-from models import ROLES, ApiToken, Unit, User, hash_token
+from models import ROLES, ApiToken, User, hash_token
 from workflow.errors import Conflict, NotFound, ValidationError
 from workflow.extensions import db
 from workflow.services import unit_of_work
 from workflow.text import nfc
+from workflow.queries import unit_by_code
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -30,7 +31,7 @@ def create_user(username: str, password: str, *, role: str, unit_code: str | Non
         raise ValidationError(f"Vai trò không hợp lệ: \"{role}\". Chọn một trong: {', '.join(ROLES)}.")
     unit = None
     if unit_code:
-        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+        unit = unit_by_code(unit_code)
         if unit is None:
             raise ValidationError(f"Không tìm thấy đơn vị có mã \"{unit_code}\".")
     if role == "department" and unit is None:

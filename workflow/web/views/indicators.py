@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from models import Indicator, Unit
+from models import Indicator
 from workflow import permissions
 from workflow.errors import DomainError, ValidationError
 from workflow.extensions import db
@@ -17,6 +17,7 @@ from workflow.targets import format_number
 from workflow.web import bp, flash_error
 from workflow.web.forms import REQUIRED, Form
 from workflow.web.helpers import now, param, require, user
+from workflow.queries import unit_by_code
 
 DEFAULT_CATALOGUE = "1534-CV/TU"
 
@@ -96,7 +97,7 @@ def indicator_report():
     if not code:
         flash("Chọn đơn vị báo cáo.", "warning")
         return redirect(url_for("web.indicator_matrix", catalogue=cat.code))
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    unit = unit_by_code(code)
     if unit is None:
         return render_template("error.html", message="Không tìm thấy đơn vị.", status=404), 404
     require(permissions.can_view_indicator_report(me, unit))
@@ -271,7 +272,7 @@ def indicator_detail(code: str):
     unit = None
     unit_code = param(request.args, "unit", 120)
     if unit_code:
-        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+        unit = unit_by_code(unit_code)
         if unit is None:
             return render_template("error.html", message="Không tìm thấy đơn vị.", status=404), 404
         require(permissions.can_view_indicator_report(me, unit))
