@@ -64,6 +64,18 @@ class Config:
         self.LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "workflow-db://")
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Reverse proxies in front of the application (nginx: 1). Their X-Forwarded-For/-Proto/
+        # -Host/-Port headers are believed for that many hops only; 0 ignores them (workflow/proxy.py).
+        proxies = (os.environ.get("TRUSTED_PROXIES") or "0").strip()
+        if not proxies.isdigit() or not 0 <= int(proxies) <= 5:
+            raise ValueError(f"TRUSTED_PROXIES must be a whole number from 0 to 5, got {proxies!r}")
+        self.TRUSTED_PROXIES = int(proxies)
+        # Long document jobs: thread (in the web process), inline, or queue (a `flask run-jobs --loop`
+        # worker takes them; production with several application processes).
+        if os.environ.get("DOCUMENT_JOBS"):
+            self.DOCUMENT_JOBS = os.environ["DOCUMENT_JOBS"].strip()
+            if self.DOCUMENT_JOBS not in ("thread", "inline", "queue"):
+                raise ValueError(f"DOCUMENT_JOBS must be thread, inline or queue, got {self.DOCUMENT_JOBS!r}")
         # SMTP for the daily reminder digests (no MAIL_SERVER: nothing is sent).
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
         self.MAIL_PORT = env_int("MAIL_PORT", 25)

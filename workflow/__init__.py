@@ -23,6 +23,9 @@ def create_app(config: Config | str | None = None) -> Flask:
     app.config.from_object(config)
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from workflow.proxy import init_proxies
+
+    init_proxies(app)  # TRUSTED_PROXIES: believe X-Forwarded-* from that many proxies only
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
