@@ -111,24 +111,36 @@ def register_document_commands(app: Flask) -> None:
         click.echo(f"{out} ({len(content):,} byte, {time.monotonic() - started:.1f} s): {job.message}")
 
     @app.cli.command("run-jobs")
-    @click.option("--loop", is_flag=True, help="Keep polling for queued jobs.")
+    @click.option("--loop", is_flag=True, help="Keep running: a worker that polls for queued jobs until SIGTERM.")
     @click.option("--interval", default=2.0, help="Seconds between polls with --loop.")
-    def run_jobs(loop, interval):
-        """Run queued jobs (bulk document batches); stale running jobs are queued again first."""
+    @click.option("--stale-after", default=600.0, help="Seconds without a heartbeat after which a running job "
+                                                         "is put back in the queue.")
+    @click.option("--heartbeat", default=30.0, help="Seconds between heartbeats of the running job (--loop).")
+    def run_jobs(loop, interval, stale_after, heartbeat):
+        """Run queued jobs (bulk document batches); stale running jobs are queued again first.
+
+        With --loop this is the job worker (workflow/worker.py): SIGTERM lets the job in hand
+        finish, then the worker exits with status 0."""
+        from datetime import timedelta
         from importlib import import_module
 
+        from flask import current_app
+
         from workflow.services import jobs
+        from workflow.worker import Worker
 
         import_module("workflow.services.documents")  # registers the runners of document jobs
 
-        while True:
-            jobs.requeue_stale()
-            count = jobs.run_pending()
-            if count:
-                click.echo(f"Đã chạy {count} tác vụ.")
-            if not loop:
-                break
-            time.sleep(interval)
+        if loop:
+            worker = Worker(current_app._get_current_object(), interval=interval, stale_after=stale_after,
+                            heartbeat=heartbeat, echo=lambda line: click.echo(line, nl=True) or sys.stdout.flush())
+            worker.install_signal_handlers()
+            worker.run_forever()
+            return
+        jobs.requeue_stale(timedelta(seconds=stale_after))
+        count = jobs.run_pending()
+        if count:
+            click.echo(f"Đã chạy {count} tác vụ.")
 
     @app.cli.group("numbers")
     def numbers():

@@ -170,3 +170,12 @@ def start(job: Job) -> None:
             current_app.logger.exception("job %s failed", job.id)
     elif mode == "thread":
         start_in_background(current_app._get_current_object(), job.id)
+
+
+def heartbeat(job_id: int, worker: str) -> bool:
+    """Say that ``worker`` still runs the job (its own short transaction); False if it no longer owns it."""
+    with unit_of_work():
+        result = db.session.execute(
+            update(Job).where(Job.id == job_id, Job.status == "running", Job.worker == worker)
+            .values(heartbeat_at=clock.utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount == 1
