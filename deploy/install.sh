@@ -123,7 +123,8 @@ install -d -o "$APP_USER" -g "$APP_USER" -m 0750 "$APP_DIR/instance"
 install -d -o "$APP_USER" -g "$APP_USER" -m 0750 "$BACKUP_DIR"
 
 say "Python environment $APP_DIR/.venv"
-[ -x "$APP_DIR/.venv/bin/python" ] || python3 -m venv "$APP_DIR/.venv"
+# Debian's own Python (readable by the application user), not one from a user's home.
+[ -x "$APP_DIR/.venv/bin/python" ] || /usr/bin/python3 -m venv "$APP_DIR/.venv"
 stamp="$APP_DIR/.venv/.installed-$(sha256sum "$APP_DIR/requirements.txt" | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   "$APP_DIR/.venv/bin/python" -m pip install -q --disable-pip-version-check -r "$APP_DIR/requirements.txt"
@@ -133,8 +134,9 @@ fi
 say "environment file $ENV_FILE"
 if [ ! -f "$ENV_FILE" ]; then
   install -d -m 0750 -g "$APP_USER" "$(dirname "$ENV_FILE")"
-  export R_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
-  export R_DB_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+  R_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+  R_DB_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+  export R_SECRET_KEY R_DB_PASSWORD
   render "$SRC/deploy/workflow.env.example" "$ENV_FILE"
   echo "   created with a new SECRET_KEY and database password: review it (mail settings)"
 fi
@@ -159,9 +161,12 @@ fi
 
 if has_role web || has_role worker || has_role timers; then
   say "database schema (migrations) and reference data (seed)"
-  as_app() {
-    runuser -u "$APP_USER" -- /bin/bash -c \
-      'set -a; . "$0"; set +a; cd "$1"; shift 2; exec "$@"' "$ENV_FILE" "$APP_DIR" -- "$@"
+  as_app() {  # run a command as the application user, with the environment file as systemd reads it
+    local line vars=()
+    while IFS= read -r line || [ -n "$line" ]; do
+      [[ "$line" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] && vars+=("$line")
+    done < "$ENV_FILE"
+    (cd "$APP_DIR" && runuser -u "$APP_USER" -- env "${vars[@]}" "$@")
   }
   as_app "$APP_DIR/.venv/bin/flask" --app wsgi init-db
   as_app "$APP_DIR/.venv/bin/flask" --app wsgi seed
