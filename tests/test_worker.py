@@ -100,3 +100,52 @@ def test_only_the_owner_beats_a_running_job(app, db, ran):
     db.session.expire_all()
     assert jobs.get(job_id).heartbeat_at > earlier
     assert jobs.requeue_stale(timedelta(minutes=1)) == 0  # a fresh heartbeat: not stale
+
+
+def test_concurrent_workers_take_each_job_exactly_once(app):
+    """Four workers (threads, each with its own connection) drain 40 queued jobs: every job is
+    claimed once, by one of them (PostgreSQL: UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED))."""
+    import threading
+
+    from sqlalchemy import delete, select
+
+    from models import Job
+    from workflow.extensions import db
+    from workflow.services import jobs
+
+    with app.app_context():
+        ids = [jobs.create(KIND, {}, actor=None, now=clock.utcnow()).id for _ in range(40)]
+    taken: dict[int, list[int]] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def work(n: int):
+        with app.app_context():
+            try:
+                start.wait()
+                mine = taken.setdefault(n, [])
+                while (job_id := jobs.claim_next([KIND])) is not None:
+                    mine.append(job_id)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        claimed = [job_id for mine in taken.values() for job_id in mine]
+        assert sorted(claimed) == sorted(ids)  # each once, none missed
+        with app.app_context():
+            rows = db.session.execute(select(Job.status, Job.worker).where(Job.id.in_(ids))).all()
+            assert {status for status, _ in rows} == {"running"}
+            assert len({worker for _, worker in rows}) == len([m for m in taken.values() if m])
+    finally:
+        with app.app_context():
+            db.session.execute(delete(Job).where(Job.id.in_(ids)))
+            db.session.commit()
+            db.session.remove()

@@ -66,7 +66,23 @@ def claim(job_id: int, now: datetime | None = None) -> bool:
 
 
 def claim_next(kinds=None, now: datetime | None = None) -> int | None:
-    """The id of the next queued job this worker now owns, or None."""
+    """The id of the next queued job this worker now owns, or None.
+
+    PostgreSQL: one statement, ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING id``,
+    so concurrent workers each take a different job without waiting for one another."""
+    if db.engine.dialect.name == "postgresql":
+        now = now or clock.utcnow()
+        following = select(Job.id).where(Job.status == "queued").order_by(Job.id).limit(1)
+        if kinds:
+            following = following.where(Job.kind.in_(list(kinds)))
+        with unit_of_work():
+            job_id = db.session.execute(
+                update(Job).where(Job.id == following.with_for_update(skip_locked=True).scalar_subquery())
+                .values(status="running", worker=worker_name(), started_at=now, heartbeat_at=now,
+                        message="Đang xử lý")
+                .returning(Job.id).execution_options(synchronize_session=False)).scalar()
+        db.session.expire_all()
+        return job_id
     while True:
         query = select(Job.id).where(Job.status == "queued").order_by(Job.id).limit(1)
         if kinds:
