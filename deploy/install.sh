@@ -117,8 +117,9 @@ if [ "$(cd "$APP_DIR" && pwd -P)" != "$(cd "$SRC" && pwd -P)" ]; then
   rsync -a --delete --exclude .git --exclude .venv --exclude instance --exclude 'tests/output' \
         --exclude '__pycache__' "$SRC/" "$APP_DIR/"
 fi
-chown -R root:root "$APP_DIR"
-chmod -R go-w "$APP_DIR"
+# The code is root's and read-only for the application; instance/ (its own files) is left as it is.
+find "$APP_DIR" -path "$APP_DIR/instance" -prune -o ! -type l \( ! -user root -o -perm /022 \) \
+     -exec chown root:root {} + -exec chmod go-w {} +
 install -d -o "$APP_USER" -g "$APP_USER" -m 0750 "$APP_DIR/instance"
 install -d -o "$APP_USER" -g "$APP_USER" -m 0750 "$BACKUP_DIR"
 

@@ -396,7 +396,7 @@ def test_two_instances_and_a_worker_behind_nginx_over_tls(tmp_path, database_url
         assert processes["worker"].wait(30) == 0, logs["worker"].read_text()[-2000:]
         worker_log = logs["worker"].read_text()
         if signalled_mid_job:  # the signal came while the job ran: the job was still finished
-            assert worker_log.index("SIGTERM") < worker_log.index(f"Tác vụ #{job_id}: done")
+            assert worker_log.index("SIGTERM") < worker_log.index(f"Tác vụ #{job_id}: Hoàn thành")
         stop_writing.set()
         writer.join(60)
         assert writer_errors == []

@@ -91,7 +91,7 @@ class Worker:
             beat.join()
             db.session.remove()
         self.ran += 1
-        status = jobs.get(job_id).status
+        status = jobs.get(job_id).status_label
         self.echo(f"Tác vụ #{job_id}: {status} sau {time.monotonic() - started:.1f} s.")
         db.session.remove()
 
