@@ -180,3 +180,21 @@ def test_gunicorn_workers_share_the_failed_sign_in_count(tmp_path):
     finally:
         server.terminate()
         server.wait(15)
+
+
+def test_control_characters_do_not_escape_the_per_user_limit(app, db):
+    """Finding 5: "office\x01" was another key for the limit but the same account for the lookup."""
+    client = web_client(app)
+    variants = ["office\x01", "office\x02", " OFFICE\t", "off\u200bice", "Office\x7f", "office\x1b",
+                "office\x03", "ofFice\x04", "office\x05", "office\x06"]
+    for i, name in enumerate(variants):  # from ten addresses: only the per-user count can trip
+        assert attempt(client, name, "sai-mat-khau", f"10.0.9.{i}").status_code == 401
+    response = attempt(client, "office", PASSWORD, "10.0.9.99")
+    assert response.status_code == 429 and "Đăng nhập sai quá nhiều lần" in text(response)
+
+
+def test_one_normalisation_for_accounts_lookup_and_limit():
+    from workflow.text import normalise_username
+
+    assert normalise_username(" Ratelim\x01\u200b ") == normalise_username("ratelim") == "ratelim"
+    assert normalise_username("Nguyễn".encode().decode()) == normalise_username("Nguye\u0302\u0303n") == "nguyễn"

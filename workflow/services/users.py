@@ -9,7 +9,7 @@ from models import ROLES, ApiToken, User, hash_token
 from workflow.errors import Conflict, NotFound, ValidationError
 from workflow.extensions import db
 from workflow.services import unit_of_work
-from workflow.text import nfc
+from workflow.text import nfc, normalise_username
 from workflow.queries import unit_by_code
 
 MIN_PASSWORD_LENGTH = 8
@@ -24,7 +24,7 @@ def check_password_strength(password: str) -> None:
 
 def create_user(username: str, password: str, *, role: str, unit_code: str | None = None,
                 full_name: str = "") -> User:
-    username = (nfc(username) or "").lower()
+    username = normalise_username(username)
     if not username or len(username) > 80 or any(ch.isspace() for ch in username):
         raise ValidationError("Tên đăng nhập không hợp lệ (không để trống, không có dấu cách).")
     if role not in ROLES:
@@ -47,7 +47,7 @@ def create_user(username: str, password: str, *, role: str, unit_code: str | Non
 
 
 def get_user(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == (nfc(username) or "").lower()))
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         raise NotFound(f"Không tìm thấy người dùng \"{username}\".")
     return user

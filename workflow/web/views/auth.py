@@ -9,7 +9,7 @@ from models import User
 from workflow.errors import DomainError
 from workflow.extensions import db, limiter
 from workflow.services.users import change_password
-from workflow.text import nfc
+from workflow.text import normalise_username
 from workflow.web import bp, flash_error
 from workflow.web.forms import ChangePasswordForm, LoginForm, LogoutForm
 from workflow.web.helpers import flash_form_errors, safe_next, user
@@ -40,7 +40,8 @@ def _failed(response) -> bool:
 
 
 def _username_key() -> str:
-    return "login-user:" + (nfc(request.form.get("username")) or "").lower()
+    """The per-user limit counts the name as the account lookup reads it (one normalisation)."""
+    return "login-user:" + normalise_username(request.form.get("username"))
 
 
 def _refused(page: str, status: int):
@@ -67,7 +68,7 @@ def login():
     if not form.validate_on_submit():
         flash_form_errors(form)
         return _refused(render_template("login.html", form=form), 400)
-    username = (nfc(form.username.data) or "").lower()
+    username = normalise_username(form.username.data)
     account = db.session.scalar(select(User).where(User.username == username))
     if account is None:
         _spend_hash_time(form.password.data)
