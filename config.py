@@ -31,6 +31,40 @@ def env_int(name: str, default: int) -> int:
     return default if raw is None or raw.strip() == "" else int(raw)
 
 
+def instance_secret_key(instance_path) -> str:
+    """The installation's own random key, kept in ``<instance>/secret_key``: created on first use
+    (atomically, readable by its owner only), then read by every process of the installation
+    (gunicorn's workers, the CLI, ``make run``), so sessions survive restarts."""
+    import secrets
+    import tempfile
+
+    directory = Path(instance_path)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "secret_key"
+    for _ in range(2):
+        try:
+            key = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            key = ""
+        if len(key) >= 32:
+            return key
+        handle, temp = tempfile.mkstemp(dir=directory, prefix=".secret_key-")
+        try:
+            with os.fdopen(handle, "w", encoding="ascii") as out:
+                out.write(secrets.token_hex(32) + "\n")
+            os.chmod(temp, 0o600)
+            try:
+                os.link(temp, path)  # atomic: the first process wins, the others read its key
+            except FileExistsError:
+                if len(path.read_text(encoding="ascii").strip()) < 32:  # a damaged file: replace it
+                    os.replace(temp, path)
+                    temp = None
+        finally:
+            if temp is not None and os.path.exists(temp):
+                os.unlink(temp)
+    return path.read_text(encoding="ascii").strip()
+
+
 def default_database_url() -> str:
     return "sqlite:///" + str(BASE_DIR / "instance" / "workflow.db")
 
@@ -42,7 +76,9 @@ class Config:
     TESTING = False
 
     def __init__(self) -> None:
-        self.SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEV_KEY)
+        # No SECRET_KEY: create_app uses a random key kept in instance/secret_key (made once, mode
+        # 0600), never a key written in the source; production refuses to start without one.
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or default_database_url()
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgres://"):
             self.SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://" + self.SQLALCHEMY_DATABASE_URI[len("postgres://"):]

@@ -10,7 +10,7 @@ from flask.json.provider import DefaultJSONProvider
 from models.types import MAX_ID
 from werkzeug.routing import IntegerConverter
 
-from config import BASE_DIR, Config, get_config
+from config import BASE_DIR, Config, get_config, instance_secret_key
 
 
 def create_app(config: Config | str | None = None) -> Flask:
@@ -27,6 +27,8 @@ def create_app(config: Config | str | None = None) -> Flask:
     app.json = StrictJSONProvider(app)  # JSON bodies that would crash a parser or a database are 400s
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):  # never a public key: one of this installation (finding 6)
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
