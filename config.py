@@ -7,6 +7,7 @@ Importing this module never fails: values are read when a class is used by
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -90,6 +91,12 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
         self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # A sign-in ends on the server after SESSION_HOURS (remember me off) or REMEMBER_DAYS
+        # (the remember cookie's life too); workflow/services/users.py.
+        self.SESSION_LIFETIME = timedelta(hours=env_int("SESSION_HOURS", 12))
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=env_int("REMEMBER_DAYS", 14))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.API_PER_PAGE_DEFAULT = 50
         self.API_PER_PAGE_MAX = 500
@@ -137,6 +144,7 @@ class ProductionConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
 
     def check(self) -> None:
         key = os.environ.get("SECRET_KEY", "")
