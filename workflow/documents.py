@@ -1237,6 +1237,9 @@ def docx_to_pdf(docx: bytes) -> bytes:
 
 
 # wkhtmltopdf options that work with Debian's build (STACK.md): all four margins, or left/right are ignored.
+# Hardened (issue 14, finding 10): the HTML comes on standard input with its styles inline, so the
+# converter needs no file, no script and no network: local file access off, JavaScript off, and every
+# network fetch sent to a proxy that is not there (127.0.0.1:9, the discard port: refused at once).
 PDFKIT_OPTIONS = {
     "page-size": "A4",
     "encoding": "UTF-8",
@@ -1244,7 +1247,9 @@ PDFKIT_OPTIONS = {
     "margin-bottom": "20mm",
     "margin-left": "30mm",
     "margin-right": "15mm",
-    "enable-local-file-access": None,
+    "disable-local-file-access": None,
+    "disable-javascript": None,
+    "proxy": "http://127.0.0.1:9",
     "quiet": None,
 }
 
