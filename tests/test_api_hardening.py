@@ -170,3 +170,18 @@ def test_a_department_cannot_tell_a_hidden_draft_from_a_missing_dispatch(api, db
     # the office still sees its draft's tasks, and a missing dispatch stays a clear refusal for it
     assert api.get(f"/api/v1/tasks?dispatch={draft.id}", "office").status_code == 200
     assert api.get(f"/api/v1/tasks?dispatch={missing}", "office").status_code == 400
+
+
+@pytest.mark.parametrize("wording", ["trước ngày 31/12/9999", "trước ngày 01/01/0001", "chậm nhất ngày 31/12/2201",
+                                     "trong tháng 12/9999", "trong quý IV/9999", "trước 23 giờ 59 phút ngày 31/12/9999"])
+def test_absurd_years_in_a_dispatchs_wording_are_refused_not_500(api, db, wording):
+    text = ("TỈNH ỦY LÂM ĐỒNG\nSố 903-CV/TU\nV/v thử thời hạn\nLâm Đồng, ngày 20 tháng 11 năm 2026\n"
+            f"Kính gửi: Sở Tài chính.\n1. Giao Sở Tài chính rà soát, báo cáo {wording}.\nNơi nhận:\n- Như trên.")
+    response = api.post("/api/v1/dispatches/import", "office", data=text.encode(),
+                        content_type="text/plain; charset=utf-8")
+    assert response.status_code in (200, 422), response.get_json()
+    if response.status_code == 200:
+        task = response.get_json()["tasks"][0]
+        assert task["deadline"] is None or task["deadline"][:4] in {str(y) for y in range(1900, 2201)}
+        confirm = api.post("/api/v1/dispatches/import/confirm", "office", json=response.get_json())
+        assert confirm.status_code in (201, 400), confirm.get_json()
