@@ -84,10 +84,10 @@ XLSX_LIMITS = Limits(
     max_entries=500,
     max_member_bytes=30 * 1024 * 1024,
     max_total_bytes=50 * 1024 * 1024,
-    max_elements=1_000_000,
+    max_elements=500_000,
     max_text_chars=5_000_000,
     text_tags=(S + "t",),
-    tags={S + "row": (20_000, "dòng"), S + "c": (300_000, "ô"), S + "si": (200_000, "chuỗi"),
+    tags={S + "row": (20_000, "dòng"), S + "c": (100_000, "ô"), S + "si": (100_000, "chuỗi"),
           S + "sheet": (50, "trang tính")},
     label="bảng tính",
 )
@@ -174,32 +174,29 @@ def scan_xml(xml: bytes, limits: Limits, budget: Budget, counts: XmlCounts, part
     """Stream-parse one XML part, counting into ``counts``; stop at the first cap passed."""
     from lxml import etree
 
-    parser_events = ("start", "end")
     try:
-        context = etree.iterparse(io.BytesIO(xml), events=parser_events, resolve_entities=False, no_network=True,
+        # "end" events only (one per element): the DOCTYPE is known at the first one, before the bulk.
+        context = etree.iterparse(io.BytesIO(xml), events=("end",), resolve_entities=False, no_network=True,
                                   load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
         first = True
-        for event, element in context:
+        for _, element in context:
             if first:
                 first = False
                 info = element.getroottree().docinfo
                 if info.doctype or info.internalDTD is not None:
                     raise UploadUnreadable(f"Không đọc được {limits.label}: tệp chứa khai báo DOCTYPE "
                                            "(không có trong tệp Office thật).")
-            if event == "start":
-                counts.elements += 1
-                if counts.elements > limits.max_elements:
-                    raise _too_large(limits, f"hơn {_number(limits.max_elements)} phần tử")
-                tag = element.tag
-                cap = limits.tags.get(tag)
-                if cap is not None:
-                    n = counts.tags.get(tag, 0) + 1
-                    counts.tags[tag] = n
-                    if n > cap[0]:
-                        raise _too_large(limits, f"hơn {_number(cap[0])} {cap[1]}")
-                if not counts.elements % 4096:
-                    budget.check()
-                continue
+            counts.elements += 1
+            if counts.elements > limits.max_elements:
+                raise _too_large(limits, f"hơn {_number(limits.max_elements)} phần tử")
+            cap = limits.tags.get(element.tag)
+            if cap is not None:
+                n = counts.tags.get(element.tag, 0) + 1
+                counts.tags[element.tag] = n
+                if n > cap[0]:
+                    raise _too_large(limits, f"hơn {_number(cap[0])} {cap[1]}")
+            if not counts.elements % 4096:
+                budget.check()
             if limits.max_text_chars is not None and element.tag in limits.text_tags and element.text:
                 counts.text_chars += len(element.text)
                 if counts.text_chars > limits.max_text_chars:
