@@ -54,9 +54,10 @@ class Tally:
 
 
 def run_given(strategy, examples: int, body) -> None:
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, Phase, given, settings
 
-    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+              phases=[Phase.generate])
     @given(strategy)
     def run(value):
         body(value)

@@ -35,7 +35,7 @@ def _mutate(data: bytes, flips: list[tuple[int, int]], cut: int | None) -> bytes
 
 def mutations(data: bytes):
     """Byte flips and truncations of a valid file."""
-    return st.builds(_mutate, st.just(data), st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 255)),
+    return st.builds(lambda flips, cut: _mutate(data, flips, cut), st.lists(st.tuples(st.integers(0, 10**9), st.integers(0, 255)),
                                                       max_size=12),
                      st.one_of(st.none(), st.integers(1, len(data))))
 
@@ -117,8 +117,12 @@ def make_xlsx(template: bytes, edits: list[tuple[int, int, object]], extra_rows:
 
     book = load_workbook(io.BytesIO(template))
     sheet = book.worksheets[0]
+    from openpyxl.cell.cell import MergedCell
+
     for row, column, value in edits:
-        sheet.cell(row=1 + row % 30, column=1 + column % 14).value = value
+        cell = sheet.cell(row=1 + row % 30, column=1 + column % 14)
+        if not isinstance(cell, MergedCell):  # the unit line is merged across the columns
+            cell.value = value
     for values in extra_rows:
         sheet.append(values)
     out = io.BytesIO()
@@ -129,11 +133,12 @@ def make_xlsx(template: bytes, edits: list[tuple[int, int, object]], extra_rows:
 def xlsx_strategy(template: bytes):
     """A unit's exported form with cells overwritten by random values, rows added, XML parts
     replaced by garbage, or bytes flipped."""
-    valid = st.builds(make_xlsx, st.just(template),
+    valid = st.builds(lambda edits, rows: make_xlsx(template, edits, rows),
                       st.lists(st.tuples(st.integers(0, 29), st.integers(0, 13), CELL), max_size=12),
                       st.lists(st.lists(CELL, max_size=14), max_size=3))
-    parts = st.builds(_replace, st.just(template), st.sampled_from(["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml",
-                                                                    "xl/workbook.xml", "xl/styles.xml"]),
+    parts = st.builds(lambda name, content: _replace(template, name, content),
+                      st.sampled_from(["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/workbook.xml",
+                                       "xl/styles.xml"]),
                       st.one_of(st.binary(max_size=2000), XML_TEXT.map(str.encode)))
     return st.one_of(valid, parts, mutations(template), st.binary(max_size=2000))
 

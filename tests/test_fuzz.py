@@ -8,13 +8,16 @@ import os
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests import fuzz_inputs as fuzz
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+# No shrinking in CI (bounded time): a failure is reported with the input that found it.
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate]
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None,
+                phases=PHASES)
 
 
 @FUZZ
@@ -69,4 +72,4 @@ def test_stateful_runs_find_no_server_error(stateful_schema, tokens, frozen_now)
                                                     response.text[:300])
 
         Machine.run(settings=settings(max_examples=max(2, EXAMPLES // 2), stateful_step_count=6, deadline=None,
-                                      suppress_health_check=list(HealthCheck), database=None))
+                                      suppress_health_check=list(HealthCheck), database=None, phases=PHASES))
