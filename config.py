@@ -7,6 +7,7 @@ Importing this module never fails: values are read when a class is used by
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -31,6 +32,40 @@ def env_int(name: str, default: int) -> int:
     return default if raw is None or raw.strip() == "" else int(raw)
 
 
+def instance_secret_key(instance_path) -> str:
+    """The installation's own random key, kept in ``<instance>/secret_key``: created on first use
+    (atomically, readable by its owner only), then read by every process of the installation
+    (gunicorn's workers, the CLI, ``make run``), so sessions survive restarts."""
+    import secrets
+    import tempfile
+
+    directory = Path(instance_path)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "secret_key"
+    for _ in range(2):
+        try:
+            key = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            key = ""
+        if len(key) >= 32:
+            return key
+        handle, temp = tempfile.mkstemp(dir=directory, prefix=".secret_key-")
+        try:
+            with os.fdopen(handle, "w", encoding="ascii") as out:
+                out.write(secrets.token_hex(32) + "\n")
+            os.chmod(temp, 0o600)
+            try:
+                os.link(temp, path)  # atomic: the first process wins, the others read its key
+            except FileExistsError:
+                if len(path.read_text(encoding="ascii").strip()) < 32:  # a damaged file: replace it
+                    os.replace(temp, path)
+                    temp = None
+        finally:
+            if temp is not None and os.path.exists(temp):
+                os.unlink(temp)
+    return path.read_text(encoding="ascii").strip()
+
+
 def default_database_url() -> str:
     return "sqlite:///" + str(BASE_DIR / "instance" / "workflow.db")
 
@@ -42,7 +77,9 @@ class Config:
     TESTING = False
 
     def __init__(self) -> None:
-        self.SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEV_KEY)
+        # No SECRET_KEY: create_app uses a random key kept in instance/secret_key (made once, mode
+        # 0600), never a key written in the source; production refuses to start without one.
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or default_database_url()
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgres://"):
             self.SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://" + self.SQLALCHEMY_DATABASE_URI[len("postgres://"):]
@@ -54,6 +91,12 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
         self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # A sign-in ends on the server after SESSION_HOURS (remember me off) or REMEMBER_DAYS
+        # (the remember cookie's life too); workflow/services/users.py.
+        self.SESSION_LIFETIME = timedelta(hours=env_int("SESSION_HOURS", 12))
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=env_int("REMEMBER_DAYS", 14))
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.API_PER_PAGE_DEFAULT = 50
         self.API_PER_PAGE_MAX = 500
@@ -113,6 +156,7 @@ class ProductionConfig(Config):
     def __init__(self) -> None:
         super().__init__()
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
 
     def check(self) -> None:
         key = os.environ.get("SECRET_KEY", "")

@@ -30,3 +30,8 @@ __all__ += ["IndicatorPeriodTask", "IndicatorReportEvent"]
 from models.ratelimit import RateLimitCounter  # noqa: E402
 
 __all__ += ["RateLimitCounter"]
+
+# Sign-ins ended on the server (issue 14: sessions and remember cookies refused once ended).
+from models.user import UserSession  # noqa: E402
+
+__all__ += ["UserSession"]

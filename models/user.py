@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Bumped by sign-out everywhere, a password change or reset and a lock: every session and
+    # remember cookie carries the generation it was made in and is refused once it is stale.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
     unit = relationship("Unit")
     tokens = relationship("ApiToken", back_populates="user", cascade="all, delete-orphan")
@@ -39,6 +42,13 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
         return bool(self.active)
+
+    # The identity of the sign-in being served ("<id>.<generation>.<token>"), set by the service
+    # that starts or checks it; Flask-Login stores it in the session and the remember cookie.
+    session_identity = None  # not a column: the sign-in being served (a str)
+
+    def get_id(self) -> str:
+        return self.session_identity or f"{self.id}.{self.session_generation}.-"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
@@ -71,3 +81,19 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user = relationship("User", back_populates="tokens")
+
+
+class UserSession(db.Model):
+    """One sign-in (a browser): the hash of the random token its session and remember cookies
+    carry, the generation it belongs to, and when it ends on the server. Signing out deletes it;
+    signing out everywhere, changing or resetting the password and locking delete them all."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    generation: Mapped[int] = mapped_column(Integer, nullable=False)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -190,7 +190,13 @@ def test_session_writes_need_csrf(app, db, client):
 
         from models import User
 
-        session["_user_id"] = str(db.session.scalar(select(User.id).where(User.username == "office")))
+        from datetime import timedelta
+
+        from workflow import clock
+        from workflow.services.users import start_session
+
+        office = db.session.scalar(select(User).where(User.username == "office"))
+        session["_user_id"] = start_session(office, remember=False, now=clock.utcnow(), lifetime=timedelta(hours=1))
         session["_fresh"] = True
     assert client.get("/api/v1/dispatches").status_code == 200
     response = client.post("/api/v1/tasks", json={"dispatch": "1775-CV/TU", "title": "x",

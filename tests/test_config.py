@@ -36,3 +36,21 @@ def test_database_url_and_booleans(monkeypatch):
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "maybe")
     with pytest.raises(ValueError):
         config.get_config("development")
+
+
+def test_without_a_secret_key_the_installation_keeps_its_own_random_key(tmp_path, monkeypatch):
+    """Finding 6: no SECRET_KEY used to mean the public "dev-only-insecure-key"."""
+    import os
+    import stat
+
+    import config
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    assert config.get_config("development").SECRET_KEY is None  # create_app fills it from instance/
+    first = config.instance_secret_key(tmp_path / "a")
+    assert len(first) == 64 and first != config.INSECURE_DEV_KEY
+    assert config.instance_secret_key(tmp_path / "a") == first  # kept across restarts
+    assert config.instance_secret_key(tmp_path / "b") != first  # another installation, another key
+    assert stat.S_IMODE(os.stat(tmp_path / "a" / "secret_key").st_mode) == 0o600
+    (tmp_path / "a" / "secret_key").write_text("")  # damaged: replaced by a new random key
+    assert len(config.instance_secret_key(tmp_path / "a")) == 64

@@ -180,3 +180,93 @@ def test_gunicorn_workers_share_the_failed_sign_in_count(tmp_path):
     finally:
         server.terminate()
         server.wait(15)
+
+
+def test_control_characters_do_not_escape_the_per_user_limit(app, db):
+    """Finding 5: "office\x01" was another key for the limit but the same account for the lookup."""
+    client = web_client(app)
+    variants = ["office\x01", "office\x02", " OFFICE\t", "off\u200bice", "Office\x7f", "office\x1b",
+                "office\x03", "ofFice\x04", "office\x05", "office\x06"]
+    for i, name in enumerate(variants):  # from ten addresses: only the per-user count can trip
+        assert attempt(client, name, "sai-mat-khau", f"10.0.9.{i}").status_code == 401
+    response = attempt(client, "office", PASSWORD, "10.0.9.99")
+    assert response.status_code == 429 and "Đăng nhập sai quá nhiều lần" in text(response)
+
+
+def test_one_normalisation_for_accounts_lookup_and_limit():
+    from workflow.text import normalise_username
+
+    assert normalise_username(" Ratelim\x01\u200b ") == normalise_username("ratelim") == "ratelim"
+    assert normalise_username("Nguyễn".encode().decode()) == normalise_username("Nguye\u0302\u0303n") == "nguyễn"
+
+
+def test_gunicorn_without_app_env_does_not_accept_cookies_signed_with_the_public_key(tmp_path):
+    """Finding 6: ``gunicorn wsgi:app`` without APP_ENV ran with "dev-only-insecure-key", so a
+    session cookie forged with it reached /admin/users. Now the installation's random key signs
+    sessions and CSRF tokens: the forged admin session and a forged CSRF token are refused."""
+    import http.client
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+    from urllib.parse import urlencode
+
+    from flask import Flask
+    from itsdangerous import URLSafeTimedSerializer
+
+    from config import INSECURE_DEV_KEY
+
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("APP_ENV", "SECRET_KEY", "TEST_DATABASE_URL", "RATELIMIT_STORAGE_URI", "FLASK_ENV")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'forged.db'}"
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    assert subprocess.run([*flask, "init-db"], cwd=root, env=env, capture_output=True).returncode == 0
+    made = subprocess.run([*flask, "create-user", "quantri", "--role", "admin"], cwd=root, env=env,
+                          input=f"{PASSWORD}\n", capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+
+    forger = Flask("forger")
+    forger.secret_key = INSECURE_DEV_KEY
+    serializer = forger.session_interface.get_signing_serializer(forger)
+    admin_cookie = "session=" + serializer.dumps({"_user_id": "1", "_fresh": True, "_id": "x"})
+    raw_csrf = "f" * 40
+    csrf_cookie = "session=" + serializer.dumps({"csrf_token": raw_csrf})
+    csrf_field = URLSafeTimedSerializer(INSECURE_DEV_KEY, salt="wtf-csrf-token").dumps(raw_csrf)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+                              cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def request(method, path, cookie, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Cookie": cookie}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        page = response.read().decode()
+        conn.close()
+        return response.status, response.getheader("Location") or "", page
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=5).request("GET", "/login")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        status, location, _ = request("GET", "/admin/users", admin_cookie)
+        assert status == 302 and "/login" in location, (status, location)
+        status, _, page = request("POST", "/login", csrf_cookie,
+                                  urlencode({"csrf_token": csrf_field, "username": "quantri", "password": "sai"}))
+        assert status == 400 and "CSRF" in page  # with the public key this was a 401 (token accepted)
+    finally:
+        server.terminate()
+        server.wait(15)

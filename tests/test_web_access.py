@@ -104,6 +104,7 @@ ACTIONS = [
     ("/admin/users/{user}/reset-password", {"new_password": "Mat-khau-moi-2"}, expect(403, admin=303)),
     ("/account/password", {"old_password": "Mat-khau-2026", "new_password": "Mat-khau-moi-3",
                            "confirm": "Mat-khau-moi-3"}, expect(302)),
+    ("/account/sign-out-everywhere", {}, expect(302)),  # issue 14: every role ends its own sign-ins
     ("/dispatches/import", {"text": "TỈNH ỦY LÂM ĐỒNG\nSố 902-CV/TU\nV/v thử quyền\n"
                                     "Lâm Đồng, ngày 20 tháng 11 năm 2026\nKính gửi: Sở Tài chính.\n"
                                     "1. Giao Sở Tài chính rà soát trước ngày 30/11/2026."}, expect(403, office=200)),

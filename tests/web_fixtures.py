@@ -68,8 +68,21 @@ def sign_in(client, user) -> None:
     app = client.application
     with app.test_request_context(environ_base=client.environ_base):
         identifier = app.login_manager._session_identifier_generator()  # what "strong" protection checks
+    from datetime import timedelta
+
+    from workflow import clock
+    from workflow.services.users import start_session
+
+    from contextlib import nullcontext
+
+    from flask import has_app_context
+
+    # A live sign-in on the server, as /login makes (issue 14); inside the test's own application
+    # context when there is one (a new one would close the test's database session on leaving).
+    with nullcontext() if has_app_context() else app.app_context():
+        identity = start_session(user, remember=False, now=clock.utcnow(), lifetime=timedelta(hours=12))
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = identity
         session["_fresh"] = True
         session["_id"] = identifier
 

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import math
+
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from models.types import MAX_ID
 from werkzeug.routing import IntegerConverter
 
-from config import BASE_DIR, Config, get_config
+from config import BASE_DIR, Config, get_config, instance_secret_key
 
 
 def create_app(config: Config | str | None = None) -> Flask:
@@ -21,11 +24,14 @@ def create_app(config: Config | str | None = None) -> Flask:
         static_folder=str(BASE_DIR / "static"),
     )
     app.config.from_object(config)
+    app.json = StrictJSONProvider(app)  # JSON bodies that would crash a parser or a database are 400s
     app.url_map.converters["int"] = DatabaseIdConverter  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     from workflow.proxy import init_proxies
 
     init_proxies(app)  # TRUSTED_PROXIES: believe X-Forwarded-* from that many proxies only
+    if not app.config.get("SECRET_KEY"):  # never a public key: one of this installation (finding 6)
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -106,6 +112,61 @@ def register_errorhandlers(app: Flask) -> None:
 
             return f"<!doctype html><html lang=vi><meta charset=utf-8><title>{status}</title>" \
                    f"<h1>{status}</h1><p>{escape(message)}</p></html>", status
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing (ValueError, so a request's JSON is a 400) what no client of this API
+    sends and what used to answer 500: nesting deep enough to exhaust the recursion limit,
+    ``NaN``/``Infinity`` and numbers that overflow a float, integers of more than 20 digits
+    (``10**400``), and lone surrogates (``"\\ud800"``, which no database can store)."""
+
+    MAX_INT_DIGITS = 20
+
+    @staticmethod
+    def _int(text: str) -> int:
+        if len(text.lstrip("-")) > StrictJSONProvider.MAX_INT_DIGITS:
+            raise ValueError("integer too large")
+        return int(text)
+
+    @staticmethod
+    def _float(text: str) -> float:
+        value = float(text)
+        if math.isinf(value) or math.isnan(value):
+            raise ValueError("number out of range")
+        return value
+
+    @staticmethod
+    def _constant(text: str):
+        raise ValueError(f"{text} is not JSON")
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_int", self._int)
+        kwargs.setdefault("parse_float", self._float)
+        kwargs.setdefault("parse_constant", self._constant)
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+        text = s.decode("utf-8", "replace") if isinstance(s, (bytes, bytearray)) else s
+        if "\\ud" in text.lower():  # an escaped surrogate: check that every one is paired
+            _check_surrogates(value)
+        return value
+
+
+def _check_surrogates(value) -> None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("lone surrogate in a JSON string") from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 class DatabaseIdConverter(IntegerConverter):

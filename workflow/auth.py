@@ -18,10 +18,12 @@ def init_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    if not str(user_id).isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    """The session's (or remember cookie's) "<id>.<generation>.<token>": signed in only while that
+    sign-in is live on the server (workflow/services/users.py)."""
+    from workflow import clock
+    from workflow.services.users import user_for_session
+
+    return user_for_session(user_id, clock.utcnow())
 
 
 def user_from_bearer() -> tuple[User | None, bool]:

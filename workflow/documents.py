@@ -47,7 +47,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from config import BASE_DIR
-from workflow.clock import local_today, local_tz, parse_iso_datetime, to_local
+from workflow.clock import local_today, local_tz, parse_iso_date, parse_iso_datetime, to_local
 from workflow.errors import DomainError, ValidationError
 
 TEMPLATES_DIR = BASE_DIR / "docs_templates"
@@ -469,7 +469,7 @@ def parse_as_of(value, now: datetime) -> datetime:
     text = value.strip()
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=local_tz())
+            return datetime.combine(parse_iso_date(text), time(23, 59, 59), tzinfo=local_tz())
         return parse_iso_datetime(text, local_tz())
     except ValueError:
         raise ValidationError(f"as_of không hợp lệ: \"{value}\" (ví dụ 2026-06-30).") from None
@@ -527,7 +527,7 @@ def normalize_params(kind: str, params: dict | None, now: datetime) -> dict:
     out: dict = {}
     day = _text_param(params, "date", 10)
     try:
-        out["date"] = date.fromisoformat(day).isoformat() if day else local_today(now).isoformat()
+        out["date"] = parse_iso_date(day).isoformat() if day else local_today(now).isoformat()
     except ValueError:
         raise ValidationError(f"date không hợp lệ: \"{day}\" (ví dụ 2026-06-30).") from None
     draft = params.get("draft", False)
@@ -1237,6 +1237,9 @@ def docx_to_pdf(docx: bytes) -> bytes:
 
 
 # wkhtmltopdf options that work with Debian's build (STACK.md): all four margins, or left/right are ignored.
+# Hardened (issue 14, finding 10): the HTML comes on standard input with its styles inline, so the
+# converter needs no file, no script and no network: local file access off, JavaScript off, and every
+# network fetch sent to a proxy that is not there (127.0.0.1:9, the discard port: refused at once).
 PDFKIT_OPTIONS = {
     "page-size": "A4",
     "encoding": "UTF-8",
@@ -1244,7 +1247,9 @@ PDFKIT_OPTIONS = {
     "margin-bottom": "20mm",
     "margin-left": "30mm",
     "margin-right": "15mm",
-    "enable-local-file-access": None,
+    "disable-local-file-access": None,
+    "disable-javascript": None,
+    "proxy": "http://127.0.0.1:9",
     "quiet": None,
 }
 

@@ -161,18 +161,22 @@ def docx_to_text(data: bytes) -> str:
     VIỆT NAM", "Nơi nhận", "T/M …") gives its cells' paragraphs, a blank line between
     cells; a data table gives one line per row, the cells separated by tabs.
     """
+    from dataclasses import replace
+
+    from workflow import uploads
+
     if not data or not zipfile.is_zipfile(io.BytesIO(data)):
         raise UnreadableFile("Không đọc được tệp .docx: tệp không đúng định dạng Word (.docx).")
+    # Counted while unpacking (declared sizes are not trusted); paragraphs, cells, elements and
+    # characters capped before python-docx builds its tree (workflow/uploads.py).
+    limits = replace(uploads.DOCX_LIMITS, max_bytes=max(len(data), uploads.DOCX_LIMITS.max_bytes),
+                     max_total_bytes=MAX_DOCX_UNCOMPRESSED, max_text_chars=MAX_TEXT_CHARS)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise UnreadableFile("Không đọc được tệp .docx: tệp bị hỏng.") from None
-    if total > MAX_DOCX_UNCOMPRESSED:
-        raise TooLarge("Tệp .docx quá lớn khi giải nén; hãy bỏ bớt hình ảnh hoặc phụ lục rồi thử lại.")
-    if "word/document.xml" not in names:
-        raise UnreadableFile("Không đọc được tệp .docx: thiếu phần nội dung văn bản (word/document.xml).")
+        data = uploads.safe_docx(data, limits)
+    except uploads.UploadTooLarge as exc:
+        raise TooLarge(exc.message) from None
+    except uploads.UploadUnreadable as exc:
+        raise UnreadableFile(exc.message) from None
     try:
         from docx import Document as open_docx
         from docx.table import Table

@@ -67,7 +67,10 @@ def parse_number(text) -> float:
     if isinstance(text, bool):
         raise TargetParseError("Giá trị phải là một số.")
     if isinstance(text, (int, float)):
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:  # an int such as 10**400
+            raise TargetParseError("Giá trị số quá lớn hoặc không hữu hạn.") from None
         if not math.isfinite(value) or abs(value) > MAX_ABS:
             raise TargetParseError("Giá trị số quá lớn hoặc không hữu hạn.")
         return value

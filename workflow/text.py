@@ -15,6 +15,15 @@ def nfc(text: str | None) -> str | None:
     return unicodedata.normalize("NFC", text).strip()
 
 
+def normalise_username(text: str | None) -> str:
+    """The one form of a user name, for creating accounts, finding them at sign-in and keying
+    the per-user sign-in limit: NFC, control and format characters removed (``office\x01``,
+    ``off\u200bice``), outer spaces stripped, case folded."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
+    return text.strip().casefold()
+
+
 def fold(text: str | None) -> str:
     """Lower case without diacritics, ``đ`` → ``d``: "Đô thị" → "do thi"."""
     if not text:

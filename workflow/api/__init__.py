@@ -86,10 +86,18 @@ def api_auth(view):
 
 
 def json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        from workflow.errors import ValidationError
+    from werkzeug.exceptions import BadRequest
 
+    from workflow.errors import ValidationError
+
+    data = None
+    if request.is_json:
+        try:
+            data = request.get_json()
+        except BadRequest:  # bad syntax, nested too deep, a number too large, a lone surrogate
+            raise ValidationError("Nội dung JSON không hợp lệ (sai cú pháp, lồng quá sâu, số quá lớn hoặc "
+                                  "ký tự không hợp lệ).") from None
+    if not isinstance(data, dict):
         raise ValidationError("Nội dung yêu cầu phải là một đối tượng JSON.")
     return data
 

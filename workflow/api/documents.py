@@ -198,8 +198,8 @@ def register_json(row) -> dict:
 def list_register():
     permissions.require_read_documents(g.api_user)
     year = request.args.get("year")
-    if year and not year.isdigit():
-        raise ValidationError("year phải là số năm, ví dụ 2026.")
+    if year and (not year.isdigit() or len(year) > 4 or not clock.year_in_range(int(year))):
+        raise ValidationError(f"year phải là số năm từ {clock.MIN_YEAR} đến {clock.MAX_YEAR}, ví dụ 2026.")
     rows = register_service.register_listing(issuer=request.args.get("issuer") or None,
                                              symbol=request.args.get("symbol") or None,
                                              year=int(year) if year else None)
@@ -214,8 +214,8 @@ def reserve_number():
         if not isinstance(data.get(field), str) or not data.get(field).strip():
             raise ValidationError(f"Thiếu trường bắt buộc \"{field}\".")
     year = data.get("year")
-    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
-        raise ValidationError("year phải là số năm, ví dụ 2026.")
+    if year is not None and not clock.year_in_range(year):
+        raise ValidationError(f"year phải là số năm từ {clock.MIN_YEAR} đến {clock.MAX_YEAR}, ví dụ 2026.")
     entry = register_service.reserve(g.api_user, issuer=data["issuer"], symbol=data["symbol"],
                                      reason=data["reason"], year=year, now=clock.utcnow())
     response = jsonify(register_json(entry))

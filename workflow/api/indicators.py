@@ -89,7 +89,8 @@ def import_indicators():
 def open_indicator_period():
     """Office: open a period, one report task per reporting unit (idempotent)."""
     data = json_body()
-    created = service.open_period(g.api_user, catalogue=data.get("catalogue") or "1534-CV/TU",
+    catalogue = data.get("catalogue", "1534-CV/TU")
+    created = service.open_period(g.api_user, catalogue="1534-CV/TU" if catalogue in (None, "") else catalogue,
                                   period=data.get("period"), now=clock.utcnow())
     return jsonify({"created": created})
 

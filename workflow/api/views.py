@@ -5,11 +5,11 @@ from datetime import date, datetime, time, timedelta
 
 from flask import g, jsonify, request
 
-from workflow import queries
+from workflow import permissions, queries
 from workflow.api import api_auth, bp, json_body, listing, pagination_args
 from workflow.api.serializers import dispatch_json, task_json
 from workflow import clock
-from workflow.clock import local_tz, parse_iso_datetime
+from workflow.clock import MAX_YEAR, MIN_YEAR, local_tz, parse_iso_date, parse_iso_datetime
 from workflow.errors import NotFound, ValidationError
 from workflow.services import dispatches as dispatch_service
 from workflow.services import tasks as task_service
@@ -25,12 +25,13 @@ def parse_deadline_value(value, field: str = "deadline") -> datetime | None:
         raise ValidationError(f"{field} phải là ngày giờ ISO 8601, ví dụ 2026-07-31T17:00:00+07:00.")
     try:
         if len(value.strip()) == 10:
-            day = date.fromisoformat(value.strip())
+            day = parse_iso_date(value)
             return datetime.combine(day, time(23, 59, 59), tzinfo=local_tz())
         return parse_iso_datetime(value, local_tz())
     except ValueError:
         raise ValidationError(
-            f"{field} không hợp lệ: \"{value}\" (dùng ISO 8601, ví dụ 2026-07-31 hoặc 2026-07-31T17:00:00+07:00)."
+            f"{field} không hợp lệ: \"{value[:60]}\" (dùng ISO 8601 với năm từ {MIN_YEAR} đến {MAX_YEAR}, "
+            "ví dụ 2026-07-31 hoặc 2026-07-31T17:00:00+07:00)."
         ) from None
 
 
@@ -98,8 +99,9 @@ def list_tasks():
     dispatch = None
     if args.get("dispatch"):
         dispatch = dispatch_service.find_dispatch(args["dispatch"])
-        if dispatch is None:
-            raise ValidationError(f"Không tìm thấy công văn \"{args['dispatch']}\".")
+        # A dispatch the caller may not see (another office's draft) answers exactly as a missing one.
+        if dispatch is None or not permissions.can_view_dispatch(g.api_user, dispatch):
+            raise ValidationError(f"Không tìm thấy công văn \"{args['dispatch'][:100]}\".")
     warning = args.get("warning") or None
     if warning and warning not in ("green", "yellow", "red"):
         raise ValidationError("warning phải là green, yellow hoặc red.")
@@ -162,7 +164,7 @@ def parse_evidence(value) -> tuple[str | None, date | None, str | None]:
         parsed_day = None
         if day not in (None, ""):
             try:
-                parsed_day = date.fromisoformat(day) if isinstance(day, str) else None
+                parsed_day = parse_iso_date(day) if isinstance(day, str) else None
             except ValueError:
                 parsed_day = None
             if parsed_day is None:

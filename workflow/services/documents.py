@@ -176,7 +176,9 @@ def start_indicator_forms(actor, *, period: str, now: datetime, catalogue: str |
     """Queue the job; the caller runs it (inline, in a thread, or leaves it to ``flask run-jobs``)."""
     permissions.require_generate_document(actor, "indicator_form")
     period = rendering.parse_period(period)
-    catalogue = catalogue or rendering.DEFAULT_CATALOGUE
+    if catalogue is not None and not isinstance(catalogue, str):
+        raise ValidationError("Danh mục (catalogue) phải là chuỗi ký tự, ví dụ \"1534-CV/TU\".")
+    catalogue = (catalogue or "").strip()[:40] or rendering.DEFAULT_CATALOGUE
     if not rendering.catalogue_indicators(catalogue):
         raise ValidationError(f"Không có danh mục chỉ tiêu \"{catalogue}\".")
     count = len(_bulk_units(unit_kind))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from models import Dispatch, Holiday, Task, TaskEvent, Unit
 from models.types import fits_id
 from workflow import counts, permissions
-from workflow.clock import local_tz
+from workflow.clock import MAX_YEAR, MIN_YEAR, local_tz, year_in_range
 from workflow.queries import task_detail, unit_by_code
 from workflow.errors import Conflict, NotFound, StaleVersion, ValidationError
 from workflow.extensions import db
@@ -44,6 +44,16 @@ def _unit(code_or_unit) -> Unit:
     return unit
 
 
+def check_deadline_range(deadline: datetime | None) -> None:
+    """A deadline has a time zone and a year between 1900 and 2200 (every caller: API, pages, imports)."""
+    if deadline is None:
+        return
+    if deadline.tzinfo is None:
+        raise ValidationError("Thời hạn phải có múi giờ.")
+    if not year_in_range(deadline.year):
+        raise ValidationError(f"Thời hạn phải trong các năm {MIN_YEAR}–{MAX_YEAR}.")
+
+
 def new_task(*, dispatch: Dispatch, title: str, lead_unit, coordinating=(), deadline: datetime | None = None,
              deadline_text: str | None = None, recurrence: str | None = None, period: str | None = None,
              item: str = "", product: str | None = None, person_in_charge: str | None = None,
@@ -53,8 +63,7 @@ def new_task(*, dispatch: Dispatch, title: str, lead_unit, coordinating=(), dead
     title = nfc(title)
     if not title:
         raise ValidationError("Cần nhập nội dung nhiệm vụ.")
-    if deadline is not None and deadline.tzinfo is None:
-        raise ValidationError("Thời hạn phải có múi giờ.")
+    check_deadline_range(deadline)
     lead = _unit(lead_unit)
     coordinating_units = [_unit(c) for c in coordinating]
     coordinating_units = [u for u in dict.fromkeys(coordinating_units) if u.id != lead.id]
@@ -131,8 +140,9 @@ def fire_event(actor, task_id: int, event: str, *, version, now: datetime, note:
             raise StaleVersion(
                 f"Nhiệm vụ đã được cập nhật (phiên bản {task.version}, bạn gửi {version}); hãy tải lại."
             )
-        if deadline is not None and deadline.tzinfo is None:
-            raise ValidationError("Thời hạn phải có múi giờ.")
+        check_deadline_range(deadline)
+        if evidence_date is not None and not year_in_range(evidence_date.year):
+            raise ValidationError(f"Ngày của văn bản báo cáo phải trong các năm {MIN_YEAR}–{MAX_YEAR}.")
         deadline_before = task.deadline
         if event == "complete" and note and not evidence_note:
             evidence_note = note

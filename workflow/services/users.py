@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from models import ROLES, ApiToken, User, hash_token
+from models import ROLES, ApiToken, User, UserSession, hash_token
 from workflow.errors import Conflict, NotFound, ValidationError
 from workflow.extensions import db
 from workflow.services import unit_of_work
-from workflow.text import nfc
+from workflow.text import nfc, normalise_username
 from workflow.queries import unit_by_code
 
 MIN_PASSWORD_LENGTH = 8
@@ -24,7 +25,7 @@ def check_password_strength(password: str) -> None:
 
 def create_user(username: str, password: str, *, role: str, unit_code: str | None = None,
                 full_name: str = "") -> User:
-    username = (nfc(username) or "").lower()
+    username = normalise_username(username)
     if not username or len(username) > 80 or any(ch.isspace() for ch in username):
         raise ValidationError("Tên đăng nhập không hợp lệ (không để trống, không có dấu cách).")
     if role not in ROLES:
@@ -47,7 +48,7 @@ def create_user(username: str, password: str, *, role: str, unit_code: str | Non
 
 
 def get_user(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == (nfc(username) or "").lower()))
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         raise NotFound(f"Không tìm thấy người dùng \"{username}\".")
     return user
@@ -62,12 +63,100 @@ def create_token(username: str, name: str = "") -> str:
     return token
 
 
-def change_password(user: User, old_password: str, new_password: str) -> None:
+# --- Sign-ins (sessions and remember cookies) --------------------------------------------------
+#
+# A sign-in is a row of ``user_sessions`` holding the hash of a random token; the browser's
+# session cookie and remember cookie carry "<user id>.<generation>.<token>" (Flask-Login's user
+# id). A request is signed in only while that row exists, has not expired on the server, and its
+# generation is the user's current one: signing out deletes the row, and signing out everywhere,
+# a password change or reset and a lock bump the generation and delete every row.
+
+
+def _open_session(user: User, *, remember: bool, now: datetime, lifetime: timedelta) -> str:
+    """Stage a new sign-in (no commit); returns its identity and sets it on ``user``."""
+    token = secrets.token_urlsafe(32)
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now))
+    db.session.add(UserSession(user_id=user.id, token_hash=hash_token(token), generation=user.session_generation,
+                               remember=remember, created_at=now, expires_at=now + lifetime))
+    user.session_identity = f"{user.id}.{user.session_generation}.{token}"
+    return user.session_identity
+
+
+def _end_all_sessions(user: User) -> None:
+    """Stage the end of every sign-in of ``user`` (no commit)."""
+    user.session_generation = (user.session_generation or 0) + 1
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    user.session_identity = None
+
+
+def start_session(user: User, *, remember: bool, now: datetime, lifetime: timedelta) -> str:
+    """A successful sign-in: a new token every time (so a remember cookie is never reused),
+    ending on the server after ``lifetime``."""
+    with unit_of_work():
+        return _open_session(user, remember=remember, now=now, lifetime=lifetime)
+
+
+def _parse_identity(identity) -> tuple[int, int, str] | None:
+    parts = str(identity or "").split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[2]) < 20:
+        return None
+    if len(parts[0]) > 10 or len(parts[1]) > 10:
+        return None
+    return int(parts[0]), int(parts[1]), parts[2]
+
+
+def user_for_session(identity, now: datetime) -> User | None:
+    """The active user of a live sign-in, or None (unknown, ended, expired, stale generation)."""
+    parsed = _parse_identity(identity)
+    if parsed is None:
+        return None
+    user_id, generation, token = parsed
+    row = db.session.execute(select(User, UserSession.expires_at).join(UserSession, UserSession.user_id == User.id)
+                             .where(UserSession.token_hash == hash_token(token), User.id == user_id,
+                                    UserSession.generation == generation,
+                                    User.session_generation == generation, User.active.is_(True))).first()
+    if row is None or row[1] <= now:
+        return None
+    user = row[0]
+    user.session_identity = str(identity)
+    return user
+
+
+def session_remembered(identity) -> bool:
+    parsed = _parse_identity(identity)
+    if parsed is None:
+        return False
+    return bool(db.session.scalar(select(UserSession.remember).where(UserSession.token_hash == hash_token(parsed[2]))))
+
+
+def end_session(identity) -> None:
+    """Sign out of this browser: its sign-in ends on the server (a copy of its cookies is refused)."""
+    parsed = _parse_identity(identity)
+    if parsed is None:
+        return
+    with unit_of_work():
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == hash_token(parsed[2])))
+
+
+def sign_out_everywhere(user: User) -> None:
+    """"Đăng xuất khỏi mọi thiết bị": every session and remember cookie of ``user`` stops working."""
+    with unit_of_work():
+        _end_all_sessions(user)
+
+
+def change_password(user: User, old_password: str, new_password: str, *, now: datetime | None = None,
+                    remember: bool = False, lifetime: timedelta | None = None) -> str | None:
+    """Change one's own password: every sign-in ends (other browsers, stolen cookies); with
+    ``lifetime`` this browser gets a new sign-in in the same commit, whose identity is returned."""
     if not user.check_password(old_password):
         raise ValidationError("Mật khẩu hiện tại không đúng.")
     check_password_strength(new_password)
     with unit_of_work():
         user.set_password(new_password)
+        _end_all_sessions(user)
+        if lifetime is not None and now is not None:
+            return _open_session(user, remember=remember, now=now, lifetime=lifetime)
+    return None
 
 
 # --- Administration (the admin's pages call these) -----------------------------------------
@@ -93,6 +182,7 @@ def deactivate_user(actor, username: str) -> User:
         raise Conflict(f"Tài khoản \"{user.username}\" đã bị khóa.")
     with unit_of_work():
         user.active = False
+        _end_all_sessions(user)
     return user
 
 
@@ -118,6 +208,7 @@ def reset_password(actor, username: str, new_password: str) -> User:
     check_password_strength(new_password)
     with unit_of_work():
         user.set_password(new_password)
+        _end_all_sessions(user)
     return user
 
 

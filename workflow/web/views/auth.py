@@ -1,18 +1,19 @@
 """Sign-in, sign-out and the user's own password."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from models import User
 from workflow.errors import DomainError
 from workflow.extensions import db, limiter
-from workflow.services.users import change_password
-from workflow.text import nfc
+from workflow.services.users import (change_password, end_session, session_remembered, start_session)
+from workflow.services.users import sign_out_everywhere as end_everywhere
+from workflow.text import normalise_username
 from workflow.web import bp, flash_error
 from workflow.web.forms import ChangePasswordForm, LoginForm, LogoutForm
-from workflow.web.helpers import flash_form_errors, safe_next, user
+from workflow.web.helpers import flash_form_errors, now, safe_next, user
 
 BAD_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
 _DUMMY_HASH: list[str] = []
@@ -40,7 +41,8 @@ def _failed(response) -> bool:
 
 
 def _username_key() -> str:
-    return "login-user:" + (nfc(request.form.get("username")) or "").lower()
+    """The per-user limit counts the name as the account lookup reads it (one normalisation)."""
+    return "login-user:" + normalise_username(request.form.get("username"))
 
 
 def _refused(page: str, status: int):
@@ -67,24 +69,48 @@ def login():
     if not form.validate_on_submit():
         flash_form_errors(form)
         return _refused(render_template("login.html", form=form), 400)
-    username = (nfc(form.username.data) or "").lower()
+    username = normalise_username(form.username.data)
     account = db.session.scalar(select(User).where(User.username == username))
     if account is None:
         _spend_hash_time(form.password.data)
     if account is None or not account.check_password(form.password.data) or not account.active:
         flash(BAD_CREDENTIALS, "danger")
         return _refused(render_template("login.html", form=form), 401)
-    login_user(account, remember=bool(form.remember.data))
+    remember = bool(form.remember.data)
+    start_session(account, remember=remember, now=now(), lifetime=_lifetime(remember))  # a new token each time
+    login_user(account, remember=remember, duration=current_app.config["REMEMBER_COOKIE_DURATION"])
     flash(f"Xin chào {account.full_name or account.username}.", "success")
     return redirect(safe_next(form.next.data) or url_for("web.dashboard"))
 
 
+def _lifetime(remember: bool):
+    """How long a sign-in lives on the server: the remember cookie's life, or SESSION_LIFETIME."""
+    config = current_app.config
+    return config["REMEMBER_COOKIE_DURATION"] if remember else config["SESSION_LIFETIME"]
+
+
 @bp.post("/logout")
 def logout():
+    """Sign out of this browser: its sign-in ends on the server, so a copy of its session or
+    remember cookie no longer works either."""
     form = LogoutForm()
     if form.validate_on_submit():
+        end_session(session.get("_user_id"))
         logout_user()
         flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.post("/account/sign-out-everywhere")
+def sign_out_everywhere():
+    """"Đăng xuất khỏi mọi thiết bị": every sign-in of the account ends (sessions and remember cookies)."""
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(url_for("web.change_own_password"))
+    end_everywhere(user())
+    logout_user()
+    flash("Đã đăng xuất khỏi mọi thiết bị. Hãy đăng nhập lại.", "info")
     return redirect(url_for("web.login"))
 
 
@@ -95,11 +121,17 @@ def change_own_password():
         if not form.validate_on_submit():
             flash_form_errors(form)
             return render_template("change_password.html", form=form), 400
+        me = user()
+        remember = session_remembered(session.get("_user_id"))
         try:
-            change_password(user(), form.old_password.data, form.new_password.data)
+            # Every other sign-in ends; this browser continues with a new one.
+            change_password(me, form.old_password.data, form.new_password.data, now=now(), remember=remember,
+                            lifetime=_lifetime(remember))
         except DomainError as exc:
             flash_error(exc)
             return render_template("change_password.html", form=form), exc.status
+        login_user(me, remember=remember, duration=current_app.config["REMEMBER_COOKIE_DURATION"])
         flash("Đã đổi mật khẩu.", "success")
+        flash("Các phiên đăng nhập trên các máy khác đã kết thúc.", "info")
         return redirect(url_for("web.dashboard"))
     return render_template("change_password.html", form=form)

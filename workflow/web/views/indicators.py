@@ -222,6 +222,7 @@ def indicator_import():
     units = service.reporting_units(cat) if me.role == "office" else ([me.unit] if me.unit else [])
     form.unit.choices = [("", "— theo biểu —")] + [(u.code, u.name) for u in units]
     problems = []
+    status = 400
     if form.validate_on_submit():
         upload = form.file.data
         if upload is None or not getattr(upload, "filename", ""):
@@ -241,9 +242,11 @@ def indicator_import():
                 problems = exc.details.get("problems") or [exc.message]
                 if exc.status == 403:
                     problems = [exc.message]
+                if exc.status in (413, 422):  # too large once unpacked, unreadable (workflow/uploads.py)
+                    status = exc.status
     elif request.method == "POST":
         problems = [str(m) for errors in form.errors.values() for m in errors]
-    status = 400 if problems else 200
+    status = status if problems else 200
     return render_template("indicators/import.html", form=form, catalogue=cat, problems=problems), status
 
 

@@ -73,15 +73,17 @@ def overdue_pdf():
     if shutil.which("wkhtmltopdf") is None:
         flash("Máy chủ chưa cài wkhtmltopdf nên chưa xuất được PDF; hãy dùng bản in.", "warning")
         return redirect(url_for("web.overdue_print", as_of=shown or None))
-    import pdfkit
+    from pathlib import Path
 
+    from workflow.documents import ConversionError, html_to_pdf
+
+    # The styles go inline: wkhtmltopdf runs without local file access (workflow/documents.py).
+    css = (Path(current_app.static_folder) / "css" / "print.css").read_text(encoding="utf-8")
     html = render_template("overdue/print.html", rows=_rows(as_of), as_of=as_of, printed_at=now(), pdf=True,
-                           css_path=current_app.static_folder + "/css/print.css")
-    options = {"page-size": "A4", "encoding": "UTF-8", "margin-top": "20mm", "margin-bottom": "20mm",
-               "margin-left": "30mm", "margin-right": "15mm", "enable-local-file-access": None, "quiet": None}
+                           css_text=css)
     try:
-        pdf = pdfkit.from_string(html, False, options=options)
-    except (OSError, IOError):
+        pdf = html_to_pdf(html)
+    except ConversionError:
         current_app.logger.exception("wkhtmltopdf failed")
         flash("Không xuất được PDF lúc này; hãy dùng bản in.", "danger")
         return redirect(url_for("web.overdue_print", as_of=shown or None))
