@@ -229,7 +229,7 @@ def confirm_import(actor, draft: dict, *, now: datetime) -> Dispatch:
         deadline = recurrence = period = None
         if deadline_text:
             try:
-                deadline, recurrence, period = resolve_deadline(deadline_text, issued_on, now)
+                deadline, recurrence, period = resolve_deadline(deadline_text, issued_on, now, infer_year=True)
             except ValidationError as exc:
                 raise ValidationError(f"{label.capitalize()}: {exc.message}") from None
         elif spec.get("deadline"):
