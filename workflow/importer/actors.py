@@ -171,14 +171,20 @@ _ACT = re.compile(r"(?:giao(?: cho)?|de nghi|yeu cau|phan cong|uy quyen)\s+")
 _GENERIC = re.compile(
     r"(?:cac|nhung|moi|toan the|tat ca|cap uy|to chuc dang|dia phuong|co quan|don vi|nguoi dung dau|tap the)\b"
 )
+# The communes as an actor: "các xã, phường, đặc khu", "Đảng ủy các xã, phường, đặc khu",
+# "Ủy ban kiểm tra đảng ủy các xã, phường, đặc khu", "124 xã, phường, đặc khu".
 _FAN_OUT = re.compile(
-    r"(?:(?:ban thuong vu |thuong truc )?(?:dang uy|uy ban nhan dan|ubnd|chinh quyen|cap uy|ban chi dao)\s+)?"
+    r"(?:(?:uy ban kiem tra |ubkt |ban thuong vu |btv |thuong truc )?"
+    r"(?:dang uy|uy ban nhan dan|ubnd|chinh quyen|cap uy|ban chi dao)\s+)?"
     r"(?:cac|tat ca cac|toan bo|\d{1,3}|\d{1,3} don vi)\s+"
     r"(?:xa,?\s+phuong(?:,|\s+va)?\s+(?:va\s+)?dac khu|don vi hanh chinh cap xa|dia phuong cap xa|xa,\s*phuong)\b"
 )
+# The departments as an actor: "các sở, ban, ngành (tỉnh)", "các sở, ngành".
+_DEPARTMENTS = re.compile(r"(?:cac|tat ca cac)\s+so,?\s+(?:ban,?\s+)?nganh(?:\s+(?:cua\s+)?tinh)?\b")
 _UNIT_HEAD = re.compile(
     r"(?:So|Ban|Van phong|Uy ban|UBND|HDND|Hoi|Mat tran|Dang uy|Dang bo|Cong an|Bo Chi huy|Trung tam|Truong|"
-    r"Bao|Dai|Tinh doan|Lien doan|Thanh tra|Kho bac|Cuc|Chi cuc|Xa|Phuong|Dac khu|Toa an|Vien|Hoi dong|Doan)\b"
+    r"Bao|Dai|Tinh doan|Lien doan|Thanh tra|Kho bac|Cuc|Chi cuc|Xa|Phuong|Dac khu|Toa an|Vien|Hoi dong|Doan|"
+    r"Phong)\b"
 )
 _STOP_PHRASES = (
     "chu tri", "phoi hop", "thuc hien", "tham muu", "xay dung", "tong hop", "bao cao", "theo doi", "huong dan",
@@ -188,33 +194,53 @@ _STOP_PHRASES = (
     "tiep tuc", "thuong xuyen", "tang cuong", "so ket", "tong ket", "phat dong", "bien soan", "tap huan",
     "boi duong", "tiep nhan", "giai quyet", "tham dinh", "kien toan", "co trach nhiem", "chiu trach nhiem",
     "de", "trong", "truoc", "theo", "ve", "tai", "cac", "co", "duoc", "cham nhat", "cho", "voi", "khi", "sau",
-    "moi", "nham", "ket hop", "cung", "va cac", "phan cong",
+    "moi", "nham", "ket hop", "cung", "va cac", "phan cong", "thuoc", "mo", "van dong", "tap trung", "day manh",
+    "khao sat", "dinh huong", "dieu chinh", "sap xep", "rut kinh nghiem", "lam viec",
+)
+# Lower-case words that belong to an organ's name although they would end a name elsewhere
+# ("Đảng ủy các cơ quan Đảng tỉnh").
+_NAME_CONTINUATIONS = ("cac co quan dang", "cac khu cong nghiep", "cac to chuc chinh tri")
+# After a unit that opens an item, these verbs make it the speaker, not the actor
+# ("Thường trực Tỉnh ủy ghi nhận …", "Ban Thường vụ Tỉnh ủy yêu cầu Sở … ").
+_SPEAKING = re.compile(
+    r"[\s,]*(?:ghi nhan|danh gia cao|bieu duong|ket luan|thong nhat|nhat tri|dong y|luu y|nhan manh|"
+    r"yeu cau|de nghi|giao|chi dao chung|co y kien)\b"
 )
 
 
-def _unknown_unit_phrase(text: str, pos: int) -> tuple[str, int]:
+def _unknown_unit_phrase(text: str, pos: int) -> tuple[str, int, str]:
     """A unit name the registry does not know, written from ``pos``: up to the first
-    punctuation, list separator or lower-case verb."""
+    punctuation, list separator or lower-case verb. Also says what ended it: "verb",
+    "punct" (and which), "length" or "end"."""
     folded = fold_keep(text)
-    end, words = pos, 0
+    end, words, why = pos, 0, "end"
     for match in _WORD.finditer(text, pos):
         between = text[end:match.start()]
         if words and re.search(r"[,;:.()\n“”\"]", between):
+            why = "punct" + re.search(r"[,;:.()\n“”\"]", between).group(0)
             break
         word = match.group(0)
         lower = word[:1].islower()
         rest = folded[match.start():]
-        if words and lower and any(rest.startswith(p + " ") or rest == p or rest.startswith(p + ",")
-                                   for p in _STOP_PHRASES):
+        continuation = words and lower and any(rest.startswith(c) for c in _NAME_CONTINUATIONS)
+        if words and lower and not continuation and any(
+                rest.startswith(p + " ") or rest == p or rest.startswith(p + ",") for p in _STOP_PHRASES):
+            why = "verb"
             break
         if words and lower and rest.startswith("va ") and _UNIT_HEAD.match(text[match.end():].lstrip()
                                                                              .translate(_ASCII)):
+            why = "and"
             break
         end = match.end()
         words += 1
         if words >= 10:
+            why = "length"
             break
-    return text[pos:end].strip(), end
+    else:
+        rest = text[end:].lstrip(" \t")
+        if rest[:1] in (":", ",", ";", "."):
+            why = "punct" + rest[:1]
+    return text[pos:end].strip(), end, why
 
 
 _ASCII = str.maketrans({ch: _fold_char(ch).upper() if ch.isupper() else _fold_char(ch)
@@ -233,26 +259,51 @@ class _Actor:
     mention: UnitMention | None
     start: int                    # where the act phrase ("Giao …") starts
     end: int                      # where the actor's name ends
+    fan: str | None = None        # for a fan-out: "communes" or "departments"
+
+
+def _group_at(text: str, folded: str, pos: int) -> _Actor | None:
+    """A group of units that fans out, named at ``pos``."""
+    from workflow.importer.text import COMMUNE_FAN_OUT, DEPARTMENT_FAN_OUT
+
+    for pattern, fan in ((_FAN_OUT, COMMUNE_FAN_OUT), (_DEPARTMENTS, DEPARTMENT_FAN_OUT)):
+        match = pattern.match(folded, pos)
+        if match:
+            return _Actor("fan_out", UnitMention(_ws(text[pos:match.end()])), pos, match.end(), fan)
+    return None
 
 
 def _actor_at(text: str, pos: int, registry: Registry, *, allow_unknown: bool) -> _Actor | None:
-    """Who is named at ``pos``: a registry unit, the communes, a group, or an unknown unit."""
+    """Who is named at ``pos``: a registry unit, a group that fans out (the communes, the
+    departments), a group that does not (a directive), or an unknown unit."""
     folded = fold_keep(text)
     while pos < len(text) and text[pos] == " ":
         pos += 1
-    fan = _FAN_OUT.match(folded, pos)
-    if fan:
-        return _Actor("fan_out", UnitMention(_ws(text[pos:fan.end()])), pos, fan.end())
+    group = _group_at(text, folded, pos)
+    if group is not None:
+        return group
     unit, end = registry.match_prefix(text, pos)
     if unit is not None:
         return _Actor("unit", UnitMention(_ws(text[pos:end]), unit), pos, end)
     if _GENERIC.match(folded, pos):
         return _Actor("generic", None, pos, pos)
     if allow_unknown and _looks_like_unit(text, pos):
-        phrase, end = _unknown_unit_phrase(text, pos)
+        phrase, end, _why = _unknown_unit_phrase(text, pos)
         if phrase:
             return _Actor("unit", UnitMention(phrase, None), pos, end)
     return None
+
+
+def _followed_by_action(text: str, folded: str, end: int) -> bool:
+    """After a name at the start of an item: a lower-case verb or a colon (its task follows)."""
+    rest = text[end:]
+    stripped = rest.lstrip(" \t")
+    if stripped[:1] in (":", ","):
+        return True
+    if rest[:1] not in (" ", "\t"):
+        return False
+    after = stripped.lstrip(", ")
+    return bool(after[:1].islower()) and not _SPEAKING.match(folded, end)
 
 
 def find_actor(text: str, registry: Registry, issuer_code: str | None = None) -> _Actor | None:
@@ -265,32 +316,95 @@ def find_actor(text: str, registry: Registry, issuer_code: str | None = None) ->
             actor.start = 0
             return actor
         return None
-    # The item starts with its actor: "Các xã, phường, đặc khu chủ trì …", "Sở Tài chính chủ trì …".
-    fan = _FAN_OUT.match(folded)
-    if fan and re.match(r"[\s,:]*(?:chu tri|thuc hien|khan truong|tiep tuc|co trach nhiem|chiu trach nhiem|"
-                        r"to chuc|xay dung|bao cao|ra soat|trien khai|:)", folded[fan.end():]):
-        return _Actor("fan_out", UnitMention(_ws(text[:fan.end()])), 0, fan.end())
+    # The item starts with its actor: "Các xã, phường, đặc khu chủ trì …", "Các sở, ban, ngành
+    # rà soát …", "Sở Tài chính chủ trì …", "Ban Tổ chức Tỉnh ủy: …".
+    group = _group_at(text, folded, 0)
+    if group is not None and _followed_by_action(text, folded, group.end):
+        return group
     if _GENERIC.match(folded):
         return _Actor("generic", None, 0, 0)
     unit, end = registry.match_prefix(text, 0)
-    if unit is not None and unit.code != issuer_code:
-        after = text[end:end + 3]
-        if re.match(r"\s*[,:]|\s+[^\W\d_]", after) and (after.strip()[:1] in (",", ":") or
-                                                         text[end:].strip()[:1].islower()):
-            return _Actor("unit", UnitMention(_ws(text[:end]), unit), 0, end)
+    if unit is not None and unit.code != issuer_code and _followed_by_action(text, folded, end):
+        return _Actor("unit", UnitMention(_ws(text[:end]), unit), 0, end)
     sentence = re.split(r"(?<=[.:;])\s", text, maxsplit=1)[0]
-    chu_tri = re.search(r"\s+chủ\s+trì\b", sentence, re.I)
+    folded_sentence = fold_keep(sentence)
+    chu_tri = re.search(r"\s+chu\s+tri\b", folded_sentence)
     if chu_tri and unit is None and _looks_like_unit(text, 0) and chu_tri.start() < 90:
         phrase = _ws(text[:chu_tri.start()])
         return _Actor("unit", UnitMention(phrase, registry.lookup(phrase)), 0, chu_tri.start())
+    # An organ the registry lacks, opening the item before its verb or a colon
+    # ("Sở Kế hoạch và Đầu tư rà soát …", "- Ban Nội chính Tỉnh ủy: …").
+    if unit is None and _looks_like_unit(text, 0):
+        phrase, end, why = _unknown_unit_phrase(text, 0)
+        if len(phrase.split()) >= 2 and (why == "verb" or why == "punct:") and not _SPEAKING.match(folded, end):
+            return _Actor("unit", UnitMention(phrase, None), 0, end)
     # "Ban Thường vụ Tỉnh ủy giao Sở Tài chính …": an act verb inside the first sentence.
-    for act in re.finditer(r"(?<![^\W\d_])(?:giao(?: cho)?|de nghi|yeu cau)\s+", fold_keep(sentence)):
+    for act in re.finditer(r"(?<![^\W\d_])(?:giao(?: cho)?|de nghi|yeu cau)\s+", folded_sentence):
         actor = _actor_at(text, act.end(), registry, allow_unknown=False)
         if actor is not None and actor.kind != "generic" and \
                 not (actor.mention and actor.mention.unit and actor.mention.unit.code == issuer_code):
             actor.start = act.start()
             return actor
     return None
+
+
+def find_leads(text: str, registry: Registry, issuer_code: str | None = None) -> list[_Actor]:
+    """The units an item asks to act: the first actor, and the units listed right after it
+    ("Sở Y tế, Sở Giáo dục và Đào tạo chủ trì …" gives both). Empty when none."""
+    first = find_actor(text, registry, issuer_code)
+    if first is None:
+        return []
+    actors = [first]
+    if first.kind != "unit":
+        return actors
+    folded = fold_keep(text)
+    pos = first.end
+    while True:
+        sep = re.match(r"\s*(?:,|;|va\b|cung\b)\s*(?:va\s+)?", folded[pos:])
+        if not sep:
+            break
+        nxt = pos + sep.end()
+        actor = _actor_at(text, nxt, registry, allow_unknown=True)
+        if actor is None or actor.kind != "unit" or actor.end <= nxt:
+            break
+        if actor.mention.unit is None:  # an unknown name must end before the verb
+            _phrase, _end, why = _unknown_unit_phrase(text, actor.start)
+            if why not in ("verb", "and", "punct,"):
+                break
+        actors.append(actor)
+        pos = actor.end
+    if len(actors) > 1:  # a list of leads is followed by its verb, not by more words of a name
+        after = text[pos:].lstrip(" ,")
+        if not after[:1].islower():
+            return [first]
+    return actors
+
+
+def split_units(cell: str, registry: Registry) -> list[_Actor]:
+    """The units a table cell names ("Sở Tài chính, Sở Nông nghiệp và Môi trường";
+    "Các xã, phường, đặc khu"), in order."""
+    actors: list[_Actor] = []
+    folded = fold_keep(cell)
+    pos = 0
+    while pos < len(cell):
+        skip = re.match(r"[\s,;+\-–•]*(?:va\s+|cung\s+)?", folded[pos:])
+        pos += skip.end()
+        if pos >= len(cell):
+            break
+        actor = _actor_at(cell, pos, registry, allow_unknown=True)
+        if actor is None or actor.kind == "generic" or actor.end <= pos:
+            nxt = re.search(r"[,;\n]", cell[pos:])
+            if actor is None and not actors:
+                phrase = _ws(re.split(r"[,;\n]", cell[pos:], maxsplit=1)[0])
+                if phrase and phrase[:1].isupper():
+                    actors.append(_Actor("unit", UnitMention(phrase, registry.lookup(phrase)), pos, pos + len(phrase)))
+            if nxt is None:
+                break
+            pos += nxt.end()
+            continue
+        actors.append(actor)
+        pos = actor.end
+    return actors
 
 
 def find_coordinating(text: str, registry: Registry) -> tuple[list[UnitMention], list[tuple[int, int]]]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from workflow.importer.actors import Registry
 from workflow.importer.results import ImportResult, UnitMention
-from workflow.importer.text import COMMUNE_FAN_OUT, DEPARTMENT_FAN_OUT
+from workflow.importer.text import COMMUNE_FAN_OUT, DEPARTMENT_FAN_OUT, TooLarge
 
 # ----------------------------------------------------------------------------------------
 # JSON and display
@@ -44,14 +44,46 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def draft_json(result: ImportResult, registry: Registry, *, expand_fan_out: bool = True) -> dict:
+def source_line(source: str, text: str) -> int | None:
+    """The number (from 1) of the source line where ``text`` starts, to show it beside it."""
+    from workflow.importer.text import _clean_line, _ws, fold_keep
+
+    wanted = _ws(fold_keep(re.sub(r"^[-–•+|\s]+", "", text or "")))[:40]
+    if not wanted:
+        return None
+    for number, line in enumerate((source or "").split("\n"), start=1):
+        cleaned = _ws(fold_keep(_clean_line(line).replace("\t", " | ")))
+        if wanted[:25] and wanted[:25] in cleaned:
+            return number
+    return None
+
+
+def task_count(result: ImportResult, registry: Registry) -> int:
+    """How many tasks the draft makes once each group is fanned out to its units."""
+    sizes = fan_out_sizes(registry)
+    return sum(sizes.get(a.fan_out, 1) if a.fan_out else 1 for a in result.assignments)
+
+
+def draft_json(result: ImportResult, registry: Registry, *, expand_fan_out: bool = True,
+               max_tasks: int | None = None) -> dict:
     """The draft dispatch as the API returns it (nothing saved).
 
     ``tasks`` lists one task per lead unit: an assignment to the communes becomes one task
     per commune-level unit (each marked ``"fan_out": "communes"``) unless
-    ``expand_fan_out`` is false. ``unmatched`` lists every unit the registry did not know,
-    with where it is and a few suggestions.
+    ``expand_fan_out`` is false; an assignment to "các sở, ban, ngành" one task per
+    department (``"fan_out": "departments"``, always expanded). ``unmatched`` lists every
+    unit the registry did not know, with where it is and a few suggestions. ``not_taken``
+    lists the paragraphs and table rows that name a unit, a group or a deadline and gave
+    no task, with why and what the office would pre-fill to make one. More than
+    ``max_tasks`` tasks once fanned out is refused (:class:`TooLarge`, HTTP 413).
     """
+    if max_tasks is not None:
+        count = task_count(result, registry)
+        if count > max_tasks:
+            raise TooLarge(
+                f"Văn bản giao {count:,} nhiệm vụ sau khi tách cho từng đơn vị, vượt mức tối đa {max_tasks:,} "
+                "nhiệm vụ mỗi lần nhập. Hãy tách văn bản thành nhiều lần nhập hoặc bỏ bớt mục giao cho "
+                "toàn bộ các xã, phường, đặc khu.".replace(",", "."))
     unmatched: list[dict] = []
 
     def flag(where: str, item: str | None, text: str) -> None:
@@ -61,21 +93,22 @@ def draft_json(result: ImportResult, registry: Registry, *, expand_fan_out: bool
     if result.issuer is None or result.issuer.unit is None:
         flag("issuer", None, result.issuer.text if result.issuer else "")
     tasks: list[dict] = []
-    communes = sorted(registry.communes, key=lambda u: u.code)
     for index, a in enumerate(result.assignments):
         base = {
             "item": a.item, "title": a.title, "coordinating_units": [_unit_json(c) for c in a.coordinating],
             "deadline_text": a.deadline_text, "deadline": _iso(a.deadline), "recurrence": a.recurrence,
             "period": a.period, "deadline_error": a.deadline_error, "fan_out": a.fan_out, "group": index,
+            "product": a.product,
         }
         for c in a.coordinating:
             if c.unit is None:
                 flag("coordinating_units", a.item, c.text)
-        if a.fan_out == COMMUNE_FAN_OUT:
-            if not communes:
+        if a.fan_out:
+            members = fan_out_units(registry, a.fan_out)
+            if not members:
                 flag("lead_unit", a.item, a.lead.text if a.lead else "các xã, phường, đặc khu")
-            if expand_fan_out:
-                for unit in communes:
+            if expand_fan_out or a.fan_out != COMMUNE_FAN_OUT:
+                for unit in members:
                     tasks.append({**base, "lead_unit": {"code": unit.code, "name": unit.name,
                                                         "text": a.lead.text if a.lead else ""}})
                 continue
@@ -84,6 +117,7 @@ def draft_json(result: ImportResult, registry: Registry, *, expand_fan_out: bool
         if a.lead is None or a.lead.unit is None:
             flag("lead_unit", a.item, a.lead.text if a.lead else "")
         tasks.append({**base, "lead_unit": _unit_json(a.lead)})
+    not_taken = [{**entry, "line": source_line(result.source_text, entry["text"])} for entry in result.not_taken]
     return {
         "number": result.full_number,
         "symbol": result.symbol,
@@ -102,6 +136,7 @@ def draft_json(result: ImportResult, registry: Registry, *, expand_fan_out: bool
         "preamble": result.preamble,
         "status": "draft",
         "directives": list(result.directives),
+        "not_taken": not_taken,
         "tasks": tasks,
         "unmatched": unmatched,
         "warnings": list(result.warnings),

@@ -24,6 +24,7 @@ class Assignment:
     period: str | None = None
     deadline_error: str | None = None
     source: str = ""
+    product: str | None = None
 
 
 @dataclass
@@ -44,6 +45,7 @@ class ImportResult:
     references: list[str] = field(default_factory=list)
     preamble: str = ""
     directives: list[dict] = field(default_factory=list)
+    not_taken: list[dict] = field(default_factory=list)
     assignments: list[Assignment] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     source_text: str = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import dataclass, field
 
 from workflow.importer.text import (MAX_DOCX_UNCOMPRESSED, ImportRefused, TooLarge,
                                     UnreadableFile, _ws)
@@ -78,3 +79,98 @@ def docx_to_text(data: bytes) -> str:
         raise
     except Exception:  # python-docx raises many kinds of errors on a damaged file
         raise UnreadableFile("Không đọc được tệp .docx: nội dung bị hỏng hoặc không phải văn bản Word.") from None
+
+
+# ----------------------------------------------------------------------------------------
+# Task tables in text (a Word table arrives here as tab-separated rows)
+# ----------------------------------------------------------------------------------------
+
+# A column's role, read from its header cell (folded). The first rule that matches wins, so
+# "Cơ quan phối hợp" is never read as the lead column and "Thời gian hoàn thành" is the deadline.
+_COLUMN_ROLES = (
+    ("stt", re.compile(r"^(?:stt|tt|so tt|so thu tu)$")),
+    ("coordinating", re.compile(r"phoi hop")),
+    ("lead", re.compile(r"chu tri|(?:co quan|don vi) (?:thuc hien|dau moi)|^(?:co quan|don vi)$")),
+    ("deadline", re.compile(r"thoi gian|thoi han|tien do|hoan thanh|^han\b")),
+    ("product", re.compile(r"san pham|ket qua dau ra")),
+    ("content", re.compile(r"noi dung|nhiem vu|cong viec|de an")),
+    ("note", re.compile(r"ghi chu")),
+)
+_CELL_SPLIT = re.compile(r"\t| {2,}")
+
+
+def split_cells(line: str) -> list[str]:
+    """The cells of a text table row: separated by tabs, or by two spaces or more."""
+    if "\t" in line:
+        return [_ws(c) for c in line.split("\t")]
+    return [_ws(c) for c in _CELL_SPLIT.split(line.strip())]
+
+
+def column_roles(cells: list[str]) -> dict[str, int]:
+    """Which column holds what, from a header row ({} when it is not a header)."""
+    from workflow.importer.text import fold_keep
+
+    roles: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        folded = _ws(fold_keep(cell))
+        if not folded or len(folded) > 60:
+            continue
+        for role, pattern in _COLUMN_ROLES:
+            if pattern.search(folded):
+                roles.setdefault(role, index)
+                break
+    return roles
+
+
+@dataclass
+class TextTable:
+    """A table read from text lines: its header, its column roles and its rows (each with the
+    index of its line in the list it was read from)."""
+
+    header: list[str]
+    roles: dict[str, int]
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+    @property
+    def assigns_tasks(self) -> bool:
+        """A phân công table: a content column and a lead column."""
+        return "content" in self.roles and "lead" in self.roles
+
+    def cell(self, cells: list[str], role: str) -> str:
+        index = self.roles.get(role)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+
+def table_at(lines: list[str], start: int) -> tuple[TextTable, int] | None:
+    """The table whose header row is ``lines[start]`` and where it ends, or None. A header is
+    recognised by its columns whatever their order: it must name a lead column ("Cơ quan chủ
+    trì") and at least two other known columns. Rows follow with the same separator; blank
+    lines between rows are allowed; a line that is not a row ends the table."""
+    line = lines[start]
+    if "\t" not in line and not re.search(r"\S {2,}\S", line.strip()):
+        return None
+    header = split_cells(line)
+    if len(header) < 3:
+        return None
+    roles = column_roles(header)
+    if "lead" not in roles or len(roles) < 3:
+        return None
+    table = TextTable(header, roles)
+    i = start + 1
+    while i < len(lines):
+        row = lines[i]
+        if not row.strip():
+            i += 1
+            continue
+        tabbed = "\t" in row
+        if not tabbed and not re.search(r"\S {2,}\S", row.strip()):
+            break
+        cells = split_cells(row)
+        if len(cells) < 2:
+            break
+        cells += [""] * (len(header) - len(cells))
+        table.rows.append((i, cells))
+        i += 1
+    while i > start + 1 and not lines[i - 1].strip():
+        i -= 1
+    return table, i
