@@ -31,7 +31,7 @@ _WORD = re.compile(r"[^\W_]+(?:[&’'][^\W_]+)*")
 # What may stand between two words of one unit name.
 _NAME_GAP = re.compile(r"[\s,\-–]*")
 # After a short organ name, these words make it a different organ ("Ban Thường vụ các đảng ủy …").
-_NOT_THIS_ORGAN = re.compile(r"[\s,]*(?:cac |nhung )?(?:dang uy|dang bo|chi bo|cap uy|truc thuoc|co so)\b")
+_NOT_THIS_ORGAN = re.compile(r"\s*(?:cac |nhung )?(?:dang uy|dang bo|chi bo|cap uy|truc thuoc|co so)\b")
 _STRIP_TAIL = ("lam", "dong")
 _GENERIC_NAME_WORDS = {"so", "ban", "tinh", "uy", "van", "phong", "dang", "xa", "phuong", "va", "cac", "hoi"}
 
@@ -181,10 +181,14 @@ _FAN_OUT = re.compile(
 )
 # The departments as an actor: "các sở, ban, ngành (tỉnh)", "các sở, ngành".
 _DEPARTMENTS = re.compile(r"(?:cac|tat ca cac)\s+so,?\s+(?:ban,?\s+)?nganh(?:\s+(?:cua\s+)?tinh)?\b")
+# The first words of an organ's name (folded, capitalised). Common words that begin a sentence
+# as well ("Báo cáo", "Ban hành", "Bảo đảm", "Trường hợp", "Hội nghị" …) are not.
 _UNIT_HEAD = re.compile(
-    r"(?:So|Ban|Van phong|Uy ban|UBND|HDND|Hoi|Mat tran|Dang uy|Dang bo|Cong an|Bo Chi huy|Trung tam|Truong|"
-    r"Bao|Dai|Tinh doan|Lien doan|Thanh tra|Kho bac|Cuc|Chi cuc|Xa|Phuong|Dac khu|Toa an|Vien|Hoi dong|Doan|"
-    r"Phong)\b"
+    r"(?:So|Ban(?! hanh| giao)|Van phong|Uy ban|UBND|HDND|Hoi(?! nghi| thao| dap| vien)|Mat tran|Dang uy|Dang bo|"
+    r"Cong an|Bo Chi huy|Trung tam|Truong(?! hop)|Bao(?! cao| dam| ve| ton| quan| hiem)|Dai(?! hoi| dien)|"
+    r"Tinh doan|Lien doan|Thanh tra|Kho bac|Cuc|Chi cuc|Xa(?! hoi)|Phuong(?! an| thuc| huong| phap| tien)|"
+    r"Dac khu|Toa an|Vien(?! chuc)|Hoi dong|Doan(?! ket| vien)|Phong(?!,| chong| ngua| va)|To cong tac|"
+    r"To giup viec)\b"
 )
 _STOP_PHRASES = (
     "chu tri", "phoi hop", "thuc hien", "tham muu", "xay dung", "tong hop", "bao cao", "theo doi", "huong dan",
@@ -195,7 +199,7 @@ _STOP_PHRASES = (
     "boi duong", "tiep nhan", "giai quyet", "tham dinh", "kien toan", "co trach nhiem", "chiu trach nhiem",
     "de", "trong", "truoc", "theo", "ve", "tai", "cac", "co", "duoc", "cham nhat", "cho", "voi", "khi", "sau",
     "moi", "nham", "ket hop", "cung", "va cac", "phan cong", "thuoc", "mo", "van dong", "tap trung", "day manh",
-    "khao sat", "dinh huong", "dieu chinh", "sap xep", "rut kinh nghiem", "lam viec",
+    "khao sat", "dinh huong", "dieu chinh", "sap xep", "rut kinh nghiem", "lam viec", "cua",
 )
 # Lower-case words that belong to an organ's name although they would end a name elsewhere
 # ("Đảng ủy các cơ quan Đảng tỉnh").
@@ -203,7 +207,7 @@ _NAME_CONTINUATIONS = ("cac co quan dang", "cac khu cong nghiep", "cac to chuc c
 # After a unit that opens an item, these verbs make it the speaker, not the actor
 # ("Thường trực Tỉnh ủy ghi nhận …", "Ban Thường vụ Tỉnh ủy yêu cầu Sở … ").
 _SPEAKING = re.compile(
-    r"[\s,]*(?:ghi nhan|danh gia cao|bieu duong|ket luan|thong nhat|nhat tri|dong y|luu y|nhan manh|"
+    r"[\s,]*(?:co ban )?(?:ghi nhan|danh gia cao|danh gia|bieu duong|ket luan|thong nhat|nhat tri|dong y|luu y|nhan manh|"
     r"yeu cau|de nghi|giao|chi dao chung|co y kien)\b"
 )
 
@@ -297,6 +301,9 @@ def _actor_at(text: str, pos: int, registry: Registry, *, allow_unknown: bool) -
 def _followed_by_action(text: str, folded: str, end: int) -> bool:
     """After a name at the start of an item: a lower-case verb or a colon (its task follows)."""
     rest = text[end:]
+    aside = re.match(r"\s*\([^()]{1,80}\)", rest)  # "Văn phòng Tỉnh ủy (Phòng Tổng hợp) tổng hợp …"
+    if aside:
+        rest = rest[aside.end():]
     stripped = rest.lstrip(" \t")
     if stripped[:1] in (":", ","):
         return True
@@ -324,7 +331,7 @@ def find_actor(text: str, registry: Registry, issuer_code: str | None = None) ->
     if _GENERIC.match(folded):
         return _Actor("generic", None, 0, 0)
     unit, end = registry.match_prefix(text, 0)
-    if unit is not None and unit.code != issuer_code and _followed_by_action(text, folded, end):
+    if unit is not None and _followed_by_action(text, folded, end):
         return _Actor("unit", UnitMention(_ws(text[:end]), unit), 0, end)
     sentence = re.split(r"(?<=[.:;])\s", text, maxsplit=1)[0]
     folded_sentence = fold_keep(sentence)

@@ -47,6 +47,7 @@ _DEADLINE_PATTERNS = [re.compile(p) for p in (
     r"(?<![a-z])(?:truoc|trong|cham nhat(?: trong| la| vao)?|den het|han chot)\s+"
     r"(?:thang\s+\d{1,2}\s*/\s*\d{4}|quy\s+(?:iv|i{1,3}|[1-4])\s*/\s*\d{4}|(?:6|sau)\s+thang\s+(?:dau|cuoi)\s+nam\s+\d{4})",
     rf"(?<![a-z])(?:trong|vao)\s+ngay\s+(?:{_D_DATE})",
+    r"(?<![a-z])(?:trong|truoc|den het|cham nhat trong)\s+nam\s+\d{4}(?!\s*[-–])",
 )]
 
 

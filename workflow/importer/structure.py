@@ -22,7 +22,7 @@ from workflow.importer.text import (COMMUNE_FAN_OUT, MAX_TEXT_CHARS, NotADispatc
 # ----------------------------------------------------------------------------------------
 
 _NUMBER = re.compile(
-    r"^\s*S[ốỐ]\s*:?\s*(?P<n>\d{1,7})\s*[-–]?\s*(?P<sym>[A-ZĐ][A-ZĐ0-9]*(?:\s*/\s*[A-ZĐ0-9][A-ZĐ0-9\-]*)+)",
+    r"^\s*S[ốỐoO]\s*:?\s*(?P<n>\d{1,7})\s*[-–]?\s*(?P<sym>[A-ZĐ][A-ZĐ0-9]*(?:\s*/\s*[A-ZĐ0-9][A-ZĐ0-9\-]*)+)",
 )
 _DATE_LINE = re.compile(
     r"^\s*(?P<place>[^\W\d_][^\W\d_ .]*(?:[ .][^\W\d_]+){0,5})\s*,\s*ngày\s+(?P<d>\d{1,2})"
@@ -30,8 +30,8 @@ _DATE_LINE = re.compile(
     re.I,
 )
 _SUBJECT = re.compile(r"^\s*(?:V/v|V/V|Vv\.?|Về việc|về việc|VỀ VIỆC)\b\s*:?\s*", re.I)
-_RECIPIENTS = re.compile(r"^\s*[-–•]?\s*Kính\s+gửi\s*:?\s*", re.I)
-_DISTRIBUTION = re.compile(r"^\s*Nơi\s+nhận\s*:?\s*", re.I)
+_RECIPIENTS = re.compile(r"^\s*[-–•]?\s*K[íi]nh\s+g[ửu]i\s*:?\s*", re.I)
+_DISTRIBUTION = re.compile(r"^\s*N[ơo]i\s+nh[ậa]n\s*:?\s*", re.I)
 _AUTHORITY = re.compile(r"^\s*(?:T/M|TM\.|TM|K/T|KT\.|KT|T/L|TL\.|TL|TUQ\.|T/UQ|Q\.|Q/)\s+\S", re.I)
 # The title of a document that is not a công văn, and the kind its symbol gives.
 GENRES = {"thong bao": "TB", "ke hoach": "KH", "quyet dinh": "QĐ", "chi thi": "CT", "bao cao": "BC",
@@ -40,7 +40,7 @@ GENRES = {"thong bao": "TB", "ke hoach": "KH", "quyet dinh": "QĐ", "chi thi": "
 _PARTY = re.compile(r"^(ĐẢNG CỘNG SẢN VIỆT NAM|CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"
                     r"|Độc lập\s*-\s*Tự do\s*-\s*Hạnh phúc)\s*$", re.I)
 _BULLET = re.compile(r"^\s*[-–•+]\s*")
-_STOP_HEADER = re.compile(r"^\s*(?:Thực hiện|Căn cứ|Kính gửi|Nơi nhận|Để\s|Theo\s)", re.I)
+_STOP_HEADER = re.compile(r"^\s*(?:Thực hiện|Thuc hien|Căn cứ|Can cu|K[íi]nh g[ửu]i|N[ơo]i nh[ậa]n|Để\s|Theo\s)", re.I)
 
 
 def _is_upper_line(line: str) -> bool:
@@ -68,6 +68,10 @@ _ITEM_MARKERS = (
 _CLOSING = re.compile(r"\./\.\s*$|^Nhận được (?:công văn|văn bản)", re.I)
 # "Văn phòng Tỉnh ủy, các cơ quan … căn cứ Quyết định thi hành": the article that closes a
 # decision names who executes it, it assigns no task of its own.
+# A section that reports results or the situation ("I. KẾT QUẢ ĐẠT ĐƯỢC", "I. TÌNH HÌNH THỰC
+# HIỆN"): a unit its items name has done something, it is not asked to.
+_RESULTS_SECTION = re.compile(r"^(?:ket qua|tinh hinh|danh gia|thuc trang|kiem diem)")
+_TASKS_SECTION = re.compile(r"nhiem vu|giai phap|phuong huong|de xuat|kien nghi|to chuc thuc hien|phan cong")
 _EXECUTION = re.compile(r"thi hanh (?:quyet dinh|chi thi)|(?:quyet dinh|chi thi)(?: nay)? thi hanh|"
                         r"chiu trach nhiem thi hanh")
 
@@ -113,6 +117,7 @@ class _Items:
     roots: list[_Node] = field(default_factory=list)
     closing: list[str] = field(default_factory=list)
     loose: list[tuple[str, str]] = field(default_factory=list)  # (section, paragraph) outside any item
+    section_titles: dict[str, str] = field(default_factory=dict)
 
 
 def _parse_items(entries: list) -> _Items:
@@ -178,6 +183,7 @@ def _parse_items(entries: list) -> _Items:
         rest = paragraph[match.end():].strip()
         if kind == "roman":
             section = match.group(1)
+            out.section_titles[section] = rest
             current = last_numbered = None
             in_section_intro = True
             continue
@@ -500,7 +506,11 @@ def _entries(lines: list[str]) -> tuple[list, list[tuple[int, list[str]]]]:
                                   if table.cell(cells, "lead"))
             continue
         stripped = line.strip()
-        if stripped and stripped != "*" and "\t" not in line:
+        cells = [c.strip() for c in stripped.split("\t") if c.strip()]
+        if "\t" in stripped and len(cells) == 2 and re.fullmatch(
+                r"\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\)|[IVX]{1,5}\.|[-+•–]|(?:Điều|Dieu)\s+\d{1,2}\.", cells[0]):
+            stripped = " ".join(cells)  # "1.<tab>Giao …": an item typed with a tab after its number
+        if stripped and stripped != "*" and "\t" not in stripped:
             entries.append(stripped)
         i += 1
     return entries, other_rows
@@ -561,14 +571,17 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
     preamble, roots = items.preamble, items.roots
     issuer_code = result.issuer.unit.code if result.issuer and result.issuer.unit else None
     rest_of_preamble: list[str] = []
+    prose: list[str] = []  # the preamble without the documents it implements
     for paragraph in preamble:
         if re.match(r"^[-–•+]?\s*(?:Thực hiện|Căn cứ)\s", paragraph, re.I):
             docs, rest = _references(_BULLET.sub("", paragraph))
             result.references.extend(docs)
             if rest:
                 rest_of_preamble.append(_capitalise(rest))
+                prose.append(_capitalise(rest))
         else:
             rest_of_preamble.append(paragraph)
+            prose.append(paragraph)
     result.preamble = _ws(" ".join(rest_of_preamble))
 
     def mentions(paragraph: str) -> bool:
@@ -597,12 +610,16 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
                   "Dòng của một bảng không có cột nội dung nhiệm vụ (bảng chỉ tiêu, số liệu): chưa tạo nhiệm vụ.")
 
     if not roots:  # no numbered items: one task per unit the dispatch asks to act (1640)
-        _unnumbered(preamble, result, registry, issuer_code, deadline_into)
+        _unnumbered(prose, result, registry, issuer_code, deadline_into)
     else:
         for paragraph in preamble:
             if not paragraph.rstrip().endswith(":") and not re.match(r"^[-–•+]?\s*(?:Thực hiện|Căn cứ)\s",
                                                                      paragraph, re.I) and mentions(paragraph):
                 not_taken("", paragraph, "Đoạn mở đầu nêu đơn vị hoặc thời hạn nhưng không thuộc mục nào.")
+
+    def reports_results(section: str) -> bool:
+        title = _ws(fold_keep(items.section_titles.get(section, "")))
+        return bool(_RESULTS_SECTION.match(title)) and not _TASKS_SECTION.search(title)
 
     def leads_of(node: _Node) -> list[_Actor]:
         if fold_keep(node.text) and _EXECUTION.search(fold_keep(node.text)):
@@ -646,6 +663,12 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
         if node.table is not None:
             _table_tasks(node.table, node.code, result, registry, tz=tz, holidays=holidays, not_taken=not_taken)
             return
+        if node.section and reports_results(node.section):
+            for child in [node, *_walk(node.children)]:
+                if mentions(child.text):
+                    not_taken(child.code, child.text, "Mục thuộc phần kết quả, tình hình của văn bản: "
+                                                      "nêu việc đã làm, không giao việc.")
+            return
         leads = leads_of(node)
         if node.children:
             coord = inherited_coord
@@ -676,7 +699,11 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
     for root in roots:
         visit(root, [], [], "")
     for section, paragraph in items.loose:
-        if mentions(paragraph):
+        # An unnumbered paragraph of a section that asks a unit to act is that section's task.
+        node = _Node(section, 1, paragraph, section=section)
+        if not reports_results(section) and leads_of(node):
+            visit(node, [], [], "")
+        elif mentions(paragraph):
             not_taken(section, paragraph, "Đoạn trong phần " + section + " nêu đơn vị hoặc thời hạn nhưng không thuộc mục nào.")
     for paragraph in items.closing:
         if find_deadline(paragraph, result.issued_on, tz=tz, holidays=holidays) is not None:
@@ -763,7 +790,7 @@ def _unnumbered(paragraphs: list[str], result: ImportResult, registry: Registry,
         unquoted = re.sub(r"“[^”]*”", lambda m: " " * len(m.group(0)), paragraph)
         folded = fold_keep(unquoted)
         for act in re.finditer(r"(?<![^\W\d_])(?:giao(?: cho)?|de nghi|yeu cau)\s+", folded):
-            actor = _actor_at(paragraph, act.end(), registry, allow_unknown=False)
+            actor = _actor_at(paragraph, act.end(), registry, allow_unknown=True)
             if actor is None or actor.kind == "generic":
                 continue
             if actor.mention.unit is not None and actor.mention.unit.code == issuer_code:
