@@ -187,7 +187,7 @@ _UNIT_HEAD = re.compile(
     r"(?:So|Ban(?! hanh| giao)|Van phong|Uy ban|UBND|HDND|Hoi(?! nghi| thao| dap| vien)|Mat tran|Dang uy|Dang bo|"
     r"Cong an|Bo Chi huy|Trung tam|Truong(?! hop)|Bao(?! cao| dam| ve| ton| quan| hiem)|Dai(?! hoi| dien)|"
     r"Tinh doan|Lien doan|Thanh tra|Kho bac|Cuc|Chi cuc|Xa(?! hoi)|Phuong(?! an| thuc| huong| phap| tien)|"
-    r"Dac khu|Toa an|Vien(?! chuc)|Hoi dong|Doan(?! ket| vien)|Phong(?!,| chong| ngua| va)|To cong tac|"
+    r"Dac khu|Toa an|Vien(?! chuc)|Hoi dong|Doan (?:giam sat|kiem tra|cong tac)|Doan(?! ket| vien)|Phong(?!,| chong| ngua| va)|To cong tac|"
     r"To giup viec)\b"
 )
 _STOP_PHRASES = (
@@ -218,6 +218,8 @@ def _unknown_unit_phrase(text: str, pos: int) -> tuple[str, int, str]:
     "punct" (and which), "length" or "end"."""
     folded = fold_keep(text)
     end, words, why = pos, 0, "end"
+    head = _UNIT_HEAD.match(text[pos:].translate(_ASCII))
+    head_end = pos + head.end() if head else pos
     for match in _WORD.finditer(text, pos):
         between = text[end:match.start()]
         if words and re.search(r"[,;:.()\n“”\"]", between):
@@ -227,7 +229,7 @@ def _unknown_unit_phrase(text: str, pos: int) -> tuple[str, int, str]:
         lower = word[:1].islower()
         rest = folded[match.start():]
         continuation = words and lower and any(rest.startswith(c) for c in _NAME_CONTINUATIONS)
-        if words and lower and not continuation and any(
+        if words and lower and not continuation and match.start() >= head_end and any(
                 rest.startswith(p + " ") or rest == p or rest.startswith(p + ",") for p in _STOP_PHRASES):
             why = "verb"
             break
