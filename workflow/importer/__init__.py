@@ -35,10 +35,11 @@ from __future__ import annotations
 
 from workflow.importer.actors import (ABBREVIATIONS, Registry, UnitRef, canonical_tokens, find_actor,
                                       find_coordinating)
-from workflow.importer.draft import draft_json, fan_out_sizes, fan_out_units, highlight_segments
+from workflow.importer.draft import (draft_json, fan_out_sizes, fan_out_units, highlight_segments, source_line,
+                                     task_count)
 from workflow.importer.reading_deadlines import find_deadline
 from workflow.importer.results import Assignment, ImportResult, UnitMention
-from workflow.importer.structure import parse_dispatch
+from workflow.importer.structure import GENRES, parse_dispatch, prefill
 from workflow.importer.tables import docx_to_text
 from workflow.importer.text import (COMMUNE_FAN_OUT, DEPARTMENT_FAN_OUT, MAX_DOCX_UNCOMPRESSED, MAX_TEXT_CHARS, ImportRefused,
                                     NotADispatch, TooLarge, UnreadableFile, fold_keep, normalise_source)
@@ -47,5 +48,6 @@ __all__ = [
     "ABBREVIATIONS", "COMMUNE_FAN_OUT", "MAX_DOCX_UNCOMPRESSED", "MAX_TEXT_CHARS", "Assignment", "ImportRefused",
     "ImportResult", "NotADispatch", "Registry", "TooLarge", "UnitMention", "UnitRef", "UnreadableFile",
     "canonical_tokens", "docx_to_text", "draft_json", "fan_out_sizes", "find_actor", "find_coordinating",
-    "find_deadline", "fold_keep", "highlight_segments", "normalise_source", "parse_dispatch",
+    "find_deadline", "fold_keep", "highlight_segments", "normalise_source", "parse_dispatch", "prefill",
+    "source_line", "task_count", "GENRES", "DEPARTMENT_FAN_OUT", "fan_out_units",
 ]
