@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 DISPATCHES = ROOT / "tests" / "data" / "dispatches"
 SETS = ("corpus", "heldout")
+ALL_SETS = ("corpus", "heldout", "blind")
 FIELDS = ("lead", "coordinating", "deadline", "recurrence", "fan_out")
 
 
@@ -337,7 +338,9 @@ def main(argv=None) -> int:
     parser.add_argument("--verbose", action="store_true", help="print every difference")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     args = parser.parse_args(argv)
-    for which in SETS:
+    for which in ALL_SETS:
+        if not documents(which):
+            continue
         rows, total = run(which, with_docx=not args.no_docx)
         print(f"\n== {which} ==")
         print(table(rows, total, markdown=args.markdown))

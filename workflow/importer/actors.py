@@ -116,6 +116,17 @@ class Registry:
             return self.units[next(iter(codes))]
         return None
 
+    def lookup_short(self, text: str) -> UnitRef | None:
+        """The unit a shortened name designates when it starts exactly one unit's name
+        ("Ban Quản lý" after "Ban Quản lý các Khu Công nghiệp tỉnh"; at least two words)."""
+        key = canonical_tokens(text)
+        if len(key) < 2 or key not in self._prefixes:
+            return None
+        codes = {code for name_key, codes in self._keys.items() if name_key[:len(key)] == key for code in codes}
+        if len(codes) == 1:
+            return self.units[next(iter(codes))]
+        return None
+
     def match_prefix(self, text: str, pos: int) -> tuple[UnitRef | None, int]:
         """The longest unit name starting at ``pos`` (leading spaces skipped): the unit and
         where its name ends in ``text``; (None, pos) when no name starts there."""
@@ -175,6 +186,7 @@ _GENERIC = re.compile(
 # "Ủy ban kiểm tra đảng ủy các xã, phường, đặc khu", "124 xã, phường, đặc khu".
 _FAN_OUT = re.compile(
     r"(?:(?:uy ban kiem tra |ubkt |ban thuong vu |btv |thuong truc )?"
+    r"(?:(?:dang uy|uy ban nhan dan|ubnd|chinh quyen|cap uy|ban chi dao)(?:,\s*|\s+va\s+))*"
     r"(?:dang uy|uy ban nhan dan|ubnd|chinh quyen|cap uy|ban chi dao)\s+)?"
     r"(?:cac|tat ca cac|toan bo|\d{1,3}|\d{1,3} don vi)\s+"
     r"(?:xa,?\s+phuong(?:,|\s+va)?\s+(?:va\s+)?dac khu|don vi hanh chinh cap xa|dia phuong cap xa|xa,\s*phuong)\b"
@@ -199,7 +211,7 @@ _STOP_PHRASES = (
     "boi duong", "tiep nhan", "giai quyet", "tham dinh", "kien toan", "co trach nhiem", "chiu trach nhiem",
     "de", "trong", "truoc", "theo", "ve", "tai", "cac", "co", "duoc", "cham nhat", "cho", "voi", "khi", "sau",
     "moi", "nham", "ket hop", "cung", "va cac", "phan cong", "thuoc", "mo", "van dong", "tap trung", "day manh",
-    "khao sat", "dinh huong", "dieu chinh", "sap xep", "rut kinh nghiem", "lam viec", "cua",
+    "khao sat", "dinh huong", "dieu chinh", "sap xep", "rut kinh nghiem", "lam viec", "cua", "thao go",
 )
 # Lower-case words that belong to an organ's name although they would end a name elsewhere
 # ("Đảng ủy các cơ quan Đảng tỉnh").
@@ -296,7 +308,7 @@ def _actor_at(text: str, pos: int, registry: Registry, *, allow_unknown: bool) -
     if allow_unknown and _looks_like_unit(text, pos):
         phrase, end, _why = _unknown_unit_phrase(text, pos)
         if phrase:
-            return _Actor("unit", UnitMention(phrase, None), pos, end)
+            return _Actor("unit", UnitMention(phrase, registry.lookup_short(phrase)), pos, end)
     return None
 
 
@@ -421,7 +433,8 @@ def find_coordinating(text: str, registry: Registry) -> tuple[list[UnitMention],
     folded = fold_keep(text)
     mentions: list[UnitMention] = []
     spans: list[tuple[int, int]] = []
-    for hit in re.finditer(r"phoi hop(?: chat che)?(?: voi| cung)\s+", folded):
+    # "phối hợp với X", "phối hợp cùng X", and "phối hợp X" when a unit follows.
+    for hit in re.finditer(r"phoi hop(?: chat che)?(?: voi| cung)?\s+", folded):
         pos, start = hit.end(), hit.start()
         while True:
             actor = _actor_at(text, pos, registry, allow_unknown=True)

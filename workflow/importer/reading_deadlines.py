@@ -44,8 +44,8 @@ _DEADLINE_PATTERNS = [re.compile(p) for p in (
     rf"(?<![a-z])(?:truoc|cham nhat|vao)\s+ngay\s+\d{{1,2}}\s*/\s*\d{{1,2}}\s+va\s+(?:ngay\s+)?\d{{1,2}}\s*/\s*"
     rf"\d{{1,2}}(?!\s*/)\s+{_D_EVERY}\s+nam",
     rf"(?<![a-z])trong(?:\s+vong|\s+thoi han)?\s+\d{{1,3}}\s+ngay(?:\s+lam viec)?{_D_SINCE}",
-    r"(?<![a-z])(?:truoc|trong|cham nhat(?: trong| la| vao)?|den het|han chot)\s+"
-    r"(?:thang\s+\d{1,2}\s*/\s*\d{4}|quy\s+(?:iv|i{1,3}|[1-4])\s*/\s*\d{4}|(?:6|sau)\s+thang\s+(?:dau|cuoi)\s+nam\s+\d{4})",
+    r"(?<![a-z])(?:truoc|trong|cham nhat(?: trong| la| vao)?|den het|den|han chot)\s+"
+    r"(?:thang\s+\d{1,2}\s*(?:/|,?\s+nam)\s*\d{4}|quy\s+(?:iv|i{1,3}|[1-4])\s*/\s*\d{4}|(?:6|sau)\s+thang\s+(?:dau|cuoi)\s+nam\s+\d{4})",
     rf"(?<![a-z])(?:trong|vao)\s+ngay\s+(?:{_D_DATE})",
     r"(?<![a-z])(?:trong|truoc|den het|cham nhat trong)\s+nam\s+\d{4}(?!\s*[-–])",
 )]

@@ -134,6 +134,7 @@ def _parse_items(entries: list) -> _Items:
     by_code: dict[str, _Node] = {}
     section = ""
     in_section_intro = False
+    top_bullets = False
     for entry in entries:
         if out.closing:
             if isinstance(entry, str):
@@ -147,6 +148,18 @@ def _parse_items(entries: list) -> _Items:
         paragraph = entry
         marker = _item_marker(paragraph)
         bullet = _BULLET.match(paragraph)
+        if marker is None and bullet and current is None and not in_section_intro and not out.roots \
+                and out.preamble and out.preamble[-1].rstrip().endswith(":") \
+                and not re.match(r"[-–•+]?\s*(?:Căn cứ|Thực hiện|Xét)\s", paragraph, re.I):
+            top_bullets = True  # "… kết luận như sau:" then "- …", "- …": the items, numbered in order
+        if marker is None and bullet and top_bullets and (current is None or current.bullet is not None):
+            char = paragraph.lstrip()[0]
+            if current is None or char == current.bullet:
+                n = sum(1 for r in out.roots if r.bullet) + 1
+                node = _Node(str(n), 1, paragraph[bullet.end():].strip(), bullet=char, section=section)
+                out.roots.append(node)
+                current = node
+                continue
         if marker is None and bullet and current is not None:
             char = paragraph.lstrip()[0]
             host = current
@@ -610,7 +623,10 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
                   "Dòng của một bảng không có cột nội dung nhiệm vụ (bảng chỉ tiêu, số liệu): chưa tạo nhiệm vụ.")
 
     if not roots:  # no numbered items: one task per unit the dispatch asks to act (1640)
-        _unnumbered(prose, result, registry, issuer_code, deadline_into)
+        used = _unnumbered(prose, result, registry, issuer_code, deadline_into)
+        for paragraph in prose:
+            if paragraph not in used and not paragraph.rstrip().endswith(":") and mentions(paragraph):
+                not_taken("", paragraph, "Đoạn nêu đơn vị hoặc thời hạn nhưng không giao việc cho đơn vị cụ thể.")
     else:
         for paragraph in preamble:
             if not paragraph.rstrip().endswith(":") and not re.match(r"^[-–•+]?\s*(?:Thực hiện|Căn cứ)\s",
@@ -780,8 +796,11 @@ def _table_tasks(table: TextTable, prefix: str, result: ImportResult, registry: 
             result.assignments.append(assignment)
 
 
-def _unnumbered(paragraphs: list[str], result: ImportResult, registry: Registry, issuer_code, deadline_into) -> None:
-    """A dispatch written as prose: each paragraph asking a unit to act adds to its task."""
+def _unnumbered(paragraphs: list[str], result: ImportResult, registry: Registry, issuer_code,
+                deadline_into) -> set[str]:
+    """A dispatch written as prose: each paragraph asking a unit to act adds to its task.
+    Returns the paragraphs that gave a task."""
+    used: set[str] = set()
     by_lead: dict[str, Assignment] = {}
     clauses: dict[str, list[str]] = {}
     for paragraph in paragraphs:
@@ -813,7 +832,9 @@ def _unnumbered(paragraphs: list[str], result: ImportResult, registry: Registry,
                     assignment.coordinating.append(mention)
             clauses[key].append(_tidy_sentence(clause))
             assignment.source = _ws(f"{assignment.source} {paragraph}")
+            used.add(paragraph)
             break
     for key, assignment in by_lead.items():
         assignment.title = _capitalise("; ".join(c for c in clauses[key] if c))
         result.assignments.append(assignment)
+    return used
