@@ -177,12 +177,12 @@ def _unit_key(entry) -> str:
 
 
 def _same_unknown(a: str, b: str) -> bool:
-    """Two unknown names (folded) designate the same unit: equal, or one starts the other
-    with at least two words."""
+    """Two unknown names (folded) designate the same unit: equal, or the shorter is the longer
+    cut at a comma ("Báo và Phát thanh" for "Báo và Phát thanh, Truyền hình Lâm Đồng")."""
     if a == b:
         return True
     short, long_ = sorted((a, b), key=len)
-    return len(short.split()) >= 2 and long_.startswith(short)
+    return len(short.split()) >= 2 and long_.startswith(short) and long_[len(short):].startswith(",")
 
 
 def _keys_equal(got: set, want: set) -> bool:
@@ -258,7 +258,7 @@ def score_draft(draft: dict, expected: dict, fan_sizes: dict, *, name: str = "")
     for text in expected.get("unmatched") or []:
         score.unknown_expected += 1
         want = fold(text)
-        if any(f and (want in f or f.startswith(want) or want.startswith(f)) for f in flagged):
+        if any(f and (want in f or _same_unknown(f, want)) for f in flagged):
             score.unknown_flagged += 1
         else:
             score.errors.append(f"{name}: unknown unit {text!r} not flagged (flagged: {flagged})")

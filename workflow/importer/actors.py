@@ -211,7 +211,7 @@ _STOP_PHRASES = (
     "boi duong", "tiep nhan", "giai quyet", "tham dinh", "kien toan", "co trach nhiem", "chiu trach nhiem",
     "de", "trong", "truoc", "theo", "ve", "tai", "cac", "co", "duoc", "cham nhat", "cho", "voi", "khi", "sau",
     "moi", "nham", "ket hop", "cung", "va cac", "phan cong", "thuoc", "mo", "van dong", "tap trung", "day manh",
-    "khao sat", "dinh huong", "dieu chinh", "sap xep", "rut kinh nghiem", "lam viec", "cua", "thao go",
+    "khao sat", "dinh huong", "dieu chinh", "sap xep", "rut kinh nghiem", "lam viec", "cua", "thao go", "la",
 )
 # Lower-case words that belong to an organ's name although they would end a name elsewhere
 # ("Đảng ủy các cơ quan Đảng tỉnh").
@@ -231,7 +231,7 @@ def _unknown_unit_phrase(text: str, pos: int) -> tuple[str, int, str]:
     folded = fold_keep(text)
     end, words, why = pos, 0, "end"
     head = _UNIT_HEAD.match(text[pos:].translate(_ASCII))
-    head_end = pos + head.end() if head else pos
+    protected = pos + head.end() if head else pos  # words no stop phrase may end the name at
     for match in _WORD.finditer(text, pos):
         between = text[end:match.start()]
         if words and re.search(r"[,;:.()\n“”\"]", between):
@@ -240,8 +240,10 @@ def _unknown_unit_phrase(text: str, pos: int) -> tuple[str, int, str]:
         word = match.group(0)
         lower = word[:1].islower()
         rest = folded[match.start():]
-        continuation = words and lower and any(rest.startswith(c) for c in _NAME_CONTINUATIONS)
-        if words and lower and not continuation and match.start() >= head_end and any(
+        continuation = next((c for c in _NAME_CONTINUATIONS if words and lower and rest.startswith(c)), None)
+        if continuation:
+            protected = max(protected, match.start() + len(continuation))
+        if words and lower and match.start() >= protected and any(
                 rest.startswith(p + " ") or rest == p or rest.startswith(p + ",") for p in _STOP_PHRASES):
             why = "verb"
             break
