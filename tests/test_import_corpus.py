@@ -171,3 +171,28 @@ def test_an_import_that_would_create_too_many_tasks_is_refused(api, app, db, mon
     assert response.status_code == 413 and "tối đa 300" in response.get_json()["error"]
     assert db.session.scalar(select(func.count()).select_from(Task)) == before
     assert db.session.scalar(select(func.count()).select_from(Dispatch).where(Dispatch.number == 88)) == 0
+
+
+def test_a_plan_read_from_word_is_confirmed_with_its_table_rows_products_and_recurrences(api, db):
+    """A kế hoạch uploaded as .docx (its task table a Word table), its unknown lead chosen by the
+    office, confirmed: one task per row and lead unit (124 for the communes), products kept."""
+    path = bench.DISPATCHES / "corpus" / "kh-230-TU.txt"
+    docx = bench.text_to_docx(path.read_text(encoding="utf-8"))
+    response = api.post("/api/v1/dispatches/import", "office", content_type="multipart/form-data",
+                        data={"file": (io.BytesIO(docx), "ke-hoach-230.docx")})
+    draft = response.get_json()
+    assert draft["kind"] == "KH" and draft["subject"].startswith("Triển khai Đề án chuyển đổi số")
+    assert [u["text"] for u in draft["unmatched"]] == ["Trường Chính trị tỉnh"]
+    for task in draft["tasks"]:
+        if task["lead_unit"]["code"] is None:
+            task["lead_unit"] = {"code": "ban-to-chuc-tinh-uy"}
+    response = api.post("/api/v1/dispatches/import/confirm", "office", json=draft)
+    assert response.status_code == 201, response.get_json()
+    dispatch = db.session.scalar(select(Dispatch).where(Dispatch.number == 230, Dispatch.symbol == "KH/TU"))
+    assert dispatch.kind == "KH" and len(dispatch.tasks) == 4 + 124 + 1
+    by_item = {}
+    for task in dispatch.tasks:
+        by_item.setdefault(task.item, []).append(task)
+    assert by_item["II.1"][0].product == "Hệ thống" and by_item["II.1"][0].lead_unit.code == "van-phong-tinh-uy"
+    assert by_item["II.4"][0].recurrence.startswith("FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=-1")
+    assert len(by_item["II.5"]) == 124 and by_item["III.1"][0].recurrence == "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=15"

@@ -8,7 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from workflow.deadlines import DEFAULT_TZ, DeadlineParseError, parse_deadline
-from workflow.importer.actors import (Registry, _Actor, _actor_at, find_actor, find_coordinating, find_leads,
+from workflow.importer.actors import (Registry, _Actor, _actor_at, find_coordinating, find_leads,
                                       split_units)
 from workflow.importer.tables import TextTable, table_at
 from workflow.importer.reading_deadlines import find_deadline

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from workflow.deadlines import DEFAULT_TZ, DeadlineParseError, parse_deadline
 
 MAX_TEXT_CHARS = 300_000          # a dispatch is a few pages; an appendix may be long
 MAX_DOCX_UNCOMPRESSED = 60 * 1024 * 1024  # refuse zip bombs before python-docx inflates them
