@@ -22,3 +22,4 @@ bench: setup
 	.venv/bin/python bench/bench_sweep.py
 	.venv/bin/python bench/bench_documents.py
 	.venv/bin/python bench/load.py
+	.venv/bin/python bench/import_accuracy.py

@@ -806,3 +806,64 @@ def test_add_working_days_counts_exactly_n_working_days(start, n, holidays):
     else:
         assert end == start
     assert add_working_days(end, -n, holidays) <= start or n == 0
+
+
+# ---------------------------------------------------------------------------
+# Wordings of the documents the office receives (issue 12)
+# ---------------------------------------------------------------------------
+
+TB_412 = date(2026, 9, 15)  # a Tuesday
+
+
+@pytest.mark.parametrize(
+    "wording, deadline, rrule, period",
+    [
+        ("hoàn thành xong trước ngày 30/9/2026", datetime(2026, 9, 30, tzinfo=TZ), None, None),
+        ("xong trước ngày 30/11/2026", datetime(2026, 11, 30, tzinfo=TZ), None, None),
+        ("định kỳ 6 tháng (trước ngày 15/6 và 15/12)", datetime(2026, 12, 15, tzinfo=TZ),
+         "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=15", "2026-H2"),
+        ("trước ngày 15/6 và 15/12 hằng năm", datetime(2026, 12, 15, tzinfo=TZ),
+         "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=15", "2026-H2"),
+        ("hằng quý, trước ngày 20 của tháng cuối quý", datetime(2026, 9, 20, tzinfo=TZ),
+         "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=20", "2026-Q3"),
+        ("trước ngày 31/12 hằng năm", datetime(2026, 12, 31, tzinfo=TZ), "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31", "2026"),
+        # Seven working days from Tuesday 15/9/2026: Thursday 24/9 (counted from the issue date).
+        ("trong thời hạn 07 ngày làm việc kể từ ngày nhận được Thông báo này",
+         datetime(2026, 9, 24, 23, 59, 59, tzinfo=TZ), None, None),
+        ("trong 10 ngày làm việc kể từ ngày nhận được công văn", datetime(2026, 9, 29, 23, 59, 59, tzinfo=TZ),
+         None, None),
+        ("trong 06 tháng kể từ ngày ký Quyết định", datetime(2027, 3, 15, 23, 59, 59, tzinfo=TZ), None, None),
+    ],
+)
+def test_wordings_of_notices_plans_and_directives(wording, deadline, rrule, period):
+    parsed = parse(wording, issued_on=TB_412)
+    assert (parsed.deadline, parsed.rrule, parsed.period) == (deadline, rrule, period)
+    assert parse(wording, issued_on=TB_412, infer_year=True).deadline == deadline
+
+
+@pytest.mark.parametrize(
+    "wording, issued_on, deadline",
+    [
+        ("trước ngày 20/10", date(2026, 9, 15), datetime(2026, 10, 20, tzinfo=TZ)),
+        ("trước ngày 20/10", date(2026, 10, 20), datetime(2026, 10, 20, tzinfo=TZ)),  # on the issue date
+        ("trước ngày 20/10", date(2026, 10, 25), datetime(2027, 10, 20, tzinfo=TZ)),  # next year's
+        ("chậm nhất ngày 05/01", date(2026, 12, 14), datetime(2027, 1, 5, 23, 59, 59, tzinfo=TZ)),
+        ("hoàn thành trước ngày 10/12", date(2026, 11, 2), datetime(2026, 12, 10, tzinfo=TZ)),
+    ],
+)
+def test_a_day_without_its_year_in_a_dispatch_is_its_next_occurrence(wording, issued_on, deadline):
+    assert parse(wording, issued_on=issued_on, infer_year=True).deadline == deadline
+    with pytest.raises(DeadlineParseError, match="thiếu năm"):
+        parse(wording, issued_on=issued_on)  # alone, without a dispatch: refused as before
+
+
+def test_a_day_without_its_year_that_does_not_exist_is_refused():
+    with pytest.raises(DeadlineParseError, match="không có ngày 29"):
+        parse("trước ngày 29/2", issued_on=date(2026, 3, 1), infer_year=True)
+    with pytest.raises(DeadlineParseError, match="không có ngày 31"):
+        parse("trước ngày 31/4", issued_on=date(2026, 3, 1), infer_year=True)
+
+
+def test_two_different_days_a_year_are_refused_with_advice():
+    with pytest.raises(DeadlineParseError, match="hai ngày khác nhau"):
+        parse("định kỳ 6 tháng (trước ngày 15/6 và 20/12)", issued_on=TB_412)

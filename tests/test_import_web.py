@@ -153,3 +153,65 @@ def test_only_the_office_sees_the_import_pages(web, users):
     assert 'href="/dispatches/import"' not in web.get("/").get_data(as_text=True)
     sign_in(web, users["leader"])
     assert web.get("/dispatches/import").status_code == 403
+
+
+def test_paragraphs_not_taken_are_shown_beside_their_line_and_become_tasks_in_one_click(web, db, users):
+    """Issue 12: nothing dropped silently. A unit named in a results section and a table row
+    without a lead unit are listed under "Đoạn chưa thành nhiệm vụ" with a link to their source
+    line (marked); "Tạo nhiệm vụ" adds a task row pre-filled with the unit and the deadline
+    read; a directive has the same button; the confirmation creates them."""
+    from tests.conftest import TZ
+    from tests.test_import_corpus import NOT_TAKEN
+
+    token = csrf_token_from(office(web, users))
+    html = web.post("/dispatches/import", data={"csrf_token": token, "text": NOT_TAKEN}).get_data(as_text=True)
+    assert "Đoạn chưa thành nhiệm vụ (2)" in html and "2 đoạn chưa thành nhiệm vụ" in html
+    line = NOT_TAKEN.split("\n").index("1. Sở Nội vụ đã hoàn thành đánh giá công chức trước ngày 31/12/2025.") + 1
+    assert f'href="#dong-{line}"' in html
+    assert f'<span id="dong-{line}" class="import-line import-not-taken"' in html
+    assert 'name="take" value="n-0"' in html and 'name="take" value="d-0"' in html
+    values = form_values(html, "/dispatches/import/confirm")
+    assert dict(values)["tasks-0-lead_unit"] == "ban-to-chuc-tinh-uy" and "tasks-1-title" not in dict(values)
+
+    # One click on the first paragraph: a task row with the unit and the deadline read.
+    response = web.post("/dispatches/import/confirm", data=MultiDict(values + [("take", "n-0")]))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Đoạn chưa thành nhiệm vụ (1)" in html and "Đã thêm nhiệm vụ từ đoạn mục I.1" in html
+    values = form_values(html, "/dispatches/import/confirm")
+    fields = dict(values)
+    assert fields["tasks-1-lead_unit"] == "so-noi-vu" and fields["tasks-1-deadline_text"] == "trước ngày 31/12/2025"
+    assert fields["tasks-1-item"] == "I.1" and fields["tasks-1-title"].strip().startswith("Sở Nội vụ đã hoàn thành")
+
+    # The directive (a deadline without a unit) too; its unit is chosen by the office.
+    response = web.post("/dispatches/import/confirm", data=MultiDict(values + [("take", "d-0")]))
+    html = response.get_data(as_text=True)
+    values = form_values(html, "/dispatches/import/confirm")
+    fields = dict(values)
+    assert fields["tasks-2-deadline_text"] == "trước ngày 20/12" and fields["tasks-2-lead_unit"] == ""
+    assert "directives-0-text" not in fields
+    assert db.session.scalar(select(Dispatch).where(Dispatch.number == 9, Dispatch.symbol == "HD/BTCTU")) is None
+
+    values = [(k, v) for k, v in values if k != "tasks-2-lead_unit"] + [("tasks-2-lead_unit", "ban-to-chuc-tinh-uy")]
+    response = web.post("/dispatches/import/confirm", data=MultiDict(values))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    dispatch = db.session.scalar(select(Dispatch).where(Dispatch.number == 9, Dispatch.symbol == "HD/BTCTU"))
+    assert sorted((t.item, t.lead_unit.code) for t in dispatch.tasks) == [
+        ("I.1", "so-noi-vu"), ("II.1", "ban-to-chuc-tinh-uy"), ("III.1", "ban-to-chuc-tinh-uy")]
+    # "trước ngày 20/12" in a document of 10/11/2026 is 20/12/2026.
+    taken = [t for t in dispatch.tasks if t.item == "II.1"][0]
+    assert taken.deadline_text == "trước ngày 20/12"
+    assert taken.deadline.astimezone(TZ).isoformat() == "2026-12-20T00:00:00+07:00"
+    assert dispatch.directives == []
+
+
+def test_a_bad_take_value_is_refused_without_saving(web, db, users):
+    from tests.test_import_corpus import NOT_TAKEN
+
+    token = csrf_token_from(office(web, users))
+    html = web.post("/dispatches/import", data={"csrf_token": token, "text": NOT_TAKEN}).get_data(as_text=True)
+    values = form_values(html, "/dispatches/import/confirm")
+    for bad in ("n-99", "x-0", "n-", "d-abc"):
+        response = web.post("/dispatches/import/confirm", data=MultiDict(values + [("take", bad)]))
+        assert response.status_code == 400 and "Không tìm thấy đoạn cần tạo nhiệm vụ" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Dispatch).where(Dispatch.number == 9, Dispatch.symbol == "HD/BTCTU")) is None

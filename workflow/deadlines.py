@@ -40,7 +40,23 @@ Conventions (see DESIGN.md §5):
   "6 tháng"                                   FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=-1 + end of day
   "hằng năm"                                  FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=-1 + end of day
   "hằng năm trước ngày 15/12"                 FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=15
+  "trước ngày 31/12 hằng năm"                 FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31
+  "định kỳ 6 tháng (trước ngày 15/6 và 15/12)" FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=15
+  "hằng quý, trước ngày 20 của tháng cuối quý" FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=20
   ==========================================  ==========================================
+
+  Two days of the year ("trước ngày 15/6 và 15/12") make one rule only when they are the
+  same day of their months; otherwise the wording is refused.
+
+* "hoàn thành xong trước ngày X" and "xong trước ngày X" read as "trước ngày X".
+* "trong thời hạn 07 ngày làm việc kể từ ngày nhận được công văn" counts from the issue
+  date: the office's dispatches reach the units through the e-office system the day they
+  are issued, and the receipt date is not in the text.
+* A day without a year ("trước ngày 20/10") is refused by default (a lone wording has no
+  context). A dispatch gives it one: with ``infer_year=True`` (the import, and the
+  confirmation of an imported draft) it is the next such date on or after the issue date
+  ("trước ngày 20/10" in a dispatch of 15/9/2026 is 20/10/2026; in one of 25/10/2026,
+  20/10/2027).
 
   A day some of the months lack ("trước ngày 31 hằng tháng") falls on the last
   day of those months: ``FREQ=MONTHLY;BYMONTHDAY=28,29,30,31;BYSETPOS=-1``.
@@ -500,13 +516,14 @@ _RE_QUARTER = re.compile(
 _RE_HALF = re.compile(rf"{_LEAD}(?:6|sau) thang (?P<h>dau|cuoi) nam,? (?:nam )?(?P<y>[0-9]{{4}})")
 _RE_YEAR = re.compile(rf"{_LEAD}(?:nam )?(?P<y>[0-9]{{4}})")
 
-_SINCE_ISSUE = r"(?: (?:ke )?tu ngay (?:ban hanh|ky)(?: (?:van ban|cong van|ke hoach)(?: nay)?)?)?"
+_DOCUMENT_WORDS = r"(?:van ban|cong van|ke hoach|thong bao|chi thi|quyet dinh|huong dan|ket luan)"
+_SINCE_ISSUE = rf"(?: (?:ke )?tu ngay (?:ban hanh|ky|nhan duoc)(?: {_DOCUMENT_WORDS})?(?: nay)?)?"
 _WITHIN = r"(?:(?:trong vong|trong thoi han|trong|han|thoi han|han chot) )?"
 _RE_WORKING_DAYS = re.compile(rf"{_WITHIN}(?P<n>[0-9]{{1,6}}) ngay lam viec{_SINCE_ISSUE}")
 _RE_CALENDAR_DAYS = re.compile(rf"{_WITHIN}(?P<n>[0-9]{{1,6}}) ngay{_SINCE_ISSUE}")
 _RE_RELATIVE_MONTHS = re.compile(
     r"(?:(?P<within>trong vong|trong thoi han|trong) )?(?P<n>[0-9]{1,4}) thang"
-    r"(?P<since> (?:ke )?tu ngay (?:ban hanh|ky)(?: (?:van ban|cong van|ke hoach)(?: nay)?)?)?"
+    rf"(?P<since> (?:ke )?tu ngay (?:ban hanh|ky|nhan duoc)(?: {_DOCUMENT_WORDS})?(?: nay)?)?"
 )
 
 # Recurring wordings. "hằng"/"hàng" both fold to "hang"; "mỗi" to "moi".
@@ -542,6 +559,17 @@ _RE_YEARLY_DAY = (
     re.compile(rf"{_DAY_LEAD}ngay {_DM}(?: cua)? {_EVERY} nam"),
 )
 
+# "định kỳ 6 tháng (trước ngày 15/6 và 15/12)", "trước ngày 15/6 và 15/12 hằng năm".
+_RE_TWO_DAYS_A_YEAR = re.compile(
+    rf"(?P<six>(?:{_EVERY} )?(?:6|sau) thang(?: (?:mot|1) lan)?,? )?\(?{_DAY_LEAD}ngay "
+    r"(?P<d>[0-9]{1,2})/(?P<m>[0-9]{1,2}) va (?:ngay )?(?P<d2>[0-9]{1,2})/(?P<m2>[0-9]{1,2})\)?"
+    rf"(?P<yearly>,? {_EVERY} nam)?"
+)
+# What may precede a deadline's leading word without changing it ("hoàn thành xong trước …").
+_DONE_PREFIX = re.compile(r"^(?:hoan thanh xong|hoan thanh|xong) (?=truoc |cham nhat |trong |vao |den )")
+# A day and month without a year, alone in the wording.
+_YEARLESS = re.compile(r"(?<![0-9/.-])(?P<d>[0-9]{1,2})/(?P<m>[0-9]{1,2})(?![0-9/.-])")
+
 _ROMAN_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _BY_END = object()  # marker: "at the latest by the end of"
 
@@ -552,6 +580,7 @@ def parse_deadline(
     issued_on: date,
     tz: ZoneInfo = DEFAULT_TZ,
     holidays: Collection[date] = (),
+    infer_year: bool = False,
 ) -> ParsedDeadline:
     """Read a deadline wording as the office means it.
 
@@ -559,7 +588,9 @@ def parse_deadline(
     làm việc" and for the first occurrence of a recurring rule); ``holidays``
     are the public holidays skipped when counting working days. Raises
     :class:`DeadlineParseError` (Vietnamese message) for any wording it cannot
-    read with certainty.
+    read with certainty. ``infer_year`` gives a day written without its year the
+    year of its next occurrence on or after ``issued_on`` (wordings read in a
+    dispatch).
     """
     if isinstance(issued_on, datetime):
         issued_on = issued_on.date()
@@ -568,12 +599,38 @@ def parse_deadline(
         raise DeadlineParseError(
             "Thời hạn đang để trống: " + _EXAMPLES, cleaned
         )
-    folded = _fold(cleaned)
+    folded = _DONE_PREFIX.sub("", _fold(cleaned))
+    if infer_year:
+        folded = _complete_year(folded, issued_on)
     for reader in (_read_recurring, _read_relative, _read_day, _read_period):
         result = reader(folded, cleaned, issued_on, tz, holidays)
         if result is not None:
             return result
     raise _unreadable(folded, cleaned)
+
+
+def _complete_year(folded: str, issued_on: date) -> str:
+    """A one-off wording with a single day written without its year ("trước ngày 20/10"),
+    given the year of that day's next occurrence on or after ``issued_on``."""
+    if re.search(r"\b(?:hang|moi|dinh ky|cac) (?:thang|quy|nam)\b|\bdinh ky\b|[0-9]{4}", folded):
+        return folded
+    matches = list(_YEARLESS.finditer(folded))
+    if len(matches) != 1:
+        return folded
+    match = matches[0]
+    day, month = int(match["d"]), int(match["m"])
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        return folded
+    year = issued_on.year
+    for candidate in (year, year + 1):
+        try:
+            if date(candidate, month, day) >= issued_on:
+                year = candidate
+                break
+        except ValueError:  # 29/2 in a common year, 31/4: the error names the date
+            year = candidate
+            break
+    return f"{folded[:match.end()]}/{year}{folded[match.end():]}"
 
 
 def _unreadable(folded: str, cleaned: str) -> DeadlineParseError:
@@ -814,6 +871,18 @@ def _read_recurring(folded, cleaned, issued_on, tz, holidays) -> ParsedDeadline 
             month = int(match["m"])
             _check_month(month, cleaned)
             return on_day(match, (month,))
+    match = _RE_TWO_DAYS_A_YEAR.fullmatch(text)
+    if match and (match["six"] or match["yearly"] or text != folded):
+        months = tuple(sorted({int(match["m"]), int(match["m2"])}))
+        for month in months:
+            _check_month(month, cleaned)
+        if int(match["d"]) != int(match["d2"]) or len(months) != 2:
+            raise DeadlineParseError(
+                f'Thời hạn "{cleaned}" nêu hai ngày khác nhau trong năm: hãy tách thành hai nhiệm vụ '
+                '(ví dụ "trước ngày 15/6 hằng năm" và "trước ngày 15/12 hằng năm").',
+                cleaned,
+            )
+        return on_day(match, months)
 
     if _RE_MONTHLY_END.fullmatch(text):
         return _recurring(cleaned, _end_of_month_rule(None), issued_on, tz)

@@ -25,8 +25,17 @@ from workflow.services.tasks import holiday_dates, new_task, resolve_deadline
 from workflow.text import nfc
 from workflow.queries import unit_by_code
 
-MAX_TASKS = 2000
+MAX_TASKS = 2000            # rows of the confirmation form (a fan-out to the communes is one row)
 MAX_FIELD = 20_000
+# Tasks one import may create once each group is fanned out to its units (124 communes, the
+# departments): beyond it the preview and the confirmation are refused (config IMPORT_MAX_TASKS).
+DEFAULT_MAX_IMPORT_TASKS = 5000
+
+
+def max_import_tasks() -> int:
+    from flask import current_app
+
+    return int(current_app.config.get("IMPORT_MAX_TASKS", DEFAULT_MAX_IMPORT_TASKS))
 
 
 
@@ -71,13 +80,23 @@ def preview_import(actor, *, text: str, now: datetime, expand_fan_out: bool = Tr
         result = importer.parse_dispatch(text, units, holidays=holiday_dates(), tz=local_tz())
     except importer.ImportRefused as exc:
         raise _refusal(exc) from None
-    draft = importer.draft_json(result, units, expand_fan_out=expand_fan_out)
+    try:
+        draft = importer.draft_json(result, units, expand_fan_out=expand_fan_out, max_tasks=max_import_tasks())
+    except importer.ImportRefused as exc:
+        raise _refusal(exc) from None
     if result.number is not None and result.issued_on is not None and _number_taken(
             result.number, result.symbol, result.issued_on.year):
         draft["warnings"].append(
             f"Công văn số {result.full_number} năm {result.issued_on.year} đã có trong hệ thống; "
             "xác nhận sẽ bị từ chối nếu không đổi số.")
     return draft
+
+
+def prefill(text: str, issued_on: date | None) -> dict:
+    """What a paragraph says to pre-fill the task the office makes of it (lead unit or group,
+    deadline wording), read with the same rules as the import."""
+    return importer.prefill(text or "", registry(), issuer_code=None, issued_on=issued_on, tz=local_tz(),
+                            holidays=holiday_dates())
 
 
 def _number_taken(number: int, symbol: str, year: int) -> bool:
@@ -229,7 +248,7 @@ def confirm_import(actor, draft: dict, *, now: datetime) -> Dispatch:
         deadline = recurrence = period = None
         if deadline_text:
             try:
-                deadline, recurrence, period = resolve_deadline(deadline_text, issued_on, now)
+                deadline, recurrence, period = resolve_deadline(deadline_text, issued_on, now, infer_year=True)
             except ValidationError as exc:
                 raise ValidationError(f"{label.capitalize()}: {exc.message}") from None
         elif spec.get("deadline"):
@@ -245,8 +264,10 @@ def confirm_import(actor, draft: dict, *, now: datetime) -> Dispatch:
                             product=_text(spec.get("product"), "product", limit=2000) or None,
                             person_in_charge=_text(spec.get("person_in_charge"), "person_in_charge", limit=200) or None,
                             authority=_text(spec.get("authority"), "authority", limit=200) or None))
-    if sum(len(p["leads"]) for p in planned) > MAX_TASKS:
-        raise ValidationError(f"Quá nhiều nhiệm vụ (tối đa {MAX_TASKS}).")
+    total = sum(len(p["leads"]) for p in planned)
+    if total > max_import_tasks():
+        raise PayloadTooLarge(f"Quá nhiều nhiệm vụ: {total} nhiệm vụ sau khi tách cho từng đơn vị "
+                              f"(tối đa {max_import_tasks()} mỗi lần nhập).")
 
     with unit_of_work():
         if number is not None and _number_taken(number, symbol, issued_on.year):

@@ -23,13 +23,15 @@ def holiday_dates() -> list[date]:
     return list(db.session.scalars(select(Holiday.date)))
 
 
-def resolve_deadline(deadline_text: str | None, issued_on: date | None, now: datetime):
-    """Turn a dispatch's wording into (deadline, recurrence, period) with the deadline rules."""
+def resolve_deadline(deadline_text: str | None, issued_on: date | None, now: datetime, *, infer_year: bool = False):
+    """Turn a dispatch's wording into (deadline, recurrence, period) with the deadline rules
+    (``infer_year``: a day without its year is its next occurrence on or after the issue date)."""
     from workflow.deadlines import DeadlineParseError, parse_deadline
 
     base = issued_on or now.astimezone(local_tz()).date()
     try:
-        parsed = parse_deadline(deadline_text, issued_on=base, tz=local_tz(), holidays=holiday_dates())
+        parsed = parse_deadline(deadline_text, issued_on=base, tz=local_tz(), holidays=holiday_dates(),
+                                infer_year=infer_year)
     except DeadlineParseError as exc:
         raise ValidationError(str(exc)) from None
     return parsed.deadline, parsed.rrule, parsed.period

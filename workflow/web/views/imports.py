@@ -62,6 +62,20 @@ class DirectiveRowForm(_Row):
     text = TextAreaField("Nội dung", validators=[Length(max=20000)], render_kw={"rows": 3}, filters=[clean_text])
 
 
+class NotTakenRowForm(_Row):
+    """A paragraph or table row that names a unit, a group or a deadline and gave no task,
+    with what the draft read from it (to make it a task in one click)."""
+
+    item = HiddenField(filters=[clean_text])
+    text = HiddenField(filters=[clean_text])
+    reason = HiddenField(filters=[clean_text])
+    lead_code = HiddenField(filters=[clean_text])
+    lead_text = HiddenField(filters=[clean_text])
+    fan_out = HiddenField(filters=[clean_text])
+    deadline_text = HiddenField(filters=[clean_text])
+    line = HiddenField(filters=[clean_text])
+
+
 class ImportConfirmForm(Form):
     number = StringField("Số và ký hiệu", validators=[Length(max=60)], description="Ví dụ: 1534-CV/TU")
     issuer = SelectField("Cơ quan ban hành", validators=[DataRequired("Chọn cơ quan ban hành.")])
@@ -79,6 +93,7 @@ class ImportConfirmForm(Form):
     source_text = HiddenField()
     tasks = FieldList(FormField(TaskRowForm), min_entries=0, max_entries=import_service.MAX_TASKS)
     directives = FieldList(FormField(DirectiveRowForm), min_entries=0, max_entries=500)
+    not_taken = FieldList(FormField(NotTakenRowForm), min_entries=0, max_entries=1000)
 
 
 # --- Mapping between the draft and the form ------------------------------------------------------
@@ -101,7 +116,7 @@ def _form_data(draft: dict) -> dict:
         lead = task.get("lead_unit") or {}
         tasks.append({
             "include": True, "item": task["item"], "title": task["title"],
-            "lead_unit": COMMUNES_CHOICE if task.get("fan_out") else (lead.get("code") or ""),
+            "lead_unit": COMMUNES_CHOICE if task.get("fan_out") == importer.COMMUNE_FAN_OUT else (lead.get("code") or ""),
             "lead_text": lead.get("text") or "",
             "coordinating": [c["code"] for c in task["coordinating_units"] if c.get("code")],
             "coordinating_unmatched": " | ".join(c["text"] for c in task["coordinating_units"] if not c.get("code")),
@@ -120,6 +135,12 @@ def _form_data(draft: dict) -> dict:
         "signer_name": draft.get("signer_name") or "", "preamble": draft.get("preamble") or "",
         "source_text": draft.get("source_text") or "",
         "tasks": tasks, "directives": [{"include": True, **d} for d in draft.get("directives") or []],
+        "not_taken": [{
+            "item": n.get("item") or "", "text": n["text"], "reason": n.get("reason") or "",
+            "lead_code": (n.get("lead_unit") or {}).get("code") or "",
+            "lead_text": (n.get("lead_unit") or {}).get("text") or "", "fan_out": n.get("fan_out") or "",
+            "deadline_text": n.get("deadline_text") or "", "line": str(n.get("line") or ""),
+        } for n in draft.get("not_taken") or []],
     }
 
 
@@ -165,6 +186,47 @@ def _set_choices(form: ImportConfirmForm, commune_count: int) -> None:
         row.form.coordinating.choices = units
 
 
+def _task_row_from(text: str, item: str, *, lead_code: str = "", lead_text: str = "", fan_out: str = "",
+                   deadline_text: str = "") -> dict:
+    """A new task row of the confirmation form, pre-filled with what was read from ``text``."""
+    if fan_out == importer.COMMUNE_FAN_OUT:
+        lead = COMMUNES_CHOICE
+    else:
+        lead = lead_code or ""
+    return {"include": True, "item": item, "title": text, "lead_unit": lead,
+            "lead_text": "" if lead else lead_text, "coordinating": [], "coordinating_unmatched": "",
+            "deadline_text": deadline_text, "deadline_shown": ""}
+
+
+def _take(form: ImportConfirmForm, which: str) -> str | None:
+    """Turn a "not taken" paragraph ("n3") or a directive ("d1") into a task row of the form.
+    Returns what was taken (for the message), or None when ``which`` names no row."""
+    kind, _, index = which.partition("-")
+    rows = form.not_taken if kind == "n" else form.directives if kind == "d" else None
+    if rows is None or not index.isdigit() or int(index) >= len(rows.entries):
+        return None
+    entry = rows.entries.pop(int(index)).form
+    if kind == "n":
+        data = _task_row_from(entry.text.data or "", entry.item.data or "", lead_code=entry.lead_code.data or "",
+                              lead_text=entry.lead_text.data or "", fan_out=entry.fan_out.data or "",
+                              deadline_text=entry.deadline_text.data or "")
+    else:
+        read = import_service.prefill(entry.text.data or "", form.issued_on.data)
+        lead = read.get("lead_unit") or {}
+        data = _task_row_from(entry.text.data or "", entry.item.data or "", lead_code=lead.get("code") or "",
+                              lead_text=lead.get("text") or "", fan_out=read.get("fan_out") or "",
+                              deadline_text=read.get("deadline_text") or "")
+    form.tasks.append_entry(data)
+    return entry.item.data or ""
+
+
+def _source_lines(source: str, unmatched: list[str], marked_lines: set[int]) -> list[dict]:
+    """The source text line by line (numbered from 1), with the unmatched units highlighted."""
+    return [{"number": number, "segments": importer.highlight_segments(line, unmatched),
+             "not_taken": number in marked_lines}
+            for number, line in enumerate((source or "").split("\n"), start=1)]
+
+
 def _render_confirm(form: ImportConfirmForm, status: int = 200, warnings=()):
     unmatched = []
     if not form.issuer.data and form.issuer_text.data:
@@ -173,9 +235,13 @@ def _render_confirm(form: ImportConfirmForm, status: int = 200, warnings=()):
         if not row.form.lead_unit.data and row.form.lead_text.data:
             unmatched.append(row.form.lead_text.data)
         unmatched.extend(t.strip() for t in (row.form.coordinating_unmatched.data or "").split("|") if t.strip())
-    segments = importer.highlight_segments(form.source_text.data or "", unmatched)
-    return render_template("imports/confirm.html", form=form, segments=segments, unmatched=unmatched,
-                           warnings=list(warnings), communes=COMMUNES_CHOICE), status
+    source = form.source_text.data or ""
+    directive_lines = [importer.source_line(source, row.form.text.data or "") for row in form.directives]
+    marked = {int(row.form.line.data) for row in form.not_taken if (row.form.line.data or "").isdigit()}
+    lines = _source_lines(source, unmatched, marked)
+    return render_template("imports/confirm.html", form=form, lines=lines, unmatched=unmatched,
+                           directive_lines=directive_lines, warnings=list(warnings),
+                           communes=COMMUNES_CHOICE), status
 
 
 # --- Views ----------------------------------------------------------------------------------------
@@ -207,6 +273,7 @@ def dispatch_import():
     _set_choices(confirm, import_service.commune_count())
     found = sum(1 for t in draft["tasks"])
     flash(f"Đã đọc công văn: {found} nhiệm vụ, {len(draft['directives'])} chỉ đạo chung"
+          + (f", {len(draft['not_taken'])} đoạn chưa thành nhiệm vụ" if draft["not_taken"] else "")
           + (f", {len(draft['unmatched'])} đơn vị chưa khớp (tô vàng)" if draft["unmatched"] else "")
           + ". Hãy kiểm tra rồi xác nhận; chưa có gì được lưu.", "info")
     return _render_confirm(confirm, warnings=draft["warnings"])
@@ -217,6 +284,16 @@ def dispatch_import_confirm():
     actor = user()
     require(permissions.can_manage_dispatches(actor))
     form = ImportConfirmForm()
+    take = request.form.get("take")
+    if take:  # "Tạo nhiệm vụ": make a paragraph not taken (or a directive) a task, then check again
+        taken = _take(form, take)  # the CSRF token was checked before the view (CSRFProtect)
+        _set_choices(form, import_service.commune_count())
+        if taken is None:
+            flash("Không tìm thấy đoạn cần tạo nhiệm vụ; hãy tải lại trang nhập.", "danger")
+            return _render_confirm(form, 400)
+        flash(f"Đã thêm nhiệm vụ từ đoạn{(' mục ' + taken) if taken else ''} vào cuối danh sách nhiệm vụ, "
+              "điền sẵn đơn vị và thời hạn đọc được. Hãy kiểm tra rồi xác nhận; chưa có gì được lưu.", "info")
+        return _render_confirm(form)
     _set_choices(form, import_service.commune_count())
     if not form.validate_on_submit():
         for name, errors in form.errors.items():

@@ -1,0 +1,108 @@
+"""Read a document the Party office receives — công văn (CV), thông báo (TB), kế hoạch (KH),
+quyết định (QĐ), chỉ thị (CT), báo cáo (BC), hướng dẫn (HD) — from its text or its .docx and
+recover what the office would otherwise type: the header, the assignments with their units and
+deadlines, the items that name no unit to act (directives), and every paragraph or table row
+that names a unit, a group or a deadline but gave no task (``not_taken``).
+
+Pure: no Flask, no database, no clock. The caller passes the unit registry (any objects
+with ``code``, ``name``, ``aliases``, ``kind``), the public holidays and the time zone;
+:func:`parse_dispatch` returns an :class:`ImportResult` and :func:`draft_json` its JSON
+form (the draft the office confirms). Nothing is guessed silently and nothing is dropped
+silently: a unit the registry does not know is kept as written and listed in ``unmatched``
+with suggestions; a deadline wording the deadline rules cannot read keeps its text and
+carries the rules' Vietnamese message; what gives no task is a directive or ``not_taken``.
+
+The package, by concern: ``text`` (errors, folding, normalising), ``tables`` (.docx reading,
+task tables by their header row), ``actors`` (the registry, who acts, who coordinates, groups
+that fan out), ``reading_deadlines`` (where a deadline wording sits in a sentence; what it
+means is :mod:`workflow.deadlines`), ``structure`` (header, items, sections, tables,
+signature), ``results`` and ``draft``. Every reading rule is listed here, once.
+
+Reading rules (the seeds 1534-CV/TU, 1640-CV/BTCTU, 1775-CV/TU and the corpus of
+``tests/data/dispatches`` are the reference; ``bench/import_accuracy.py`` measures them):
+
+* Header: the issuing body is the capitalised lines above "Số …" (a parent line such as
+  "TỈNH ỦY LÂM ĐỒNG" above "BAN TỔ CHỨC" names "Ban Tổ chức Tỉnh ủy"; else the symbol's
+  suffix); the number in the forms "Số 1534-CV/TU", "Số ~~1534~~CV/TU", "Số 1640 -CV/BTCTU",
+  "Số: 88-CV/VPTU", "So 77-CV/VPTU"; the kind is the symbol's prefix (CV, TB, KH, QĐ, CT, BC,
+  HD …); the place and date from "Lâm Đồng, ngày 08 tháng 5 năm 2026"; the subject from
+  "V/v …", "Về việc …" (over several lines) or, for a document that is not a công văn, from
+  the lines under its title ("THÔNG BÁO" / "Kết luận của Thường trực Tỉnh ủy …", up to a
+  blank line or "-----"); recipients after "Kính gửi"/"Kinh gui" (inline or a "- " list);
+  distribution after "Nơi nhận"; the signing authority (T/M, K/T, T/L, TL., TUQ.), the
+  signer's title and name; what follows the signer (an annex) is read for task tables; the
+  documents implemented from "Thực hiện …"/"Căn cứ …".
+* Structure: Roman-numeral headings open sections whose items are coded "II.1"; items
+  "1.", "1)", "3.1.", "Điều 1." ("Điều 1"), letters "a)" under the last numbered item
+  ("2.a"); "-", "+", "•" bullets under an item ending with a colon are its sub-items
+  ("II.1-1"), and after an introduction ending with a colon, top-level bullets are the items
+  (numbered in order); a paragraph after bullets speaks for the item they detail; any other
+  unmarked paragraph continues the item before it; a closing paragraph ("… thực hiện./.")
+  ends the items; an unnumbered paragraph of a section that asks a unit to act is that
+  section's task ("III"). Items of a section that reports results ("I. KẾT QUẢ …", "TÌNH
+  HÌNH …") give no task (a unit there did something, it is not asked to).
+* Task tables, in a Word table or as text lines separated by tabs or two spaces or more,
+  are recognised by their header row whatever the column order: a lead column ("Cơ quan chủ
+  trì", "Đơn vị chủ trì", "Cơ quan thực hiện"), a content column ("Nội dung nhiệm vụ",
+  "Nhiệm vụ", "Nội dung công việc"), and optional "STT"/"TT", "Cơ quan phối hợp", "Thời gian
+  hoàn thành"/"Thời hạn"/"Tiến độ", "Sản phẩm", "Ghi chú". Each row gives one task per lead
+  unit of its lead cell, coded by the section and its STT ("III.4"; "4" in an annex). A
+  time cell that is no instant ("Thường xuyên") goes into the title. A table with a lead
+  column but no content column (the 1534 indicator annex) gives no task: its rows are
+  listed in ``not_taken``.
+* The unit to act is the one after "Giao", "Đề nghị", "Yêu cầu", "Phân công", or the unit
+  an item starts with when a lower-case verb, "chủ trì" or a colon follows ("Sở Tài chính
+  chủ trì …", "- Ban Tổ chức Tỉnh ủy: …", "Văn phòng Tỉnh ủy (Phòng Tổng hợp) tổng hợp …").
+  Units listed before the verb are all leads: "Sở Y tế, Sở Giáo dục và Đào tạo chủ trì …"
+  and "Sở Tài chính và Sở Nông nghiệp và Môi trường phối hợp …" give one task each. A unit
+  followed by a verb of speaking ("ghi nhận", "thống nhất", "kết luận", "yêu cầu" …) is the
+  speaker, not the actor. A heading "3. Giao Ban Tổ chức Tỉnh ủy" or "2. Ủy ban kiểm tra
+  đảng ủy các xã, phường, đặc khu:" gives its actor (and its "phối hợp với") to its
+  sub-items; a deadline said by the heading or after the sub-items ("Các cơ quan gửi báo
+  cáo … trước ngày 15/12/2026") holds for those that say none. Coordinating units follow
+  "phối hợp với", "phối hợp cùng", or "phối hợp" directly followed by a unit.
+* Groups: "các xã, phường, đặc khu", "124 xã, phường, đặc khu", with "Đảng ủy", "Ban
+  Thường vụ Đảng ủy", "Ủy ban kiểm tra đảng ủy", "Cấp ủy, chính quyền" … before them, as the
+  actor → one task per commune-level unit (``fan_out: communes``); "các sở, ban, ngành",
+  "các sở, ngành" → one task per department (``fan_out: departments``); a mere mention
+  elsewhere fans out nothing (1640 is one task for Đảng ủy UBND tỉnh). Other groups ("các
+  cấp ủy, tổ chức đảng", "các cơ quan, đơn vị") or no actor → a directive. The article of a
+  decision that names who executes it ("… căn cứ Quyết định thi hành") is a directive.
+* Units are matched by name, alias or code, ignoring case, diacritics (text typed without
+  them, NFD input) and capitalised abbreviations (UBND, HĐND, BTV, BTC, UBKT, VP, TU, MTTQ,
+  KH&CN, GD&ĐT …), longest name first ("Ban Thường vụ Đảng ủy UBND tỉnh" is Đảng ủy UBND
+  tỉnh, "Ban Thường vụ các đảng ủy …" is no unit); a shortened name that starts exactly one
+  unit's name is that unit ("Ban Quản lý"). An organ the registry lacks is read from its
+  first words ("Sở", "Ban", "Ủy ban", "Đảng ủy", "Công an", "Bộ Chỉ huy", "Trường", "Báo",
+  "Tỉnh đoàn", "Hội", "Phòng", "Đoàn giám sát", "Tổ công tác" …, but not "Báo cáo", "Ban
+  hành", "Bảo đảm" …) up to its verb or punctuation, kept as written and flagged.
+* Deadlines: the wordings :mod:`workflow.deadlines` reads, found in the item
+  (``reading_deadlines``), computed against the document's date with ``infer_year`` (a day
+  without its year is its next occurrence on or after that date) and cut from the title.
+* A document without numbered items (1640) gives one task per unit it asks to act; its
+  quotations of other documents are ignored.
+* ``not_taken`` lists, with the reason and what the office would pre-fill (unit or group,
+  deadline wording, source line): introduction and section paragraphs, closing paragraphs
+  and results items that name a unit, a group or a deadline without giving a task; table
+  rows without a lead unit; rows of tables that are not phân công tables.
+"""
+from __future__ import annotations
+
+from workflow.importer.actors import (ABBREVIATIONS, Registry, UnitRef, canonical_tokens, find_actor,
+                                      find_coordinating)
+from workflow.importer.draft import (draft_json, fan_out_sizes, fan_out_units, highlight_segments, source_line,
+                                     task_count)
+from workflow.importer.reading_deadlines import find_deadline
+from workflow.importer.results import Assignment, ImportResult, UnitMention
+from workflow.importer.structure import GENRES, parse_dispatch, prefill
+from workflow.importer.tables import docx_to_text
+from workflow.importer.text import (COMMUNE_FAN_OUT, DEPARTMENT_FAN_OUT, MAX_DOCX_UNCOMPRESSED, MAX_TEXT_CHARS, ImportRefused,
+                                    NotADispatch, TooLarge, UnreadableFile, fold_keep, normalise_source)
+
+__all__ = [
+    "ABBREVIATIONS", "COMMUNE_FAN_OUT", "MAX_DOCX_UNCOMPRESSED", "MAX_TEXT_CHARS", "Assignment", "ImportRefused",
+    "ImportResult", "NotADispatch", "Registry", "TooLarge", "UnitMention", "UnitRef", "UnreadableFile",
+    "canonical_tokens", "docx_to_text", "draft_json", "fan_out_sizes", "find_actor", "find_coordinating",
+    "find_deadline", "fold_keep", "highlight_segments", "normalise_source", "parse_dispatch", "prefill",
+    "source_line", "task_count", "GENRES", "DEPARTMENT_FAN_OUT", "fan_out_units",
+]

@@ -1,0 +1,81 @@
+"""Deadline wordings in sentences: where they are; their meaning is workflow.deadlines'."""
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from workflow.deadlines import DeadlineParseError, parse_deadline
+from workflow.importer.text import _ws, fold_keep
+
+# ----------------------------------------------------------------------------------------
+# Deadlines in sentences
+# ----------------------------------------------------------------------------------------
+
+_D_DATE = r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|\d{1,2}\s+thang\s+\d{1,2}\s*,?\s+nam\s+\d{4}"
+_D_DAY_MONTH = r"\d{1,2}\s*/\s*\d{1,2}(?!\s*/\s*\d)(?!\d)"  # a day without its year
+_D_TIME = r"\d{1,2}\s*(?:gio|h)(?:\s*\d{1,2}\s*(?:phut|p)?)?(?:\s+(?:sang|chieu))?"
+_D_LEAD = (r"(?:truoc|cham nhat(?: la| vao)?|muon nhat(?: la)?|han chot(?: la)?|thoi han(?: la)?|den het|den|"
+           r"hoan thanh xong truoc|xong truoc)")
+_D_EVERY = r"(?:hang|moi)"
+_D_SINCE = (r"(?:\s+(?:ke\s+)?tu\s+ngay\s+(?:ban hanh|ky|nhan duoc)"
+            r"(?:\s+(?:van ban|cong van|ke hoach|thong bao|chi thi|quyet dinh|huong dan|ket luan))?(?:\s+nay)?)?")
+# Each wording the deadline rules read, as it sits in a sentence (folded text). Where two
+# overlap, the longest from the same start wins ("trước ngày 31/12 hằng năm" over "trước
+# ngày 31/12").
+_DEADLINE_PATTERNS = [re.compile(p) for p in (
+    rf"(?<![a-z]){_D_LEAD}\s+(?:(?:luc\s+)?{_D_TIME},?\s+)?ngay\s+(?:{_D_DATE})(?:,?\s+(?:luc\s+)?{_D_TIME})?",
+    # "trước ngày 20/10": the next 20/10 on or after the issue date.
+    rf"(?<![a-z]){_D_LEAD}\s+(?:(?:luc\s+)?{_D_TIME},?\s+)?ngay\s+{_D_DAY_MONTH}",
+    rf"(?<![a-z])(?:{_D_EVERY}\s+quy,?\s+)?(?:truoc|cham nhat(?: la| vao)?|han chot|vao)\s+ngay\s+\d{{1,2}}"
+    r"(?:\s+cua)?\s+thang\s+dau(?:\s+tien)?(?:\s+cua)?\s+quy\s+(?:tiep theo|sau|ke tiep|ke sau)",
+    rf"(?<![a-z])(?:{_D_EVERY}\s+quy,?\s+)?(?:truoc|cham nhat(?: la| vao)?|han chot|vao)\s+ngay\s+\d{{1,2}}"
+    r"(?:\s+cua)?\s+thang\s+cuoi(?:\s+cua)?(?:\s+(?:moi|hang))?\s+quy",
+    r"(?<![a-z])(?:truoc|cham nhat(?: la| vao)?|han chot|vao)\s+ngay\s+\d{1,2}(?:\s+cua)?\s+(?:hang|moi|cac)\s+thang",
+    r"(?<![a-z])(?:hang|moi)\s+thang,?\s+(?:truoc|cham nhat|vao)\s+ngay\s+\d{1,2}(?!\s*/)",
+    r"(?<![a-z])(?:hang|moi)\s+nam,?\s+(?:truoc|cham nhat|vao)\s+ngay\s+\d{1,2}\s*/\s*\d{1,2}(?!\s*/)",
+    # "trước ngày 31/12 hằng năm"
+    rf"(?<![a-z])(?:truoc|cham nhat(?: la| vao)?|han chot|vao)\s+ngay\s+{_D_DAY_MONTH}(?:\s+cua)?\s+{_D_EVERY}\s+nam",
+    # "định kỳ 6 tháng (trước ngày 15/6 và 15/12)", "trước ngày 15/6 và 15/12 hằng năm"
+    rf"(?<![a-z])(?:dinh ky,?\s+)?(?:{_D_EVERY}\s+)?(?:6|sau)\s+thang(?:\s+(?:mot|1)\s+lan)?,?\s*\(?\s*"
+    rf"(?:truoc|cham nhat|vao)\s+ngay\s+\d{{1,2}}\s*/\s*\d{{1,2}}\s+va\s+(?:ngay\s+)?\d{{1,2}}\s*/\s*\d{{1,2}}\s*\)?"
+    rf"(?:,?\s+{_D_EVERY}\s+nam)?",
+    rf"(?<![a-z])(?:truoc|cham nhat|vao)\s+ngay\s+\d{{1,2}}\s*/\s*\d{{1,2}}\s+va\s+(?:ngay\s+)?\d{{1,2}}\s*/\s*"
+    rf"\d{{1,2}}(?!\s*/)\s+{_D_EVERY}\s+nam",
+    rf"(?<![a-z])trong(?:\s+vong|\s+thoi han)?\s+\d{{1,3}}\s+ngay(?:\s+lam viec)?{_D_SINCE}",
+    r"(?<![a-z])(?:truoc|trong|cham nhat(?: trong| la| vao)?|den het|den|han chot)\s+"
+    r"(?:thang\s+\d{1,2}\s*(?:/|,?\s+nam)\s*\d{4}|quy\s+(?:iv|i{1,3}|[1-4])\s*/\s*\d{4}|(?:6|sau)\s+thang\s+(?:dau|cuoi)\s+nam\s+\d{4})",
+    rf"(?<![a-z])(?:trong|vao)\s+ngay\s+(?:{_D_DATE})",
+    r"(?<![a-z])(?:trong|truoc|den het|cham nhat trong)\s+nam\s+\d{4}(?!\s*[-–])",
+)]
+
+
+def find_deadline(text: str, issued_on: date | None, *, tz: ZoneInfo, holidays: Collection[date]):
+    """The deadline wording in ``text`` and what it means: (span, text, parsed or None, error)."""
+    folded = fold_keep(text)
+    found = []
+    for pattern in _DEADLINE_PATTERNS:
+        for match in pattern.finditer(folded):
+            found.append((match.start(), match.end()))
+    if not found:
+        return None
+    # Longest first at each position; no overlaps.
+    found.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    spans: list[tuple[int, int]] = []
+    for span in found:
+        if spans and span[0] < spans[-1][1]:
+            continue
+        spans.append(span)
+    first_error = None
+    for start, end in spans:
+        wording = _ws(text[start:end])
+        if issued_on is None:
+            return (start, end), wording, None, "Chưa xác định được ngày ban hành để tính thời hạn."
+        try:
+            parsed = parse_deadline(wording, issued_on=issued_on, tz=tz, holidays=holidays, infer_year=True)
+        except DeadlineParseError as exc:
+            first_error = first_error or ((start, end), wording, None, str(exc))
+            continue
+        return (start, end), wording, parsed, None
+    return first_error
