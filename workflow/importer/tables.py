@@ -6,8 +6,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
-from workflow.importer.text import (MAX_DOCX_UNCOMPRESSED, ImportRefused, TooLarge,
-                                    UnreadableFile, _ws)
+from workflow.importer.text import (MAX_DOCX_UNCOMPRESSED, MAX_TEXT_CHARS, ImportRefused,
+                                    TooLarge, UnreadableFile, _ws)
 
 # ----------------------------------------------------------------------------------------
 # .docx
