@@ -464,7 +464,7 @@ def test_the_indicator_form_is_the_1534_appendix(rendered):
     assert headers == ["STT", "Tên chỉ tiêu", "Mã số", "Mã số chi", "Đơn vị tính", "Mục tiêu",
                        "Cơ quan chủ trì thực hiện", "Văn bản nguồn", "Kết quả thực hiện trong kỳ (Điền số)",
                        "Mô tả tình hình thực hiện trong kỳ", "Khó khăn, vướng mắc", "Đề xuất, kiến nghị", "Ghi chú"]
-    rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+    rows = form_rows(table)
     assert len(rows) == 13
     assert rows[0][:6] == ["1", rows[0][1], "CT4", "*", "%", "100"] and rows[0][8] == "1.234,5"
     assert rows[0][10:] == ["Thiếu thiết bị", "Bổ sung kinh phí", "Số liệu tạm tính"]
@@ -479,6 +479,16 @@ def test_the_indicator_form_is_the_1534_appendix(rendered):
     assert "Sở Khoa học và Công nghệ" in pdf and "Văn phòng UBND tỉnh" in pdf
 
 
+def form_rows(table) -> list[list[str]]:
+    """The data rows of a form's table; the last one is nested, with the signing block, in a row that
+    never splits (so the signatures always share a page with it)."""
+    rows = []
+    for row in table.rows[1:]:
+        nested = row.cells[0].tables
+        rows.append([c.text for c in (nested[0].rows[0].cells if nested else row.cells)])
+    return rows
+
+
 def test_the_overdue_list_for_leaders(rendered):
     item = rendered["overdue_list"]
     data = item["data"]
@@ -489,10 +499,23 @@ def test_the_overdue_list_for_leaders(rendered):
     assert data["issuer_name"] == "VĂN PHÒNG" and data["number"] == ""
     text = docx_text(item["docx"])
     assert "DANH SÁCH" in text and "Số ngày quá hạn" in text and "Số " not in text.split("DANH SÁCH")[0]
-    # the PDF is the printable HTML view through wkhtmltopdf, Vietnamese intact
+    # the PDF is made from the landscape .docx by LibreOffice (Debian's wkhtmltopdf prints neither page
+    # numbers nor a repeated table header): every page landscape, numbered from page 2, and the list's
+    # header row on every page that holds its rows
     assert item["pdf"].startswith(b"%PDF-")
-    info = subprocess.run(["pdfinfo", "-"], input=item["pdf"], capture_output=True).stdout.decode()
-    assert "wkhtmltopdf" in info or "Qt" in info
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "99", "-"], input=item["pdf"],
+                          capture_output=True).stdout.decode()
+    assert "LibreOffice" in info
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)
+    assert len(sizes) > 1 and all(float(w) > float(h) for w, h in sizes)
+    pages = [pdf_text(item["pdf"], n, n) for n in range(1, len(sizes) + 1)]
+    last_row = flat(data["rows"][-1]["title"])[:40]
+    holding = next(n for n, page in enumerate(pages) if last_row in flat(page))
+    assert holding >= 1
+    for n, page in enumerate(pages[:holding + 1]):
+        assert "Nội dung nhiệm vụ" in page and "Số ngày quá hạn" in flat(page), f"no header row on page {n + 1}"
+        if n:
+            assert page.strip().splitlines()[0].strip() == str(n + 1)
     pdf = flat(pdf_text(item["pdf"]))
     for expected in ["ĐẢNG CỘNG SẢN VIỆT NAM", "DANH SÁCH", "các nhiệm vụ quá hạn chưa hoàn thành",
                      "(tính đến ngày 22 tháng 11 năm 2026)", data["rows"][0]["lead"], "Ban Tổ chức Tỉnh ủy",
