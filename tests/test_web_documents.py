@@ -3,7 +3,7 @@ communes' indicator forms as a job with a progress bar, and the outgoing registe
 
 The PDF step is replaced by a stub where the test is about the pages (LibreOffice
 takes seconds; tests/test_documents.py converts for real); the leader's overdue list
-goes through the real wkhtmltopdf, which is quick.
+goes once through the real LibreOffice, as every document's PDF does.
 """
 from __future__ import annotations
 
@@ -198,7 +198,7 @@ def test_only_the_kinds_a_role_may_make_are_offered(web, db, users, frozen_now, 
     assert counts(db) == before
 
 
-@pytest.mark.skipif(shutil.which("wkhtmltopdf") is None, reason="wkhtmltopdf is not installed")
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_a_leader_makes_the_overdue_list_with_its_real_pdf(web, db, users, frozen_now):
     token = as_user(web, users, "leader")
     response = web.post("/documents/new", data={"csrf_token": token, "action": "generate", "kind": "overdue_list",
@@ -207,7 +207,7 @@ def test_a_leader_makes_the_overdue_list_with_its_real_pdf(web, db, users, froze
     assert response.status_code == 200 and "Danh sách các nhiệm vụ quá hạn" in page
     document = db.session.scalar(select(Document).order_by(Document.id.desc()))
     assert document.kind == "overdue_list" and document.number is None
-    assert document.created_by.username == "leader" and document.data["pdf"]["engine"] == "wkhtmltopdf"
+    assert document.created_by.username == "leader" and document.data["pdf"]["engine"] == "libreoffice"
     pdf = web.get(f"/documents/{document.id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-") and pdf.mimetype == "application/pdf"
     assert "DANH SÁCH" in docx_text(web.get(f"/documents/{document.id}.docx").data)
