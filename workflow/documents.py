@@ -770,7 +770,8 @@ def _source_table(lines: list[str], bold_phrases: list[str], width_mm: float) ->
     weights = []
     for col in range(columns):
         longest = max(len(r[col]) for r in rows)
-        weights.append(min(max(longest, 4), 60))
+        empty = all(not r[col] for r in rows[1:])  # a column left to fill in ("Kết quả thực hiện")
+        weights.append(min(max(longest, 30 if empty else 4), 60))
     total = sum(weights)
     widths = [max(10.0, width_mm * w / total) for w in weights]
     widest = widths.index(max(widths))
