@@ -1537,6 +1537,8 @@ def plain_text(data) -> str:
     if isinstance(data, dict):
         if set(data) == {"rich"}:
             return "".join(part["t"] for part in data["rich"])
+        if "rows" in data and "widths" in data:  # a table block: its rows, cells separated by tabs
+            return "\n".join("\t".join(plain_text(c) for c in row["cells"]) for row in data["rows"])
         return "\n".join(plain_text(v) for v in data.values())
     if isinstance(data, list):
         return "\n".join(plain_text(v) for v in data)
