@@ -114,6 +114,7 @@ tốt các nội dung sau:
 STT\tKhu vực\tDiện tích rừng cần rà soát (ha)
 1\tXã Lạc Dương\t1.200
 2\tXã Đam Rông 1\t850
+3\tRừng phòng hộ "A&B" <Q2>\t15
 
 2. Sở Tài chính phối hợp với Sở Nông nghiệp và Môi trường bố trí kinh phí kiểm tra phòng cháy, chữa \
 cháy rừng.
@@ -744,13 +745,14 @@ def test_an_imported_dispatch_keeps_its_own_words_and_table(rendered):
     table = next(t for t in document.tables if t.rows[0].cells[0].text == "STT")
     assert [[c.text for c in r.cells] for r in table.rows] == [
         ["STT", "Khu vực", "Diện tích rừng cần rà soát (ha)"], ["1", "Xã Lạc Dương", "1.200"],
-        ["2", "Xã Đam Rông 1", "850"]]
+        ["2", "Xã Đam Rông 1", "850"], ["3", 'Rừng phòng hộ "A&B" <Q2>', "15"]]  # escaped, intact
     item1 = paragraph_with(document, "1. Sở Nông nghiệp và Môi trường rà soát")
     bold = ["".join(t.text for t in r.iter(qn("w:t"))) for r in item1.iter(qn("w:r"))
             if r.find(qn("w:rPr")) is not None and r.find(qn("w:rPr")).find(qn("w:b")) is not None]
     assert bold == ["trước ngày 15/12/2026"]  # the deadline the import read, in bold
     pdf = flat(pdf_text(item["pdf"]))
-    assert "Xã Đam Rông 1 850" in pdf and "bố trí kinh phí kiểm tra phòng cháy, chữa cháy rừng." in pdf
+    assert "Xã Đam Rông 1 850" in pdf and 'Rừng phòng hộ "A&B" <Q2> 15' in pdf
+    assert "bố trí kinh phí kiểm tra phòng cháy, chữa cháy rừng." in pdf
 
 
 def test_the_forms_signing_block_shares_its_page_with_its_date_line_and_the_last_row(rendered):

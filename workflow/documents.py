@@ -22,9 +22,15 @@ value such as ``A&B <Q2>`` comes out intact).
 as it was at that instant, rebuilt from its history (``TaskEvent``), not from
 its current columns (:func:`task_as_of`).
 
+A dispatch's own words: an assignment document of an imported or seeded
+dispatch is printed from its stored source text (paragraphs, tables, its
+appendix), not re-phrased from its tasks (:func:`source_body`). Signers come
+from the office's signers file (:func:`default_signer`), never from an
+earlier document. Every .docx names its issuing body in its properties.
+
 PDF: .docx → PDF with LibreOffice headless, one profile per worker, several
-files per call (:class:`LibreOffice`); printable HTML → PDF with
-pdfkit/wkhtmltopdf (:func:`html_to_pdf`).
+files per call (:class:`LibreOffice`), for every kind; printable HTML → PDF
+with pdfkit/wkhtmltopdf (:func:`html_to_pdf`) only for the browser's views.
 
 This module reads the database but never changes it; numbering, storage and
 the archive are the service's (``workflow/services/documents.py``).
@@ -745,13 +751,15 @@ def _plain(text: str) -> str:
 
 
 def table_block(rows: list[list], *, widths_mm: list[float], size: float = 13, header_rows: int = 1,
-                align: list[str] | None = None, bold_rows: list[bool] | None = None) -> dict:
+                align: list[str] | None = None, bold_rows: list[bool] | None = None,
+                sizes: list[float] | None = None) -> dict:
     """A table as data: ``{"table": {"widths", "size", "header_rows", "align", "rows": [{"cells", "bold"}]}}``
     (cells are strings or rich text); rendered by :class:`DocxTable`, header rows repeated on every page."""
     bold_rows = bold_rows or [n < header_rows for n in range(len(rows))]
     return {"table": {
         "widths": [round(w, 1) for w in widths_mm], "size": size, "header_rows": header_rows,
         "align": align or ["left"] * len(widths_mm),
+        **({"sizes": sizes} if sizes else {}),
         "rows": [{"cells": [c if isinstance(c, dict) else rich(c) for c in row], "bold": bool(b)}
                  for row, b in zip(rows, bold_rows)],
     }}
@@ -900,7 +908,8 @@ def dispatch_appendix(dispatch, source: dict | None) -> dict | None:
         rows = [[row[key] for key in APPENDIX_KEYS] for row in indicator_rows(indicators, {})]
         table = table_block([APPENDIX_HEADERS] + rows, widths_mm=APPENDIX_WIDTHS, size=10,
                             align=["center", "left", "center", "center", "center", "center", "left", "left",
-                                   "center", "left", "left", "left", "left"])
+                                   "center", "left", "left", "left", "left"],
+                            sizes=[10] * 7 + [9] + [10] * 5)  # as the form prints them: the source text in 9 pt
         return {"heading": [rich(run("PHỤ LỤC", bold=True)), rich(run(title, bold=True)),
                             rich(run(issued, italic=True))], "body": [table]}
     lines = source["appendix_lines"]
@@ -1374,7 +1383,6 @@ class DocxTable:
     def __html__(self) -> str:
         spec = self.spec
         widths = [self._twips(w) for w in spec["widths"]]
-        half_points = int(round(float(spec.get("size", 13)) * 2))
         border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
                          for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
         xml = [f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
@@ -1390,6 +1398,8 @@ class DocxTable:
             xml.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if header else "") + "</w:trPr>")
             for col, (cell, width) in enumerate(zip(row["cells"], widths)):
                 align = "center" if header else aligns.get(spec["align"][col], "left")
+                sizes = spec.get("sizes")
+                half_points = int(round(float(sizes[col] if sizes and not header else spec.get("size", 13)) * 2))
                 xml.append(f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>'
                            f'<w:vAlign w:val="{"center" if header else "top"}"/></w:tcPr>'
                            f'<w:p><w:pPr><w:spacing w:before="40" w:after="40"/><w:jc w:val="{align}"/></w:pPr>'
