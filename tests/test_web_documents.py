@@ -144,6 +144,28 @@ def test_preview_shows_the_data_and_changes_nothing(web, db, users, frozen_now, 
     assert counts(db) == before
 
 
+def test_preview_says_who_signs_and_what_the_dispatch_carries(web, db, users, frozen_now, stub_pdf):
+    """The signer's name comes from the office's signers file (the seeds name nobody for Đảng ủy UBND
+    tỉnh: the preview says so); an assignment shows its own tables and its appendix."""
+    from workflow.services.dispatches import find_dispatch
+
+    token = as_user(web, users, "office")
+
+    def preview(**fields):
+        page = unescape(text(web.post("/documents/new", data={"csrf_token": token, "action": "preview", **fields})))
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+    page = preview(kind="task_report", as_of="2026-06-30")
+    assert "T/M BAN THƯỜNG VỤ · BÍ THƯ · chưa có họ tên người ký" in page
+    page = preview(kind="reminder", as_of="2026-11-22")
+    assert "PHÓ BÍ THƯ THƯỜNG TRỰC · Đặng Hồng Sỹ" in page and "chưa có họ tên" not in page
+    page = preview(kind="assignment", dispatch=str(find_dispatch("1640-CV/BTCTU").id))
+    assert "Nội dung 3 đoạn, 1 bảng" in page and "Tiêu chí / Nội dung" in page
+    page = preview(kind="assignment", dispatch=str(find_dispatch("1534-CV/TU").id))
+    assert "Phụ lục PHỤ LỤC Chỉ tiêu cụ thể giao địa phương theo Quyết định số 11/QĐ-BCĐCP" in page
+    assert stub_pdf == []
+
+
 @pytest.mark.parametrize("data, status, message", [
     ({"kind": "reminder", "as_of": "2026-01-10"}, 400, "Không có nhiệm vụ quá hạn tính đến ngày 10 tháng 01 năm 2026"),
     ({"kind": "indicator_form", "period": "2026-05"}, 400, "Thiếu mục \"Đơn vị\" (mã đơn vị báo cáo)."),
