@@ -627,6 +627,12 @@ def test_a_batch_of_forms_splits_into_one_pdf_per_unit(module_db):
         others = [u.name for u in units if u is not unit]
         assert not any(f"Đơn vị báo cáo: {name} " in flat(pdf_text(pdf)) for name in others)
         assert pdf_text(pdf, 2, 2).strip().splitlines()[0].strip() == "2"  # numbering restarts per form
+        # each file says which commune's form it is (not the template's, not the tool's)
+        props = open_docx(io.BytesIO(docx)).core_properties
+        assert props.author == unit.name and props.title == f"Biểu chỉ tiêu {unit.name} - tháng 5/2026"
+        info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True).stdout.decode()
+        assert re.search(r"^Author:\s+" + re.escape(unit.name) + "$", info, re.M)
+        assert "python-docx" not in zipfile.ZipFile(io.BytesIO(docx)).read("docProps/core.xml").decode()
 
 
 # --------------------------------------------------------------------------

@@ -1508,30 +1508,56 @@ def issuing_body(data: dict) -> str:
     return ""
 
 
-def set_document_properties(document, kind: str, data: dict, *, title: str | None = None) -> None:
-    """The file's properties say what the document is and who issues it (never the tool that made it):
-    author and last editor the issuing body, title the document's title, subject its trích yếu, the
+def document_properties(kind: str, data: dict, *, title: str | None = None) -> dict:
+    """What a file's properties say: what the document is and who issues it (never the tool that made
+    it): author and last editor the issuing body, title the document's title, subject its trích yếu, the
     number as identifier and keyword, the kind as category, Vietnamese as language."""
-    from workflow.clock import utcnow
-
     body = issuing_body(data)
     number = (data.get("number") or "").strip()
     number = number if number[:1].isdigit() else ""
     subject = data.get("subject_line") or " ".join(
         x for x in (data.get("doc_type", "").capitalize(), data.get("title") or data.get("appendix_title", "")) if x)
+    return {
+        "author": body[:250], "last_modified_by": body[:250],
+        "title": clean(title or subject or KIND_LABELS[kind])[:250], "subject": clean(subject)[:250],
+        "category": KIND_LABELS[kind], "keywords": number, "identifier": number, "language": "vi-VN",
+        "comments": " ".join(x for x in (KIND_LABELS[kind], f"số {number}" if number else "",
+                                         f"của {body}" if body else "") if x)[:250],
+        "content_status": "Dự thảo" if data.get("draft") else "",
+    }
+
+
+def set_document_properties(document, kind: str, data: dict, *, title: str | None = None) -> None:
+    """Write :func:`document_properties` into a python-docx document (created and modified: now)."""
+    from workflow.clock import utcnow
+
     core = document.core_properties
-    core.author = core.last_modified_by = body[:250]
-    core.title = clean(title or subject or KIND_LABELS[kind])[:250]
-    core.subject = clean(subject)[:250]
-    core.category = KIND_LABELS[kind]
-    core.keywords = number
-    core.identifier = number
-    core.language = "vi-VN"
-    core.comments = " ".join(x for x in (KIND_LABELS[kind], f"số {number}" if number else "",
-                                         f"của {body}" if body else "") if x)[:250]
-    core.content_status = "Dự thảo" if data.get("draft") else ""
+    for name, value in document_properties(kind, data, title=title).items():
+        setattr(core, name, value)
     core.revision = 1
     core.created = core.modified = utcnow().replace(tzinfo=None, microsecond=0)
+
+
+def core_properties_xml(properties: dict) -> bytes:
+    """docProps/core.xml for :func:`document_properties` (the bulk path writes the package itself)."""
+    from xml.sax.saxutils import escape
+
+    from workflow.clock import utcnow
+
+    when = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    fields = (("dc:title", "title"), ("dc:subject", "subject"), ("dc:creator", "author"),
+              ("cp:keywords", "keywords"), ("dc:description", "comments"), ("cp:lastModifiedBy", "last_modified_by"),
+              ("cp:category", "category"), ("dc:identifier", "identifier"), ("dc:language", "language"),
+              ("cp:contentStatus", "content_status"))
+    inner = "".join(f"<{tag}>{escape(properties.get(key) or '')}</{tag}>" for tag, key in fields)
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f'{inner}<cp:revision>1</cp:revision>'
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>'
+            '</cp:coreProperties>').encode("utf-8")
 
 
 def undeclared_variables(kind: str, context: dict | None = None) -> set[str]:
@@ -1785,9 +1811,10 @@ class WarmTemplate:
             return section.replace("<w:cols", restart + "<w:cols", 1)
         return section.replace("</w:sectPr>", restart + "</w:sectPr>")
 
-    def docx(self, bodies: list[str]) -> bytes:
+    def docx(self, bodies: list[str], *, properties: dict | None = None) -> bytes:
         """A .docx of one rendered body, or of several, each in its own section (own first page,
-        page numbers from 1), so a combined PDF splits into the pages each would have alone."""
+        page numbers from 1), so a combined PDF splits into the pages each would have alone.
+        ``properties`` (:func:`document_properties`): the file's properties, else the template's."""
         from lxml import etree
 
         if len(bodies) == 1:
@@ -1800,7 +1827,11 @@ class WarmTemplate:
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for info, data in self._entries:
-                archive.writestr(info, xml if info.filename == "word/document.xml" else data)
+                if info.filename == "word/document.xml":
+                    data = xml
+                elif info.filename == "docProps/core.xml" and properties is not None:
+                    data = core_properties_xml(properties)
+                archive.writestr(info, data)
         return out.getvalue()
 
 
@@ -1821,9 +1852,10 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
     report = progress or (lambda done, total, message: None)
     warm = WarmTemplate(kind)
     bodies, docs = [], []
+    properties = [document_properties(kind, data, title=document_title(kind, {}, data)) for data in datas]
     for n, data in enumerate(datas, start=1):
         bodies.append(warm.render_body(data))
-        docs.append(warm.docx([bodies[-1]]))
+        docs.append(warm.docx([bodies[-1]], properties=properties[n - 1]))
         if n % 10 == 0 or n == total:
             report(n, total * 2, f"Đã tạo {n}/{total} tệp .docx")
     if processes is None:
@@ -1838,7 +1870,8 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
         combined = [future.result() for future in futures]
     pdfs: list[bytes] = []
     for group, pdf in zip(groups, combined):
-        pdfs.extend(split_pdf_by_first_pages(pdf, [markers[i] for i in group]))
+        pdfs.extend(split_pdf_by_first_pages(pdf, [markers[i] for i in group],
+                                             metadata=[properties[i] for i in group]))
         report(total + len(pdfs), total * 2, f"Đã tạo {len(pdfs)}/{total} tệp PDF")
     return list(zip(docs, pdfs))
 
@@ -1873,8 +1906,9 @@ def pdf_page_texts(pdf: bytes) -> list[str]:
     return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
-def split_pdf_by_first_pages(pdf: bytes, marker_texts: list[str]) -> list[bytes]:
-    """Split a combined PDF where each part's first page contains its marker (in order)."""
+def split_pdf_by_first_pages(pdf: bytes, marker_texts: list[str], *, metadata: list[dict] | None = None) -> list[bytes]:
+    """Split a combined PDF where each part's first page contains its marker (in order); ``metadata``
+    (:func:`document_properties` of each part) gives each part its own title, author and subject."""
     from pypdf import PdfReader, PdfWriter
 
     texts = [" ".join(t.split()) for t in pdf_page_texts(pdf)]
@@ -1892,6 +1926,10 @@ def split_pdf_by_first_pages(pdf: bytes, marker_texts: list[str]) -> list[bytes]
         writer = PdfWriter()
         for page in reader.pages[start:end]:
             writer.add_page(page)
+        if metadata is not None:
+            props = metadata[n]
+            writer.add_metadata({"/Title": props["title"], "/Author": props["author"],
+                                 "/Subject": props["subject"], "/Keywords": props["keywords"]})
         out = io.BytesIO()
         writer.write(out)
         parts.append(out.getvalue())
