@@ -151,8 +151,9 @@ def _signers(app, db, directory):
     app.config["DOCUMENT_SIGNERS_FILE"] = str(path)
     create_user("bithu", "Mat-khau-2026", role="leader", unit_code="dang-uy-ubnd-tinh", full_name="Hoàng Văn Minh")
     office = user("office")
-    later = create_dispatch(office, issuer="tinh-uy", subject="Về việc thử người ký", signing_authority="T/M BAN THƯỜNG VỤ",
-                            signer_title="PHÓ BÍ THƯ", signer_name=TEST_SIGNER, now=NOW)
+    later = create_dispatch(office, issuer="tinh-uy", subject="Về việc thử người ký",
+                            signing_authority="T/M BAN THƯỜNG VỤ", signer_title="PHÓ BÍ THƯ",
+                            signer_name=TEST_SIGNER, now=NOW)
     create_task(office, dispatch_ref=str(later.id), title="Việc thử", lead_unit="so-tai-chinh",
                 deadline_text="trước ngày 20/12/2026", item="1", now=NOW)
     issue_dispatch(office, str(later.id), now=NOW)
