@@ -126,6 +126,8 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "nhacviec@localhost")
+        # Who signs generated documents per issuing body (YAML; empty: workflow/data/signers.yaml).
+        self.DOCUMENT_SIGNERS_FILE = os.environ.get("DOCUMENT_SIGNERS_FILE", "")
 
     def check(self) -> None:
         """Refuse configurations that must not run; overridden per environment."""

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -279,20 +279,58 @@ def new_row(t):
     return row
 
 
-def loop_rows(t, start: str, cells: list[list[tuple]], end: str = "{%tr endfor %}", size: float = 13) -> None:
-    """Append the three rows of a docxtpl row loop: ``{%tr for %}``, the repeated row, ``{%tr endfor %}``.
+def loop_rows(t, start: str, cells: list[list[tuple]], end: str = "{%tr endfor %}", size: float = 13,
+              last_with=None, widths_mm: list[float] | None = None) -> None:
+    """Append the rows of a docxtpl row loop: ``{%tr for %}``, the repeated row, ``{%tr endfor %}``.
 
-    ``cells``: one list per column of (text, options) paragraphs.
+    ``cells``: one list per column of (text, options) paragraphs. ``last_with(cell)``: the last row
+    is written as one row that never splits, holding (nested) that row and what ``last_with`` adds
+    after it, e.g. the signing block: the last row and the signatures then always share a page, and
+    the signing block is never alone on a page nor cut from its date line (LibreOffice keeps no
+    table row with the next paragraph, whatever keep-with-next says).
     """
+    def fill(row) -> None:
+        for cell, paragraphs in zip(row.cells, cells):
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
+            for text, options in paragraphs:
+                options = {"size": size, "before": 2, "after": 2, **options}
+                cell_para(cell, text, **options)
+
     row = new_row(t)
     cell_para(row.cells[0], start)
+    if last_with is not None:
+        cell_para(new_row(t).cells[0], "{%tr if not loop.last %}")
     row = new_row(t)
     cant_split(row)
-    for cell, paragraphs in zip(row.cells, cells):
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
-        for text, options in paragraphs:
-            options = {"size": size, "before": 2, "after": 2, **options}
-            cell_para(cell, text, **options)
+    fill(row)
+    if last_with is not None:
+        cell_para(new_row(t).cells[0], "{%tr else %}")
+        row = t.add_row()
+        cant_split(row)
+        merged = row.cells[0].merge(row.cells[-1])
+        for p in list(merged.paragraphs):
+            p._element.getparent().remove(p._element)
+        tcpr = merged._tc.get_or_add_tcPr()
+        borders = OxmlElement("w:tcBorders")
+        for side in ("top", "left", "bottom", "right"):
+            node = OxmlElement(f"w:{side}")
+            node.set(qn("w:val"), "nil")
+            borders.append(node)
+        tcpr.append(borders)
+        margins = OxmlElement("w:tcMar")
+        for side in ("left", "right"):
+            node = OxmlElement(f"w:{side}")
+            node.set(qn("w:w"), "0")
+            node.set(qn("w:type"), "dxa")
+            margins.append(node)
+        tcpr.append(margins)
+        inner = table(merged, widths_mm, borders=True, align_center=False)
+        inner.rows[0]._tr.getparent().remove(inner.rows[0]._tr)
+        inner_row = new_row(inner)
+        cant_split(inner_row)
+        fill(inner_row)
+        last_with(merged)
+        cell_para(new_row(t).cells[0], "{%tr endif %}")
     row = new_row(t)
     cell_para(row.cells[0], end)
 
@@ -343,11 +381,15 @@ def recipients_block(doc, width_mm: float) -> None:
 
 
 def body_loop(doc, variable: str = "body") -> None:
-    """Numbered items and paragraphs as rich text, one body paragraph each. A paragraph marked
-    ``keep`` stays on the page of what follows it: a heading ("3. Giao Ban Tổ chức Tỉnh ủy")
-    with its item, the closing sentence with the signing block (never a signature alone)."""
+    """Numbered items and paragraphs as rich text, one body paragraph each, and tables (a block
+    ``{"table": …}``, written by ``DocxTable`` in workflow/documents.py: a dispatch's own tables, such
+    as the criteria of 1640-CV/BTCTU). A paragraph marked ``keep`` stays on the page of what follows
+    it: a heading ("3. Giao Ban Tổ chức Tỉnh ủy") with its item, the closing sentence with the
+    signing block (never a signature alone)."""
     tag(doc, f"{{%p for p in {variable} %}}")
-    tag(doc, "{%p if p.keep %}")
+    tag(doc, "{%p if p.table is defined %}")
+    para(doc, "{{p p.table }}")
+    tag(doc, "{%p elif p.keep %}")
     para(doc, "{{r p.text }}", align=JUSTIFY, indent_mm=12.7, after=6, keep_next=True)
     tag(doc, "{%p else %}")
     body_para(doc, "{{r p.text }}")
@@ -392,7 +434,24 @@ def build_assignment() -> Document:
     recipients_block(doc, w)
     body_loop(doc)
     signature_block(doc, width_mm=w)
+    appendix_section(doc)
     return doc
+
+
+def appendix_section(doc) -> None:
+    """The appendix a dispatch carries ("(Chi tiết Phụ lục đính kèm)"): a landscape section after the
+    signing block, its heading lines centred, then its table. Without an appendix the section break
+    goes with it and the document keeps its first section's layout (workflow/documents.py)."""
+    tag(doc, "{%p if appendix %}")
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    tag(doc, "{%p for h in appendix.heading %}")
+    para(doc, "{{r h }}", align=CENTER, keep_next=True)
+    tag(doc, "{%p endfor %}")
+    para(doc, "", after=6, keep_next=True)
+    body_loop(doc, "appendix.body")
+    tag(doc, "{%p endif %}")
 
 
 def build_reminder() -> Document:
@@ -435,7 +494,7 @@ def build_task_report() -> Document:
     para(doc, "", after=6)
 
     para(doc, "{{ pending_heading }}", align=JUSTIFY, indent_mm=12.7, bold=True, after=6, keep_next=True)
-    widths = [12, 53, 32, 18, 50]
+    widths = [12, 51, 31, 23, 48]  # Thời hạn: "20/5/2026", "10/2026" at 13 pt on one line
     t = table(doc, widths, borders=True)
     header_cells(t, ["STT", "Nội dung nhiệm vụ", "Đảng bộ sở, ngành chủ trì", "Thời hạn",
                      "Tình hình thực hiện"], 13)
@@ -485,9 +544,16 @@ def build_indicator_form() -> Document:
         [("{{ r.difficulties }}", small)],
         [("{{ r.proposals }}", small)],
         [("{{ r.notes }}", small)],
-    ], size=10)
-    para(doc, "", after=8)
-    s = table(doc, [w / 2, w / 2])
+    ], size=10, last_with=lambda cell: form_signatures(cell, w), widths_mm=widths)
+    return doc
+
+
+def form_signatures(container, width_mm: float) -> None:
+    """The form's date line and its two signatures (the preparer, the head of the unit), with room to
+    sign; written inside the table's last row (``loop_rows``), so they stay with it."""
+    para(container, "", size=8, after=8)
+    s = table(container, [width_mm / 2, width_mm / 2], align_center=False)
+    cant_split(s.rows[0])
     left, right = s.rows[0].cells
     cell_para(left, "", size=13)
     cell_para(left, "NGƯỜI LẬP BIỂU", align=CENTER, bold=True, size=13)
@@ -495,7 +561,9 @@ def build_indicator_form() -> Document:
     cell_para(right, "{{ sign_place_date }}", align=CENTER, italic=True, size=13)
     cell_para(right, "THỦ TRƯỞNG ĐƠN VỊ", align=CENTER, bold=True, size=13)
     cell_para(right, "(Ký, ghi rõ họ tên, đóng dấu)", align=CENTER, italic=True, size=12)
-    return doc
+    for cell in (left, right):
+        for _ in range(3):  # room to sign
+            cell_para(cell, "", line_exact=18)
 
 
 def build_overdue_list() -> Document:
@@ -596,6 +664,11 @@ def _slim_and_fix(path: Path) -> None:
         xml = re.sub(r'<Relationship [^>]*Target="[^"]*(?:stylesWithEffects\.xml|thumbnail\.jpeg|customXml/[^"]*)"'
                      r'[^>]*/>', "", xml)
         parts[rels] = xml.encode("utf-8")
+    # The extended properties name no program (python-docx's default says "Microsoft Macintosh Word").
+    app = parts["docProps/app.xml"].decode("utf-8")
+    app = re.sub(r"\s*<(Template|Application|AppVersion)>[^<]*</\1>", "", app)
+    app = re.sub(r"<Company/>|<Company>[^<]*</Company>", "<Company>Tỉnh ủy Lâm Đồng</Company>", app)
+    parts["docProps/app.xml"] = app.encode("utf-8")
     types = parts["[Content_Types].xml"].decode("utf-8")
     types = re.sub(r'<Override PartName="/(?:word/stylesWithEffects\.xml|docProps/thumbnail\.jpeg|customXml/[^"]*)"'
                    r'[^>]*/>', "", types)
@@ -622,7 +695,10 @@ def build(out_dir: Path = HERE, kinds=None) -> list[Path]:
         doc = BUILDERS[kind]()
         core = doc.core_properties
         core.author = core.last_modified_by = "Văn phòng Tỉnh ủy Lâm Đồng"
-        core.title = LABELS[kind]
+        core.title = core.subject = LABELS[kind]
+        core.comments = f"Mẫu {LABELS[kind].lower()} của Văn phòng Tỉnh ủy Lâm Đồng"
+        core.category = LABELS[kind]
+        core.language = "vi-VN"
         core.revision = 1
         from datetime import datetime
 

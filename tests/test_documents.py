@@ -91,18 +91,96 @@ CASES = {
     "task_report_today": ("task_report", {"as_of": "2026-11-22", "date": "2026-11-22"}, "16-BC/ĐU"),
     "indicator_form": ("indicator_form", {"unit": "xa-lac-duong", "period": "2026-05"}, None),
     "overdue_list": ("overdue_list", {"as_of": "2026-11-22", "date": "2026-11-22"}, None),
+    "assignment_1534": ("assignment", {"dispatch": "1534-CV/TU"}, None),
+    "assignment_1640": ("assignment", {"dispatch": "1640-CV/BTCTU"}, None),
+    "imported": ("assignment", None, None),  # a dispatch imported in the fixture (never seen by the seeds)
 }
+
+IMPORTED = """TỈNH ỦY LÂM ĐỒNG
+*
+Số 2001-CV/TU
+V/v kiểm tra công tác phòng cháy, chữa cháy rừng mùa khô
+ĐẢNG CỘNG SẢN VIỆT NAM
+Lâm Đồng, ngày 20 tháng 11 năm 2026
+Kính gửi:
+- Sở Nông nghiệp và Môi trường,
+- Sở Tài chính.
+
+Để chủ động phòng, chống cháy rừng mùa khô 2026 - 2027, Thường trực Tỉnh ủy đề nghị các cơ quan thực hiện \
+tốt các nội dung sau:
+
+1. Sở Nông nghiệp và Môi trường rà soát các vùng rừng có nguy cơ cháy cao, báo cáo trước ngày 15/12/2026.
+
+STT\tKhu vực\tDiện tích rừng cần rà soát (ha)
+1\tXã Lạc Dương\t1.200
+2\tXã Đam Rông 1\t850
+3\tRừng phòng hộ "A&B" <Q2>\t15
+
+2. Sở Tài chính phối hợp với Sở Nông nghiệp và Môi trường bố trí kinh phí kiểm tra phòng cháy, chữa \
+cháy rừng.
+
+Thường trực Tỉnh ủy đề nghị các cơ quan khẩn trương triển khai thực hiện./.
+
+Nơi nhận:
+- Như trên,
+- Lưu Văn phòng Tỉnh ủy.
+
+T/M BAN THƯỜNG VỤ
+PHÓ BÍ THƯ THƯỜNG TRỰC
+
+Đặng Hồng Sỹ
+"""
+TEST_SIGNER = "Trần Thị Thử"  # signs a dispatch of Tỉnh ủy made in the fixture: never copied onto a document
+
+
+def _signers(app, db, directory):
+    """The office's signers: the Văn phòng's name in a configured signers file, a leader account for
+    Đảng ủy UBND tỉnh, and a later dispatch of Tỉnh ủy signed by someone else (an old document)."""
+    import yaml
+
+    from config import BASE_DIR
+    from tests.factories import user
+    from workflow.services.dispatches import create_dispatch, issue_dispatch
+    from workflow.services.tasks import create_task
+    from workflow.services.users import create_user
+
+    signers = yaml.safe_load((BASE_DIR / "workflow" / "data" / "signers.yaml").read_text(encoding="utf-8"))
+    signers["van-phong-tinh-uy"]["signer_name"] = "Phạm Thị Lan"
+    path = directory / "signers.yaml"
+    path.write_text(yaml.safe_dump(signers, allow_unicode=True), encoding="utf-8")
+    app.config["DOCUMENT_SIGNERS_FILE"] = str(path)
+    create_user("bithu", "Mat-khau-2026", role="leader", unit_code="dang-uy-ubnd-tinh", full_name="Hoàng Văn Minh")
+    office = user("office")
+    later = create_dispatch(office, issuer="tinh-uy", subject="Về việc thử người ký",
+                            signing_authority="T/M BAN THƯỜNG VỤ", signer_title="PHÓ BÍ THƯ",
+                            signer_name=TEST_SIGNER, now=NOW)
+    create_task(office, dispatch_ref=str(later.id), title="Việc thử", lead_unit="so-tai-chinh",
+                deadline_text="trước ngày 20/12/2026", item="1", now=NOW)
+    issue_dispatch(office, str(later.id), now=NOW)
+
+
+def _imported(db):
+    from tests.factories import user
+    from workflow.services.imports import confirm_import, preview_import
+
+    office = user("office")
+    return confirm_import(office, preview_import(office, text=IMPORTED, now=NOW), now=NOW)
 
 
 @pytest.fixture(scope="module")
-def rendered(module_db):
+def rendered(app, module_db, tmp_path_factory):
     """{case: {"kind", "params", "data", "docx", "pdf"}}, the LibreOffice PDFs made in one call."""
     _indicator_reports(module_db)
     special = _special_dispatch(module_db)
+    imported = _imported(module_db)
+    configured = app.config.get("DOCUMENT_SIGNERS_FILE")
+    _signers(app, module_db, tmp_path_factory.mktemp("signers"))
     out = {}
     for case, (kind, params, number) in CASES.items():
         if case == "special":
             params = {"dispatch": str(special.id)}
+        if case == "imported":
+            params = {"dispatch": str(imported.id)}
         normalized = D.normalize_params(kind, params, NOW)
         data = D.build_data(kind, normalized, number=number)
         out[case] = {"kind": kind, "params": normalized, "data": data, "docx": D.render_docx(kind, data)}
@@ -110,7 +188,8 @@ def rendered(module_db):
                                        if item["kind"] not in D.HTML_PDF_KINDS})
     for case, item in out.items():
         item["pdf"] = pdfs.get(f"{case}.docx") or D.render_pdf(item["kind"], item["data"], item["docx"])
-    return out
+    yield out
+    app.config["DOCUMENT_SIGNERS_FILE"] = configured
 
 
 def docx_paragraphs(content: bytes) -> list[str]:
@@ -464,7 +543,7 @@ def test_the_indicator_form_is_the_1534_appendix(rendered):
     assert headers == ["STT", "Tên chỉ tiêu", "Mã số", "Mã số chi", "Đơn vị tính", "Mục tiêu",
                        "Cơ quan chủ trì thực hiện", "Văn bản nguồn", "Kết quả thực hiện trong kỳ (Điền số)",
                        "Mô tả tình hình thực hiện trong kỳ", "Khó khăn, vướng mắc", "Đề xuất, kiến nghị", "Ghi chú"]
-    rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+    rows = form_rows(table)
     assert len(rows) == 13
     assert rows[0][:6] == ["1", rows[0][1], "CT4", "*", "%", "100"] and rows[0][8] == "1.234,5"
     assert rows[0][10:] == ["Thiếu thiết bị", "Bổ sung kinh phí", "Số liệu tạm tính"]
@@ -479,6 +558,16 @@ def test_the_indicator_form_is_the_1534_appendix(rendered):
     assert "Sở Khoa học và Công nghệ" in pdf and "Văn phòng UBND tỉnh" in pdf
 
 
+def form_rows(table) -> list[list[str]]:
+    """The data rows of a form's table; the last one is nested, with the signing block, in a row that
+    never splits (so the signatures always share a page with it)."""
+    rows = []
+    for row in table.rows[1:]:
+        nested = row.cells[0].tables
+        rows.append([c.text for c in (nested[0].rows[0].cells if nested else row.cells)])
+    return rows
+
+
 def test_the_overdue_list_for_leaders(rendered):
     item = rendered["overdue_list"]
     data = item["data"]
@@ -489,10 +578,23 @@ def test_the_overdue_list_for_leaders(rendered):
     assert data["issuer_name"] == "VĂN PHÒNG" and data["number"] == ""
     text = docx_text(item["docx"])
     assert "DANH SÁCH" in text and "Số ngày quá hạn" in text and "Số " not in text.split("DANH SÁCH")[0]
-    # the PDF is the printable HTML view through wkhtmltopdf, Vietnamese intact
+    # the PDF is made from the landscape .docx by LibreOffice (Debian's wkhtmltopdf prints neither page
+    # numbers nor a repeated table header): every page landscape, numbered from page 2, and the list's
+    # header row on every page that holds its rows
     assert item["pdf"].startswith(b"%PDF-")
-    info = subprocess.run(["pdfinfo", "-"], input=item["pdf"], capture_output=True).stdout.decode()
-    assert "wkhtmltopdf" in info or "Qt" in info
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "99", "-"], input=item["pdf"],
+                          capture_output=True).stdout.decode()
+    assert "LibreOffice" in info
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)
+    assert len(sizes) > 1 and all(float(w) > float(h) for w, h in sizes)
+    pages = [pdf_text(item["pdf"], n, n) for n in range(1, len(sizes) + 1)]
+    last_row = flat(data["rows"][-1]["title"])[:40]
+    holding = next(n for n, page in enumerate(pages) if last_row in flat(page))
+    assert holding >= 1
+    for n, page in enumerate(pages[:holding + 1]):
+        assert "Nội dung nhiệm vụ" in page and "Số ngày quá hạn" in flat(page), f"no header row on page {n + 1}"
+        if n:
+            assert page.strip().splitlines()[0].strip() == str(n + 1)
     pdf = flat(pdf_text(item["pdf"]))
     for expected in ["ĐẢNG CỘNG SẢN VIỆT NAM", "DANH SÁCH", "các nhiệm vụ quá hạn chưa hoàn thành",
                      "(tính đến ngày 22 tháng 11 năm 2026)", data["rows"][0]["lead"], "Ban Tổ chức Tỉnh ủy",
@@ -526,3 +628,181 @@ def test_a_batch_of_forms_splits_into_one_pdf_per_unit(module_db):
         others = [u.name for u in units if u is not unit]
         assert not any(f"Đơn vị báo cáo: {name} " in flat(pdf_text(pdf)) for name in others)
         assert pdf_text(pdf, 2, 2).strip().splitlines()[0].strip() == "2"  # numbering restarts per form
+        # each file says which commune's form it is (not the template's, not the tool's)
+        props = open_docx(io.BytesIO(docx)).core_properties
+        assert props.author == unit.name and props.title == f"Biểu chỉ tiêu {unit.name} - tháng 5/2026"
+        info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True).stdout.decode()
+        assert re.search(r"^Author:\s+" + re.escape(unit.name) + "$", info, re.M)
+        assert "python-docx" not in zipfile.ZipFile(io.BytesIO(docx)).read("docProps/core.xml").decode()
+
+
+# --------------------------------------------------------------------------
+# Fidelity: what a signer expects on paper (each read back from the .docx and the PDF)
+# --------------------------------------------------------------------------
+
+
+def signing_lines(content: bytes) -> list[str]:
+    """The non-empty lines of the signing block's right cell (authority, title, name)."""
+    document = open_docx(io.BytesIO(content))
+    table = next(t for t in document.tables if "Nơi nhận:" in t.rows[0].cells[0].text)
+    return [p.text for p in table.rows[0].cells[1].paragraphs if p.text.strip()]
+
+
+def test_the_task_report_and_the_overdue_list_carry_the_signers_name(rendered):
+    """The name stands under the title: from the office's leader account (Đảng ủy UBND tỉnh) or the
+    configured signers file (Văn phòng); the reminder keeps Tỉnh ủy's configured signer although a
+    later dispatch of Tỉnh ủy was signed by someone else: a name is never copied from an old document."""
+    cases = {"task_report": ["T/M BAN THƯỜNG VỤ", "BÍ THƯ", "Hoàng Văn Minh"],
+             "overdue_list": ["T/L BAN THƯỜNG VỤ", "CHÁNH VĂN PHÒNG", "Phạm Thị Lan"],
+             "reminder": ["T/M BAN THƯỜNG VỤ", "PHÓ BÍ THƯ THƯỜNG TRỰC", "Đặng Hồng Sỹ"]}
+    for case, lines in cases.items():
+        item = rendered[case]
+        assert signing_lines(item["docx"]) == lines, case
+        pdf = flat(pdf_text(item["pdf"]))
+        assert " ".join(lines) in pdf or all(line in pdf for line in lines), case
+        assert pdf.index(lines[1]) < pdf.rindex(lines[2]), case
+        assert TEST_SIGNER not in pdf and TEST_SIGNER not in docx_text(item["docx"])
+
+
+def test_a_signer_named_in_the_request_replaces_the_default_and_another_title_drops_its_name(module_db):
+    params = D.normalize_params("reminder", {"as_of": "2026-11-22", "signer_name": "Lê Văn Ký"}, NOW)
+    assert D.build_data("reminder", params, number="1-CV/TU")["signer_name"] == "Lê Văn Ký"
+    params = D.normalize_params("reminder", {"as_of": "2026-11-22", "signer_title": "Phó Bí thư"}, NOW)
+    data = D.build_data("reminder", params, number="1-CV/TU")
+    assert data["signer_title"] == "PHÓ BÍ THƯ" and data["signer_name"] == ""
+
+
+def test_the_1534_assignment_carries_its_appendix_of_13_indicators(rendered):
+    item = rendered["assignment_1534"]
+    text = docx_text(item["docx"])
+    assert "(Chi tiết Phụ lục đính kèm)" in text
+    document = open_docx(io.BytesIO(item["docx"]))
+    assert len(document.sections) == 2
+    first, appendix = document.sections
+    assert first.page_width < first.page_height and appendix.page_width > appendix.page_height
+    table = document.tables[-1]
+    assert [c.text for c in table.rows[0].cells][:3] == ["STT", "Tên chỉ tiêu", "Mã số"]
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # repeated on each page
+    rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+    assert [r[2] for r in rows] == ["CT4", "CT5", "CT7", "CT8", "CT9", "CT6.2", "CT6.3", "CT10", "CT11", "CT12",
+                                    "CT13", "CT14", "CT15"]
+    assert rows[12][1] == "Thương mại hóa thành công sản phẩm thuộc Danh mục công nghệ chiến lược"
+    assert rows[12][5] == "05" and rows[2][5] == "≥80" and rows[0][6] == "Sở Khoa học và Công nghệ"
+    # In the PDF: the appendix starts on a landscape page after the signature
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "99", "-"], input=item["pdf"],
+                          capture_output=True).stdout.decode()
+    sizes = [float(w) > float(h) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
+    pages = [flat(pdf_text(item["pdf"], n, n)) for n in range(1, len(sizes) + 1)]
+    start = next(n for n, page in enumerate(pages) if "PHỤ LỤC" in page)
+    assert "Đặng Hồng Sỹ" in " ".join(pages[:start]) and "Đặng Hồng Sỹ" not in pages[start]
+    assert sizes[:start] == [False] * start and all(sizes[start:])
+    appendix_text = " ".join(pages[start:])
+    assert "(Ban hành kèm theo Công văn số 1534-CV/TU, ngày 08 tháng 5 năm 2026 của Ban Thường vụ Tỉnh ủy)" \
+        in appendix_text
+    assert all(code in appendix_text for code in ("CT4", "CT6.3", "CT15"))
+
+
+def test_the_1640_assignment_keeps_its_criteria_table_and_its_words(rendered):
+    item = rendered["assignment_1640"]
+    text = flat(docx_text(item["docx"]))
+    assert "Ban Tổ chức Tỉnh ủy đề nghị Ban Thường vụ Đảng ủy UBND tỉnh phối hợp chỉ đạo báo cáo" in text
+    assert "Do thời gian yêu cầu gấp, Ban Tổ chức Tỉnh ủy đề nghị Ban Thường vụ Đảng ủy UBND tỉnh phối hợp, chỉ " \
+           "đạo cung cấp thông tin và gửi về Ban Tổ chức Tỉnh ủy trước ngày 30/6/2026 để kịp thời tổng hợp" in text
+    assert "1. Giao Đảng ủy UBND tỉnh" not in text and "yêu cầu các cơ quan, đơn vị" not in text
+    document = open_docx(io.BytesIO(item["docx"]))
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "TT")
+    rows = [[c.text for c in row.cells] for row in table.rows]
+    assert rows[0] == ["TT", "Tiêu chí / Nội dung", "Kết quả thực hiện"] and len(rows) == 20
+    assert rows[1][:2] == ["1", "Trục (1) - THỰC HIỆN MỤC TIÊU PHÁT TRIỂN KINH TẾ - XÃ HỘI VÀ NHIỆM VỤ CHÍNH TRỊ "
+                                "ĐƯỢC GIAO"]
+    assert rows[-1][:2] == ["4.5", "- Xây dựng nông thôn mới"]
+    # the deadline in bold, as the dispatch prints it
+    closing = paragraph_with(document, "Do thời gian yêu cầu gấp")
+    bold = ["".join(t.text for t in r.iter(qn("w:t"))) for r in closing.iter(qn("w:r"))
+            if r.find(qn("w:rPr")) is not None and r.find(qn("w:rPr")).find(qn("w:b")) is not None]
+    assert bold == ["trước ngày 30/6/2026"]
+    pdf = flat(pdf_text(item["pdf"]))
+    assert "Trục (2) - HOÀN THIỆN THẺ CHẾ" in pdf and "4.4 - Thực hiện chính sách đối với người có công" in pdf
+    assert pdf.index("như sau:") < pdf.index("Tiêu chí / Nội dung") < pdf.index("Do thời gian yêu cầu gấp")
+
+
+def test_the_1775_opening_paragraph_is_whole(rendered):
+    item = rendered["assignment"]
+    opening = ("Thực hiện Kết luận số 29-KL/TW, ngày 28/4/2026 của Bộ Chính trị, Ban Bí thư; để tiếp tục triển "
+               "khai nghiêm túc, hiệu quả, thực chất công tác kiểm điểm, đánh giá, xếp loại chất lượng đối với tập "
+               "thể, cá nhân trong hệ thống chính trị, Ban Thường vụ Tỉnh ủy yêu cầu các cấp ủy, tập thể lãnh đạo "
+               "cơ quan, địa phương, đơn vị lãnh đạo, chỉ đạo và tổ chức thực hiện nghiêm túc các nội dung sau:")
+    assert docx_paragraphs(item["docx"]).count(opening) == 1
+    pdf = flat(pdf_text(item["pdf"]))
+    assert opening in pdf
+    assert "(6) Củng cố quốc phòng, an ninh" in pdf  # the paragraph the page break of the source split
+    assert "Ban Thường vụ Tỉnh ủy yêu cầu các cấp ủy, địa phương, cơ quan, đơn vị khẩn trương nghiêm túc triển " \
+           "khai thực hiện./." in pdf and "Bala" not in pdf
+
+
+def test_an_imported_dispatch_keeps_its_own_words_and_table(rendered):
+    """Not the seeds only: any dispatch imported with its text is printed from that text."""
+    item = rendered["imported"]
+    paragraphs = docx_paragraphs(item["docx"])
+    assert ("Để chủ động phòng, chống cháy rừng mùa khô 2026 - 2027, Thường trực Tỉnh ủy đề nghị các cơ quan thực "
+            "hiện tốt các nội dung sau:") in paragraphs
+    assert "Thường trực Tỉnh ủy đề nghị các cơ quan khẩn trương triển khai thực hiện./." in paragraphs
+    assert not any(p.startswith(("1. Giao", "2. Giao")) for p in paragraphs)
+    document = open_docx(io.BytesIO(item["docx"]))
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "STT")
+    assert [[c.text for c in r.cells] for r in table.rows] == [
+        ["STT", "Khu vực", "Diện tích rừng cần rà soát (ha)"], ["1", "Xã Lạc Dương", "1.200"],
+        ["2", "Xã Đam Rông 1", "850"], ["3", 'Rừng phòng hộ "A&B" <Q2>', "15"]]  # escaped, intact
+    item1 = paragraph_with(document, "1. Sở Nông nghiệp và Môi trường rà soát")
+    bold = ["".join(t.text for t in r.iter(qn("w:t"))) for r in item1.iter(qn("w:r"))
+            if r.find(qn("w:rPr")) is not None and r.find(qn("w:rPr")).find(qn("w:b")) is not None]
+    assert bold == ["trước ngày 15/12/2026"]  # the deadline the import read, in bold
+    pdf = flat(pdf_text(item["pdf"]))
+    assert "Xã Đam Rông 1 850" in pdf and 'Rừng phòng hộ "A&B" <Q2> 15' in pdf
+    assert "bố trí kinh phí kiểm tra phòng cháy, chữa cháy rừng." in pdf
+
+
+def test_the_forms_signing_block_shares_its_page_with_its_date_line_and_the_last_row(rendered):
+    item = rendered["indicator_form"]
+    pages = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=item["pdf"],
+                           capture_output=True).stdout.decode().split("\f")
+    last = next(page for page in reversed(pages) if page.strip())
+    for expected in ("THỦ TRƯỞNG ĐƠN VỊ", "NGƯỜI LẬP BIỂU", "ngày ...... tháng ...... năm 2026",
+                     "Thương mại hóa thành"):
+        assert expected in last, expected
+    assert sum("THỦ TRƯỞNG ĐƠN VỊ" in page for page in pages) == 1
+
+
+def test_a_deadline_such_as_10_2026_stays_on_one_line(rendered):
+    item = rendered["task_report_today"]
+    assert "10/2026" in [r["deadline"] for r in item["data"]["pending"]]
+    layout = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=item["pdf"],
+                            capture_output=True).stdout.decode()
+    rows = [line for line in layout.splitlines() if re.search(r"\b(?:Chưa triển khai|Đang thực hiện)\b", line)]
+    deadlines = [re.search(r"\s(\d{1,2}/\d{4}|\d{1,2}/\d{1,2}/\d{4})\s", line) for line in rows]
+    assert len(rows) == 21 and all(deadlines), [line for line, d in zip(rows, deadlines) if not d]
+    assert "10/2026" in [d.group(1) for d in deadlines]
+
+
+def test_document_properties_name_the_issuing_body_not_the_tool(rendered):
+    expected = {"assignment": "Tỉnh ủy Lâm Đồng", "assignment_1640": "Ban Tổ chức Tỉnh ủy Lâm Đồng",
+                "task_report": "Đảng ủy Ủy ban nhân dân tỉnh Lâm Đồng", "overdue_list": "Văn phòng Tỉnh ủy Lâm Đồng",
+                "indicator_form": "Xã Lạc Dương"}
+    for case, item in rendered.items():
+        core = zipfile.ZipFile(io.BytesIO(item["docx"])).read("docProps/core.xml").decode("utf-8")
+        app = zipfile.ZipFile(io.BytesIO(item["docx"])).read("docProps/app.xml").decode("utf-8")
+        assert "python-docx" not in core.lower() and "Macintosh" not in app, case
+        props = open_docx(io.BytesIO(item["docx"])).core_properties
+        assert props.title and props.language == "vi-VN" and props.category == D.KIND_LABELS[item["kind"]]
+        if case in expected:
+            assert props.author == props.last_modified_by == expected[case], case
+            info = subprocess.run(["pdfinfo", "-"], input=item["pdf"], capture_output=True).stdout.decode()
+            assert re.search(r"^Author:\s+" + re.escape(expected[case]) + "$", info, re.M), case
+    core = open_docx(io.BytesIO(rendered["assignment"]["docx"])).core_properties
+    assert core.title.startswith("V/v triển khai thực hiện Kết luận số 29-KL/TW") and core.identifier == "1775-CV/TU"
+    from config import BASE_DIR
+
+    for template in sorted((BASE_DIR / "docs_templates").glob("*.docx")):
+        with zipfile.ZipFile(template) as archive:
+            assert "python-docx" not in archive.read("docProps/core.xml").decode("utf-8").lower(), template.name
+            assert "Macintosh" not in archive.read("docProps/app.xml").decode("utf-8"), template.name

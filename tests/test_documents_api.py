@@ -96,14 +96,16 @@ def test_the_assignment_carries_its_dispatch_number_and_takes_none(api, db, stub
     assert db.session.scalar(select(RegisterEntry.id).order_by(RegisterEntry.id.desc())) == before
 
 
-def test_a_leader_makes_the_overdue_list_as_printable_html_to_pdf(api, db):
+def test_a_leader_makes_the_overdue_list_its_pdf_from_the_docx(api, db):
     response = api.post("/api/v1/documents", "leader", json={"kind": "overdue_list"})
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["number"] is None
     pdf = api.get(body["links"]["pdf"], "leader").data
     assert "DANH SÁCH" in pdf_text(pdf) and "(tính đến ngày 22 tháng 11 năm 2026)" in pdf_text(pdf)
-    assert db.session.get(Document, body["id"]).data["pdf"]["engine"] == "wkhtmltopdf"
+    # from its landscape .docx by LibreOffice, like every document (page numbers, repeated header row)
+    assert db.session.get(Document, body["id"]).data["pdf"] == {"engine": "libreoffice",
+                                                                "template": "docs_templates/overdue_list.docx"}
 
 
 @pytest.mark.parametrize("user,kind,status", [

@@ -143,3 +143,20 @@ def test_seed_is_idempotent(db):
     before = db.session.scalar(select(func.count()).select_from(Task))
     assert seed_all() == {"units": 0, "holidays": 0, "dispatches": 0, "indicators": 0}
     assert db.session.scalar(select(func.count()).select_from(Task)) == before == 45
+
+
+def test_seeded_dispatches_keep_their_text_and_an_older_database_gets_it_back(db):
+    """The dispatch as written is stored with it (documents keep its own words); a database seeded
+    before the text was kept gets it on the next seed run, and nothing else changes."""
+    from config import BASE_DIR
+
+    rows = {d.full_number: d for d in db.session.scalars(select(Dispatch).where(Dispatch.number.is_not(None)))}
+    for number in ("1534-CV/TU", "1640-CV/BTCTU", "1775-CV/TU"):
+        assert rows[number].source_text.startswith("TỈNH ỦY LÂM ĐỒNG"), number
+    assert "Do thời gian yêu cầu gấp, Ban Tổ chức Tỉnh ủy đề nghị" in rows["1640-CV/BTCTU"].source_text
+    seed = (BASE_DIR / "tests" / "data" / "seeds" / "cv-1775-TU.txt").read_text(encoding="utf-8")
+    assert " ".join(rows["1775-CV/TU"].source_text.split()) == " ".join(seed.split())
+    rows["1775-CV/TU"].source_text = None
+    db.session.flush()
+    assert seed_all()["dispatches"] == 0
+    assert rows["1775-CV/TU"].source_text.startswith("TỈNH ỦY LÂM ĐỒNG")

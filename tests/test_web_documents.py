@@ -3,7 +3,7 @@ communes' indicator forms as a job with a progress bar, and the outgoing registe
 
 The PDF step is replaced by a stub where the test is about the pages (LibreOffice
 takes seconds; tests/test_documents.py converts for real); the leader's overdue list
-goes through the real wkhtmltopdf, which is quick.
+goes once through the real LibreOffice, as every document's PDF does.
 """
 from __future__ import annotations
 
@@ -144,6 +144,28 @@ def test_preview_shows_the_data_and_changes_nothing(web, db, users, frozen_now, 
     assert counts(db) == before
 
 
+def test_preview_says_who_signs_and_what_the_dispatch_carries(web, db, users, frozen_now, stub_pdf):
+    """The signer's name comes from the office's signers file (the seeds name nobody for Đảng ủy UBND
+    tỉnh: the preview says so); an assignment shows its own tables and its appendix."""
+    from workflow.services.dispatches import find_dispatch
+
+    token = as_user(web, users, "office")
+
+    def preview(**fields):
+        page = unescape(text(web.post("/documents/new", data={"csrf_token": token, "action": "preview", **fields})))
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+    page = preview(kind="task_report", as_of="2026-06-30")
+    assert "T/M BAN THƯỜNG VỤ · BÍ THƯ · chưa có họ tên người ký" in page
+    page = preview(kind="reminder", as_of="2026-11-22")
+    assert "PHÓ BÍ THƯ THƯỜNG TRỰC · Đặng Hồng Sỹ" in page and "chưa có họ tên" not in page
+    page = preview(kind="assignment", dispatch=str(find_dispatch("1640-CV/BTCTU").id))
+    assert "Nội dung 3 đoạn, 1 bảng" in page and "Tiêu chí / Nội dung" in page
+    page = preview(kind="assignment", dispatch=str(find_dispatch("1534-CV/TU").id))
+    assert "Phụ lục PHỤ LỤC Chỉ tiêu cụ thể giao địa phương theo Quyết định số 11/QĐ-BCĐCP" in page
+    assert stub_pdf == []
+
+
 @pytest.mark.parametrize("data, status, message", [
     ({"kind": "reminder", "as_of": "2026-01-10"}, 400, "Không có nhiệm vụ quá hạn tính đến ngày 10 tháng 01 năm 2026"),
     ({"kind": "indicator_form", "period": "2026-05"}, 400, "Thiếu mục \"Đơn vị\" (mã đơn vị báo cáo)."),
@@ -198,7 +220,7 @@ def test_only_the_kinds_a_role_may_make_are_offered(web, db, users, frozen_now, 
     assert counts(db) == before
 
 
-@pytest.mark.skipif(shutil.which("wkhtmltopdf") is None, reason="wkhtmltopdf is not installed")
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_a_leader_makes_the_overdue_list_with_its_real_pdf(web, db, users, frozen_now):
     token = as_user(web, users, "leader")
     response = web.post("/documents/new", data={"csrf_token": token, "action": "generate", "kind": "overdue_list",
@@ -207,7 +229,7 @@ def test_a_leader_makes_the_overdue_list_with_its_real_pdf(web, db, users, froze
     assert response.status_code == 200 and "Danh sách các nhiệm vụ quá hạn" in page
     document = db.session.scalar(select(Document).order_by(Document.id.desc()))
     assert document.kind == "overdue_list" and document.number is None
-    assert document.created_by.username == "leader" and document.data["pdf"]["engine"] == "wkhtmltopdf"
+    assert document.created_by.username == "leader" and document.data["pdf"]["engine"] == "libreoffice"
     pdf = web.get(f"/documents/{document.id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-") and pdf.mimetype == "application/pdf"
     assert "DANH SÁCH" in docx_text(web.get(f"/documents/{document.id}.docx").data)

@@ -22,9 +22,15 @@ value such as ``A&B <Q2>`` comes out intact).
 as it was at that instant, rebuilt from its history (``TaskEvent``), not from
 its current columns (:func:`task_as_of`).
 
+A dispatch's own words: an assignment document of an imported or seeded
+dispatch is printed from its stored source text (paragraphs, tables, its
+appendix), not re-phrased from its tasks (:func:`source_body`). Signers come
+from the office's signers file (:func:`default_signer`), never from an
+earlier document. Every .docx names its issuing body in its properties.
+
 PDF: .docx → PDF with LibreOffice headless, one profile per worker, several
-files per call (:class:`LibreOffice`); printable HTML → PDF with
-pdfkit/wkhtmltopdf (:func:`html_to_pdf`).
+files per call (:class:`LibreOffice`), for every kind; printable HTML → PDF
+with pdfkit/wkhtmltopdf (:func:`html_to_pdf`) only for the browser's views.
 
 This module reads the database but never changes it; numbering, storage and
 the archive are the service's (``workflow/services/documents.py``).
@@ -63,6 +69,8 @@ KIND_LABELS = {
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_TYPE = "application/pdf"
 PLACE = "Lâm Đồng"
+TEXT_WIDTH_PORTRAIT = 165  # mm: A4 210 - left 30 - right 15
+TEXT_WIDTH_LANDSCAPE = 252  # mm: 297 - 30 - 15
 
 
 # ==========================================================================
@@ -397,26 +405,73 @@ def authority_name(unit) -> str:
     return AUTHORITY_NAMES.get(unit.code, unit.name)
 
 
-def default_signer(unit) -> dict:
-    """The signing block of the issuer's latest dispatch that names one, else the usual one."""
+def signers_file() -> Path:
+    """The office's signing blocks per issuer (``DOCUMENT_SIGNERS_FILE``; default workflow/data/signers.yaml)."""
+    configured = os.environ.get("DOCUMENT_SIGNERS_FILE")
+    try:
+        from flask import current_app
+
+        configured = current_app.config.get("DOCUMENT_SIGNERS_FILE") or configured
+    except RuntimeError:
+        pass
+    return Path(configured) if configured else BASE_DIR / "workflow" / "data" / "signers.yaml"
+
+
+_signers_cache: dict[str, tuple[float, dict]] = {}
+
+
+def configured_signers() -> dict:
+    """{issuer code: {"signing_authority", "signer_title", "signer_name"}} from the signers file
+    (re-read when it changes; a missing file is no configuration)."""
+    import yaml
+
+    path = signers_file()
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return {}
+    cached = _signers_cache.get(str(path))
+    if cached is None or cached[0] != mtime:
+        with open(path, encoding="utf-8") as handle:
+            raw = yaml.safe_load(handle) or {}
+        from workflow.text import nfc
+
+        table = {str(code): {key: nfc(str((row or {}).get(key) or "")).strip()
+                             for key in ("signing_authority", "signer_title", "signer_name")}
+                 for code, row in raw.items()}
+        cached = (mtime, table)
+        _signers_cache[str(path)] = cached
+    return cached[1]
+
+
+def leader_name(unit) -> str:
+    """The full name of the issuing unit's only active leader account ("" when none or several)."""
     from sqlalchemy import select
 
-    from models import Dispatch
+    from models import User
     from workflow.extensions import db
 
-    latest = db.session.scalars(
-        select(Dispatch).where(Dispatch.issuer_id == unit.id, Dispatch.signer_name != "", Dispatch.status != "draft")
-        .order_by(Dispatch.issued_on.desc().nulls_last(), Dispatch.id.desc())
-    ).first()
-    if latest is not None:
-        return {"signing_authority": latest.signing_authority, "signer_title": latest.signer_title,
-                "signer_name": latest.signer_name}
+    names = list(db.session.scalars(select(User.full_name).where(
+        User.unit_id == unit.id, User.role == "leader", User.active.is_(True)).limit(2)))
+    return names[0].strip() if len(names) == 1 and names[0] else ""
+
+
+def default_signer(unit) -> dict:
+    """The issuer's signing block from the office's configuration (the signers file), the name of the
+    unit's leader where the file gives none; never copied from an earlier document."""
     authority, title = DEFAULT_SIGNERS.get(unit.code, ("T/M BAN THƯỜNG VỤ", ""))
-    return {"signing_authority": authority, "signer_title": title, "signer_name": ""}
+    block = {"signing_authority": authority, "signer_title": title, "signer_name": ""}
+    block.update({k: v for k, v in configured_signers().get(unit.code, {}).items() if v})
+    if not block["signer_name"]:
+        block["signer_name"] = leader_name(unit)
+    return block
 
 
 def signer_block(unit, params: dict) -> dict:
     block = default_signer(unit)
+    if params.get("signer_title") and not params.get("signer_name") \
+            and params["signer_title"].upper() != block["signer_title"].upper():
+        block["signer_name"] = ""  # another title is another person: never print the default's name under it
     for key in ("signing_authority", "signer_title", "signer_name"):
         if params.get(key):
             block[key] = params[key]
@@ -642,6 +697,231 @@ def _task_sentence(title: str, deadline_text: str | None, coordinating: list[str
     return paragraph(*runs)
 
 
+# --- a dispatch's own words ---------------------------------------------------
+#
+# A document made from a dispatch that was imported or seeded keeps the dispatch's own words: its body
+# (the paragraphs between Kính gửi and Nơi nhận, and its tables) is read back from the source text
+# stored with it (``Dispatch.source_text``), never re-phrased from its tasks. Only a dispatch drafted
+# in the application, which has no source text, has its body written from its tasks.
+
+_SRC_RECIPIENTS = re.compile(r"^\s*[-–•]?\s*Kính\s+gửi\s*:?", re.IGNORECASE)
+_SRC_DISTRIBUTION = re.compile(r"^\s*Nơi\s+nhận\b", re.IGNORECASE)
+_SRC_AUTHORITY = re.compile(r"^\s*(?:T/M|K/T|T/L|TM\.|KT\.|TL\.|TUQ\.?)\s", re.IGNORECASE)
+_SRC_BULLET = re.compile(r"^\s*[-–+•]\s+")
+_SRC_APPENDIX = re.compile(r"^\s*PH[ỤU]\s*L[ỤU]C\b", re.IGNORECASE)
+_SRC_MARKER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?\s|[a-zđ]\)\s|[-–+•]\s)", re.IGNORECASE)
+# The body says an appendix goes with the dispatch ("(Chi tiết Phụ lục đính kèm)").
+_APPENDIX_MENTION = re.compile(r"phụ\s+lục\s+(?:đính\s+kèm|kèm\s+theo\s+(?:công\s+văn|văn\s+bản)\s+này)",
+                               re.IGNORECASE)
+_BOLD = "\ue000"  # where a transcription's **bold** markers were
+_TERMINAL = tuple(".:;!?…)”\"")
+
+
+def _source_line(line: str) -> str:
+    """A line of a source text without the light markup of transcriptions (~~struck~~, *italic*, the
+    signature scribbles after the last sentence), its **bold** kept as markers."""
+    line = line.replace("**", _BOLD).replace("~~", "").replace("__", "")
+    line = re.sub(r"(?<=[.;:!?/])\s+\*[^\s*]{1,12}\*\s*$", "", line)
+    line = re.sub(r"\*([^*\n]+)\*", r"\1", line)
+    line = re.sub(r"\s*\*+\s*$", "", line)
+    line = re.sub(r"^(\s*)\*+\s*", r"\1", line)
+    return line.rstrip()
+
+
+def _source_runs(text: str, bold_phrases: list[str]) -> dict:
+    """Rich text of a source paragraph: its own bold where marked, else the deadlines in bold."""
+    text = " ".join(text.split())
+    if _BOLD in text:
+        parts = text.split(_BOLD)
+        return rich(*[run(part, bold=bool(n % 2)) for n, part in enumerate(parts) if part])
+    phrases = sorted({p for p in bold_phrases if p and p in text}, key=len, reverse=True)
+    if not phrases:
+        return rich(text)
+    pattern = re.compile("|".join(re.escape(p) for p in phrases))
+    runs, at = [], 0
+    for match in pattern.finditer(text):
+        runs += [run(text[at:match.start()]), run(match.group(0), bold=True)]
+        at = match.end()
+    runs.append(run(text[at:]))
+    return rich(*[r for r in runs if r["t"]])
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace(_BOLD, "").split())
+
+
+def table_block(rows: list[list], *, widths_mm: list[float], size: float = 13, header_rows: int = 1,
+                align: list[str] | None = None, bold_rows: list[bool] | None = None,
+                sizes: list[float] | None = None) -> dict:
+    """A table as data: ``{"table": {"widths", "size", "header_rows", "align", "rows": [{"cells", "bold"}]}}``
+    (cells are strings or rich text); rendered by :class:`DocxTable`, header rows repeated on every page."""
+    bold_rows = bold_rows or [n < header_rows for n in range(len(rows))]
+    return {"table": {
+        "widths": [round(w, 1) for w in widths_mm], "size": size, "header_rows": header_rows,
+        "align": align or ["left"] * len(widths_mm),
+        **({"sizes": sizes} if sizes else {}),
+        "rows": [{"cells": [c if isinstance(c, dict) else rich(c) for c in row], "bold": bool(b)}
+                 for row, b in zip(rows, bold_rows)],
+    }}
+
+
+def _mostly_upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.6 * len(letters)
+
+
+def _source_table(lines: list[str], bold_phrases: list[str], width_mm: float) -> dict:
+    """Tab-separated rows (the first is the header) → a table block whose column widths follow the text."""
+    rows = [[_plain(c) for c in line.split("\t")] for line in lines]
+    columns = max(len(r) for r in rows)
+    rows = [r + [""] * (columns - len(r)) for r in rows]
+    weights = []
+    for col in range(columns):
+        longest = max(len(r[col]) for r in rows)
+        empty = all(not r[col] for r in rows[1:])  # a column left to fill in ("Kết quả thực hiện")
+        weights.append(min(max(longest, 30 if empty else 4), 60))
+    total = sum(weights)
+    widths = [max(10.0, width_mm * w / total) for w in weights]
+    widest = widths.index(max(widths))
+    widths[widest] -= sum(widths) - width_mm  # the widest column absorbs the rounding to the text width
+    align = ["center" if all(len(r[col]) <= 6 for r in rows[1:]) else "left" for col in range(columns)]
+    bold = [n == 0 or _mostly_upper(" ".join(r)) for n, r in enumerate(rows)]
+    cells = [[_source_runs(c, bold_phrases) if n else c for c in r] for n, r in enumerate(rows)]
+    return table_block(cells, widths_mm=widths, align=align, bold_rows=bold)
+
+
+def _source_blocks(lines: list[str], bold_phrases: list[str], width_mm: float) -> list[dict]:
+    """Paragraphs and tables of a stretch of source lines, in order.
+
+    A line with tabs is a table row (consecutive rows, blank lines between them allowed, make one
+    table); a paragraph split by a page break in the transcription ("… (6) Củng cố" / "quốc phòng …")
+    is joined again. A heading ("3. Giao Ban Tổ chức Tỉnh ủy"), a sentence that introduces what
+    follows (ending with ":") and the last paragraph stay on the page of what follows them.
+    """
+    items: list[tuple[str, object]] = []
+    n = 0
+    while n < len(lines):
+        line = lines[n]
+        if not line.strip():
+            n += 1
+            continue
+        if "\t" in line:
+            rows = []
+            while n < len(lines) and ("\t" in lines[n] or (not lines[n].strip() and n + 1 < len(lines)
+                                                          and "\t" in lines[n + 1])):
+                if lines[n].strip():
+                    rows.append(lines[n])
+                n += 1
+            items.append(("table", rows))
+            continue
+        text = line.strip()
+        if items and items[-1][0] == "p":
+            previous = _plain(items[-1][1])
+            if previous and not previous.endswith(_TERMINAL) and text[:1].islower() \
+                    and not _SRC_MARKER.match(text):
+                items[-1] = ("p", items[-1][1] + " " + text)
+                n += 1
+                continue
+        items.append(("p", text))
+        n += 1
+    blocks = []
+    for index, (kind, value) in enumerate(items):
+        if kind == "table":
+            blocks.append(_source_table(value, bold_phrases, width_mm))
+            continue
+        plain = _plain(value)
+        last = index == len(items) - 1
+        heading = len(plain) <= 120 and not plain.endswith(_TERMINAL)
+        blocks.append(paragraph(*_source_runs(value, bold_phrases)["rich"],
+                                keep=last or heading or plain.endswith(":")))
+    return blocks
+
+
+def source_sections(text: str | None) -> dict | None:
+    """The body and the appendix of a dispatch's source text, as lines (None when it cannot be read:
+    no "Kính gửi", or nothing that ends the body)."""
+    from workflow.importer import normalise_source
+
+    if not text or not text.strip():
+        return None
+    lines = [_source_line(line) for line in normalise_source(text).split("\n")]
+    start = next((i for i, line in enumerate(lines) if _SRC_RECIPIENTS.match(line)), None)
+    if start is None:
+        return None
+    entries = bool(_SRC_RECIPIENTS.sub("", lines[start]).strip(" -–:"))
+    i = start + 1
+    while i < len(lines):
+        stripped = lines[i].strip()
+        if not stripped:
+            if entries:
+                break
+            i += 1
+            continue
+        previous = lines[i - 1].strip() if lines[i - 1].strip() else ""
+        if not entries or _SRC_BULLET.match(lines[i]) or (previous.endswith((",", ";")) and len(stripped) <= 160
+                                                          and "\t" not in stripped):
+            entries = True
+            i += 1
+            continue
+        break
+    body_start = i
+    end = next((j for j in range(body_start, len(lines)) if _SRC_DISTRIBUTION.match(lines[j])), None)
+    if end is None:
+        end = next((j for j in range(body_start, len(lines)) if _SRC_AUTHORITY.match(lines[j])), None)
+    if end is None or end <= body_start:
+        return None
+    appendix_at = next((j for j in range(end, len(lines)) if _SRC_APPENDIX.match(lines[j])), None)
+    return {"body": lines[body_start:end], "appendix": lines[appendix_at:] if appendix_at is not None else []}
+
+
+def source_body(dispatch, *, width_mm: float = TEXT_WIDTH_PORTRAIT) -> dict | None:
+    """``{"body": blocks, "appendix": {...} or None}`` from the dispatch's stored source text, or None."""
+    sections = source_sections(getattr(dispatch, "source_text", None))
+    if sections is None:
+        return None
+    deadlines = [" ".join((t.deadline_text or "").split()) for t in dispatch.tasks if t.deadline_text]
+    body = _source_blocks(sections["body"], deadlines, width_mm)
+    if not body:
+        return None
+    mentioned = bool(sections["appendix"]) or any(
+        _APPENDIX_MENTION.search(plain_text(b.get("text", ""))) for b in body if "text" in b)
+    return {"body": body, "appendix_lines": sections["appendix"], "appendix": mentioned}
+
+
+APPENDIX_HEADERS = ["STT", "Tên chỉ tiêu", "Mã số", "Mã số chi", "Đơn vị tính", "Mục tiêu",
+                    "Cơ quan chủ trì thực hiện", "Văn bản nguồn", "Kết quả thực hiện trong kỳ (Điền số)",
+                    "Mô tả tình hình thực hiện trong kỳ", "Khó khăn, vướng mắc", "Đề xuất, kiến nghị", "Ghi chú"]
+APPENDIX_WIDTHS = [10, 42, 12, 11, 12, 13, 22, 46, 17, 21, 17, 16, 13]  # mm: the landscape text width
+APPENDIX_KEYS = ["no", "name", "code", "sub_code", "measure_unit", "target", "lead", "source", "value",
+                 "description", "difficulties", "proposals", "notes"]
+
+
+def dispatch_appendix(dispatch, source: dict | None) -> dict | None:
+    """The appendix a dispatch says it carries: its indicator catalogue (the catalogue named by the
+    dispatch's number, e.g. the 13 indicators of 1534-CV/TU) as a table, else the appendix table of its
+    source text; None when the dispatch mentions no appendix."""
+    if source is None or not source["appendix"]:
+        return None
+    indicators = catalogue_indicators(dispatch.full_number) if dispatch.full_number else []
+    if indicators:
+        title, issued = appendix_lines(dispatch.full_number)
+        rows = [[row[key] for key in APPENDIX_KEYS] for row in indicator_rows(indicators, {})]
+        table = table_block([APPENDIX_HEADERS] + rows, widths_mm=APPENDIX_WIDTHS, size=10,
+                            align=["center", "left", "center", "center", "center", "center", "left", "left",
+                                   "center", "left", "left", "left", "left"],
+                            sizes=[10] * 7 + [9] + [10] * 5)  # as the form prints them: the source text in 9 pt
+        return {"heading": [rich(run("PHỤ LỤC", bold=True)), rich(run(title, bold=True)),
+                            rich(run(issued, italic=True))], "body": [table]}
+    lines = source["appendix_lines"]
+    if not lines:
+        return None
+    first_table = next((i for i, line in enumerate(lines) if "\t" in line), len(lines))
+    heading = [rich(run(_plain(line), bold=n == 0, italic=_plain(line).startswith("(")))
+               for n, line in enumerate(lines[:first_table]) if line.strip()]
+    body = _source_blocks(lines[first_table:], [], TEXT_WIDTH_LANDSCAPE)
+    return {"heading": heading, "body": body} if heading or body else None
+
+
 def assignment_data(params: dict, *, number: str | None = None) -> dict:
     from models import Dispatch
     from workflow.extensions import db
@@ -657,6 +937,27 @@ def assignment_data(params: dict, *, number: str | None = None) -> dict:
     data["recipients"] = dash_lines(dispatch.recipients or ["Các cơ quan, đơn vị có liên quan"],
                                     single_dash=False)
 
+    source = source_body(dispatch)
+    data["appendix"] = dispatch_appendix(dispatch, source)
+    if source is not None:  # the dispatch's own words, read back from its source text
+        data["body"] = source["body"]
+    else:
+        data["body"] = _assignment_body(dispatch, authority)
+    data["distribution"] = dash_lines(dispatch.distribution or ["Như trên", f"Lưu {REPORT_TO}"])
+    signer = {"signing_authority": dispatch.signing_authority, "signer_title": dispatch.signer_title,
+              "signer_name": dispatch.signer_name}
+    if not signer["signing_authority"]:
+        signer = default_signer(issuer)
+    signer.update({k: params[k] for k in ("signing_authority", "signer_title", "signer_name") if params.get(k)})
+    data.update({k: (v.upper() if k != "signer_name" else v) for k, v in signer.items()})
+    if params.get("distribution"):
+        data["distribution"] = dash_lines(params["distribution"])
+    return data
+
+
+def _assignment_body(dispatch, authority: str) -> list[dict]:
+    """The body of a dispatch drafted in the application (no source text): preamble, directives, and
+    its tasks grouped under "N. Giao <unit>", each with its deadline in bold."""
     body = []
     preamble = " ".join((dispatch.preamble or "").split())
     if not preamble:
@@ -715,17 +1016,7 @@ def assignment_data(params: dict, *, number: str | None = None) -> dict:
             body.append(_task_sentence(task.title, task.deadline_text or format_deadline(task.deadline),
                                        [u.name for u in task.coordinating_units], prefix=prefix))
     body.append(paragraph(f"{authority} yêu cầu các cơ quan, đơn vị nghiêm túc triển khai thực hiện./.", keep=True))
-    data["body"] = body
-    data["distribution"] = dash_lines(dispatch.distribution or ["Như trên", f"Lưu {REPORT_TO}"])
-    signer = {"signing_authority": dispatch.signing_authority, "signer_title": dispatch.signer_title,
-              "signer_name": dispatch.signer_name}
-    if not signer["signing_authority"]:
-        signer = default_signer(issuer)
-    signer.update({k: params[k] for k in ("signing_authority", "signer_title", "signer_name") if params.get(k)})
-    data.update({k: (v.upper() if k != "signer_name" else v) for k, v in signer.items()})
-    if params.get("distribution"):
-        data["distribution"] = dash_lines(params["distribution"])
-    return data
+    return body
 
 
 # --- reminder ---------------------------------------------------------------
@@ -1062,11 +1353,72 @@ def jinja_env():
     return Environment(undefined=StrictUndefined, autoescape=True)
 
 
+class DocxTable:
+    """A table block (:func:`table_block`) as WordprocessingML, inserted by ``{{p p.table }}``.
+
+    Fixed layout with the given column widths (Word reads the cell widths, LibreOffice the grid),
+    single borders, header rows repeated on every page, rows never split across pages; the text is
+    escaped here (docxtpl inserts the XML as it is). A 6 pt paragraph follows the table.
+    """
+
+    def __init__(self, spec: dict):
+        self.spec = spec
+
+    @staticmethod
+    def _twips(mm: float) -> int:
+        return int(round(mm * 56.6929))
+
+    def _runs(self, value, *, bold: bool, half_points: int) -> str:
+        from xml.sax.saxutils import escape
+
+        parts = value["rich"] if isinstance(value, dict) and "rich" in value else [{"t": str(value or "")}]
+        out = []
+        for part in parts:
+            props = "<w:b/><w:bCs/>" if bold or part.get("b") else ""
+            props += "<w:i/><w:iCs/>" if part.get("i") else ""
+            props += f'<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
+            out.append(f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{escape(part["t"])}</w:t></w:r>')
+        return "".join(out)
+
+    def __html__(self) -> str:
+        spec = self.spec
+        widths = [self._twips(w) for w in spec["widths"]]
+        border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+                         for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+        xml = [f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
+               f'<w:tblBorders>{border}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+               '<w:tblCellMar><w:left w:w="85" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar>'
+               '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" w:lastColumn="0" '
+               'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
+        xml += [f'<w:gridCol w:w="{w}"/>' for w in widths]
+        xml.append("</w:tblGrid>")
+        aligns = {"center": "center", "right": "right", "justify": "both"}
+        for n, row in enumerate(spec["rows"]):
+            header = n < spec.get("header_rows", 0)
+            xml.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if header else "") + "</w:trPr>")
+            for col, (cell, width) in enumerate(zip(row["cells"], widths)):
+                align = "center" if header else aligns.get(spec["align"][col], "left")
+                sizes = spec.get("sizes")
+                half_points = int(round(float(sizes[col] if sizes and not header else spec.get("size", 13)) * 2))
+                xml.append(f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>'
+                           f'<w:vAlign w:val="{"center" if header else "top"}"/></w:tcPr>'
+                           f'<w:p><w:pPr><w:spacing w:before="40" w:after="40"/><w:jc w:val="{align}"/></w:pPr>'
+                           f'{self._runs(cell, bold=row.get("bold", False), half_points=half_points)}</w:p></w:tc>')
+            xml.append("</w:tr>")
+        xml.append('</w:tbl><w:p><w:pPr><w:spacing w:before="0" w:after="120"/></w:pPr></w:p>')
+        return "".join(xml)
+
+    __str__ = __html__
+
+
 def to_context(value):
     """Turn the data's ``{"rich": [...]}`` parts into docxtpl ``RichText`` (everything else as is)."""
     from docxtpl import RichText
 
     if isinstance(value, dict):
+        if isinstance(value.get("table"), dict) and "rows" in value["table"]:
+            return {**{k: to_context(v) for k, v in value.items() if k != "table"},
+                    "table": DocxTable(value["table"])}
         if set(value) == {"rich"}:
             text = RichText()
             for part in value["rich"]:
@@ -1087,12 +1439,125 @@ def render_docx(kind: str, data: dict, *, title: str | None = None) -> bytes:
 
     content, _ = template_bytes(kind)
     template = DocxTemplate(io.BytesIO(content))  # a new template object per render
+    first_section = _first_section_break(template.get_docx())
     template.render(to_context(data), jinja_env(), autoescape=True)
-    if title:
-        template.core_properties.title = clean(title)[:250]
+    _keep_first_section_layout(template.docx, first_section)
+    set_document_properties(template.docx, kind, data, title=title)
     out = io.BytesIO()
     template.save(out)
     return out.getvalue()
+
+
+def _first_section_break(document):
+    """A copy of the template's first section break (the properties of its first section), if any."""
+    import copy
+
+    found = document.element.body.xpath("./w:p/w:pPr/w:sectPr")
+    return copy.deepcopy(found[0]) if found else None
+
+
+def _keep_first_section_layout(document, first_section) -> None:
+    """A template whose later sections are conditional (the assignment's landscape appendix, in
+    ``{%p if appendix %}``) ends with the last section's layout. When rendering dropped every section
+    break, the document is all first section: it takes the first section's page, margins and headers."""
+    body = document.element.body
+    if first_section is None or body.xpath("./w:p/w:pPr/w:sectPr"):
+        return
+    last = body.find(qn_w("sectPr"))
+    if last is not None:
+        body.replace(last, first_section)
+    else:
+        body.append(first_section)
+
+
+def qn_w(tag: str) -> str:
+    return f"{{http://schemas.openxmlformats.org/wordprocessingml/2006/main}}{tag}"
+
+
+# The issuing bodies' names as the document properties give them (the header prints them in capitals).
+ISSUER_BODY_NAMES = {
+    "tinh-uy": "Tỉnh ủy Lâm Đồng",
+    "van-phong-tinh-uy": "Văn phòng Tỉnh ủy Lâm Đồng",
+    "ban-to-chuc-tinh-uy": "Ban Tổ chức Tỉnh ủy Lâm Đồng",
+    "uy-ban-kiem-tra-tinh-uy": "Ủy ban Kiểm tra Tỉnh ủy Lâm Đồng",
+    "dang-uy-ubnd-tinh": "Đảng ủy Ủy ban nhân dân tỉnh Lâm Đồng",
+}
+
+
+def issuing_body(data: dict) -> str:
+    """Who issues a document, from its data: the body its header names, or the reporting unit of a form."""
+    heading = (data.get("issuer_parent", ""), data.get("issuer_name", ""))
+    for code, name in ISSUER_BODY_NAMES.items():
+        if ISSUER_HEADINGS.get(code) == heading:
+            return name
+    if data.get("unit_name"):
+        return data["unit_name"]
+    if heading[1]:
+        try:
+            from sqlalchemy import func, select
+
+            from models import Unit
+            from workflow.extensions import db
+
+            for unit in db.session.scalars(select(Unit).where(func.length(Unit.name) == len(heading[1]))):
+                if unit.name.upper() == heading[1]:
+                    return unit.name
+        except RuntimeError:  # no application context: the header's words
+            pass
+        return " ".join(part for part in heading if part)
+    return ""
+
+
+def document_properties(kind: str, data: dict, *, title: str | None = None) -> dict:
+    """What a file's properties say: what the document is and who issues it (never the tool that made
+    it): author and last editor the issuing body, title the document's title, subject its trích yếu, the
+    number as identifier and keyword, the kind as category, Vietnamese as language."""
+    body = issuing_body(data)
+    number = (data.get("number") or "").strip()
+    number = number if number[:1].isdigit() else ""
+    subject = data.get("subject_line") or " ".join(
+        x for x in (data.get("doc_type", "").capitalize(), data.get("title") or data.get("appendix_title", "")) if x)
+    return {
+        "author": body[:250], "last_modified_by": body[:250],
+        "title": clean(title or subject or KIND_LABELS[kind])[:250], "subject": clean(subject)[:250],
+        "category": KIND_LABELS[kind], "keywords": number, "identifier": number, "language": "vi-VN",
+        "comments": " ".join(x for x in (KIND_LABELS[kind], f"số {number}" if number else "",
+                                         f"của {body}" if body else "") if x)[:250],
+        "content_status": "Dự thảo" if data.get("draft") else "",
+    }
+
+
+def set_document_properties(document, kind: str, data: dict, *, title: str | None = None) -> None:
+    """Write :func:`document_properties` into a python-docx document (created and modified: now)."""
+    from workflow.clock import utcnow
+
+    core = document.core_properties
+    for name, value in document_properties(kind, data, title=title).items():
+        setattr(core, name, value)
+    core.revision = 1
+    core.created = core.modified = utcnow().replace(tzinfo=None, microsecond=0)
+
+
+def core_properties_xml(properties: dict) -> bytes:
+    """docProps/core.xml for :func:`document_properties` (the bulk path writes the package itself)."""
+    from xml.sax.saxutils import escape
+
+    from workflow.clock import utcnow
+
+    when = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    fields = (("dc:title", "title"), ("dc:subject", "subject"), ("dc:creator", "author"),
+              ("cp:keywords", "keywords"), ("dc:description", "comments"), ("cp:lastModifiedBy", "last_modified_by"),
+              ("cp:category", "category"), ("dc:identifier", "identifier"), ("dc:language", "language"),
+              ("cp:contentStatus", "content_status"))
+    inner = "".join(f"<{tag}>{escape(properties.get(key) or '')}</{tag}>" for tag, key in fields)
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f'{inner}<cp:revision>1</cp:revision>'
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>'
+            '</cp:coreProperties>').encode("utf-8")
 
 
 def undeclared_variables(kind: str, context: dict | None = None) -> set[str]:
@@ -1108,6 +1573,8 @@ def plain_text(data) -> str:
     if isinstance(data, dict):
         if set(data) == {"rich"}:
             return "".join(part["t"] for part in data["rich"])
+        if "rows" in data and "widths" in data:  # a table block: its rows, cells separated by tabs
+            return "\n".join("\t".join(plain_text(c) for c in row["cells"]) for row in data["rows"])
         return "\n".join(plain_text(v) for v in data.values())
     if isinstance(data, list):
         return "\n".join(plain_text(v) for v in data)
@@ -1281,8 +1748,13 @@ def render_print_html(kind: str, data: dict) -> str:
     return render_template(f"{PRINT_TEMPLATES}/{kind}.html", d=data, text=plain_text)
 
 
-# Which kinds print from HTML (wkhtmltopdf) instead of from the .docx (LibreOffice).
-HTML_PDF_KINDS = {"overdue_list"}
+# Which kinds print from HTML (wkhtmltopdf) instead of from the .docx (LibreOffice). None: Debian's
+# wkhtmltopdf (unpatched Qt) prints no header or footer, so no page numbers, and does not repeat a
+# table's header row on each page (STACK.md). The overdue list's PDF is therefore made like every
+# other document's, from its landscape .docx by LibreOffice: page numbers from the PAGE field, the
+# header row repeated (tblHeader), the same page as the .docx. The printable HTML view stays for the
+# browser's own printing.
+HTML_PDF_KINDS: set[str] = set()
 
 
 def render_pdf(kind: str, data: dict, docx: bytes) -> bytes:
@@ -1344,9 +1816,10 @@ class WarmTemplate:
             return section.replace("<w:cols", restart + "<w:cols", 1)
         return section.replace("</w:sectPr>", restart + "</w:sectPr>")
 
-    def docx(self, bodies: list[str]) -> bytes:
+    def docx(self, bodies: list[str], *, properties: dict | None = None) -> bytes:
         """A .docx of one rendered body, or of several, each in its own section (own first page,
-        page numbers from 1), so a combined PDF splits into the pages each would have alone."""
+        page numbers from 1), so a combined PDF splits into the pages each would have alone.
+        ``properties`` (:func:`document_properties`): the file's properties, else the template's."""
         from lxml import etree
 
         if len(bodies) == 1:
@@ -1359,7 +1832,11 @@ class WarmTemplate:
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for info, data in self._entries:
-                archive.writestr(info, xml if info.filename == "word/document.xml" else data)
+                if info.filename == "word/document.xml":
+                    data = xml
+                elif info.filename == "docProps/core.xml" and properties is not None:
+                    data = core_properties_xml(properties)
+                archive.writestr(info, data)
         return out.getvalue()
 
 
@@ -1380,9 +1857,10 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
     report = progress or (lambda done, total, message: None)
     warm = WarmTemplate(kind)
     bodies, docs = [], []
+    properties = [document_properties(kind, data, title=document_title(kind, {}, data)) for data in datas]
     for n, data in enumerate(datas, start=1):
         bodies.append(warm.render_body(data))
-        docs.append(warm.docx([bodies[-1]]))
+        docs.append(warm.docx([bodies[-1]], properties=properties[n - 1]))
         if n % 10 == 0 or n == total:
             report(n, total * 2, f"Đã tạo {n}/{total} tệp .docx")
     if processes is None:
@@ -1397,7 +1875,8 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
         combined = [future.result() for future in futures]
     pdfs: list[bytes] = []
     for group, pdf in zip(groups, combined):
-        pdfs.extend(split_pdf_by_first_pages(pdf, [markers[i] for i in group]))
+        pdfs.extend(split_pdf_by_first_pages(pdf, [markers[i] for i in group],
+                                             metadata=[properties[i] for i in group]))
         report(total + len(pdfs), total * 2, f"Đã tạo {len(pdfs)}/{total} tệp PDF")
     return list(zip(docs, pdfs))
 
@@ -1432,8 +1911,9 @@ def pdf_page_texts(pdf: bytes) -> list[str]:
     return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
-def split_pdf_by_first_pages(pdf: bytes, marker_texts: list[str]) -> list[bytes]:
-    """Split a combined PDF where each part's first page contains its marker (in order)."""
+def split_pdf_by_first_pages(pdf: bytes, marker_texts: list[str], *, metadata: list[dict] | None = None) -> list[bytes]:
+    """Split a combined PDF where each part's first page contains its marker (in order); ``metadata``
+    (:func:`document_properties` of each part) gives each part its own title, author and subject."""
     from pypdf import PdfReader, PdfWriter
 
     texts = [" ".join(t.split()) for t in pdf_page_texts(pdf)]
@@ -1451,6 +1931,10 @@ def split_pdf_by_first_pages(pdf: bytes, marker_texts: list[str]) -> list[bytes]
         writer = PdfWriter()
         for page in reader.pages[start:end]:
             writer.add_page(page)
+        if metadata is not None:
+            props = metadata[n]
+            writer.add_metadata({"/Title": props["title"], "/Author": props["author"],
+                                 "/Subject": props["subject"], "/Keywords": props["keywords"]})
         out = io.BytesIO()
         writer.write(out)
         parts.append(out.getvalue())

@@ -111,12 +111,23 @@ def _record(task: Task, event: str, to_status: str, at: datetime, note: str | No
                              data=data or {}, version=task.version, at=at))
 
 
+def dispatch_source_text(row: dict) -> str | None:
+    """The dispatch as written (``source_file`` next to its YAML), normalised like an imported text."""
+    if not row.get("source_file"):
+        return None
+    from workflow.importer import normalise_source
+
+    return normalise_source((DATA_DIR / "dispatches" / row["source_file"]).read_text(encoding="utf-8"))
+
+
 def seed_dispatch(row: dict) -> Dispatch | None:
     """One dispatch file; skipped when a dispatch with that number exists."""
     issued_on: date = row["issued_on"]
     found = db.session.scalar(select(Dispatch).where(
         Dispatch.number == row["number"], Dispatch.symbol == row["symbol"], Dispatch.year == issued_on.year))
     if found is not None:
+        if found.source_text is None and row.get("source_file"):  # seeded before the text was kept
+            found.source_text = dispatch_source_text(row)
         return None
     dispatch = Dispatch(
         number=row["number"], symbol=row["symbol"], year=issued_on.year, kind=row.get("kind", "CV"),
@@ -127,6 +138,7 @@ def seed_dispatch(row: dict) -> Dispatch | None:
         signer_name=nfc(row.get("signer_name", "")), references=[nfc(r) for r in row.get("references", [])],
         directives=[{"item": d["item"], "text": nfc(d["text"])} for d in row.get("directives", [])],
         preamble=nfc(row.get("preamble", "")) or "", status="issued",
+        source_text=dispatch_source_text(row),
     )
     refresh_search_text(dispatch)
     db.session.add(dispatch)

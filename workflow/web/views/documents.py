@@ -297,7 +297,11 @@ def data_summary(kind: str, data: dict) -> list[tuple[str, str]]:
     if data.get("recipients"):
         rows.append(("Kính gửi", f"{len(data['recipients'])} nơi"))
     if kind == "assignment":
-        rows.append(("Nội dung", f"{len(data.get('body', []))} đoạn"))
+        body = data.get("body", [])
+        tables = sum(1 for block in body if "table" in block)
+        rows.append(("Nội dung", f"{len(body) - tables} đoạn" + (f", {tables} bảng" if tables else "")))
+        if data.get("appendix"):
+            rows.append(("Phụ lục", " ".join(rendering.plain_text(h) for h in data["appendix"]["heading"])))
     elif kind == "reminder":
         units = data.get("units", [])
         rows.append(("Nhiệm vụ quá hạn", f"{sum(len(u.get('tasks', [])) for u in units)} nhiệm vụ của "
@@ -315,6 +319,8 @@ def data_summary(kind: str, data: dict) -> list[tuple[str, str]]:
                                          f"{len(data.get('by_unit', []))} cơ quan, đơn vị"))
     signer = " · ".join(filter(None, [data.get("signing_authority"), data.get("signer_title"),
                                       data.get("signer_name")]))
+    if signer and data.get("signer_title") and not data.get("signer_name"):
+        signer += " · chưa có họ tên người ký (nhập ở mục “Họ tên người ký” hoặc khai báo trong danh sách người ký)"
     if signer:
         rows.append(("Người ký", signer))
     if data.get("distribution"):
