@@ -71,6 +71,9 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "nhacviec@localhost")
+        # Trust anchors for verifying signatures (issue 13): PEM or DER files, separated by ":" (the
+        # national root certificate in production; a test CA in the tests).
+        self.SIGNATURE_TRUST_ANCHORS = [p for p in os.environ.get("SIGNATURE_TRUST_ANCHORS", "").split(":") if p]
 
     def check(self) -> None:
         """Refuse configurations that must not run; overridden per environment."""

@@ -30,3 +30,9 @@ __all__ += ["IndicatorPeriodTask", "IndicatorReportEvent"]
 from models.ratelimit import RateLimitCounter  # noqa: E402
 
 __all__ += ["RateLimitCounter"]
+
+# The outgoing document's life: signatures, issue, delivery (issue 13).
+from models.outgoing import (LIFECYCLE_STATUS_LABELS, DocumentEvent, DocumentLifecycle, InboxItem,  # noqa: E402
+                             SigningCredential)
+
+__all__ += ["DocumentEvent", "DocumentLifecycle", "InboxItem", "LIFECYCLE_STATUS_LABELS", "SigningCredential"]

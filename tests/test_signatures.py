@@ -1,0 +1,356 @@
+"""The outgoing document's life (issue 13) with a test CA generated here: submit to a named signer,
+sign on the server or outside, return, issue with the number, date and seal, deliver to the inboxes;
+PDF/A-2b; every refusal in Vietnamese and changing nothing; both signatures verified by pyHanko.
+
+LibreOffice converts each document kind once per test session for signature (PDF/A); later tests
+reuse that conversion's output (``pdfa_cache``), so the suite stays lean.
+"""
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import local
+from tests.pki import PASSPHRASE, TestPKI, seal_png, signature_png
+
+SIGNER_TITLE = "Phó Bí thư Thường trực"
+SIGNER_NAME = "Đặng Hồng Sỹ"
+_PDFA: dict[str, bytes] = {}
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    return TestPKI(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def credentials(pki):
+    from datetime import datetime, timezone
+
+    return {
+        "leader": pki.issue(SIGNER_NAME),
+        "organisation": pki.issue("Tỉnh ủy Lâm Đồng"),
+        "expired": pki.issue(SIGNER_NAME, not_before=datetime(2024, 1, 1, tzinfo=timezone.utc),
+                             not_after=datetime(2025, 12, 31, tzinfo=timezone.utc)),
+        "other_ca": TestPKI(pki.directory / "other", name="CA lạ").issue(SIGNER_NAME),
+    }
+
+
+@pytest.fixture()
+def pdfa_cache(monkeypatch):
+    """Convert each kind once (real LibreOffice, PDF/A-2b); reuse the output afterwards."""
+    from workflow import documents
+
+    real = documents.docx_to_pdfa
+    calls = []
+
+    def cached(docx: bytes) -> bytes:
+        from docx import Document as Word
+
+        text = "\n".join(p.text for p in Word(io.BytesIO(docx)).paragraphs)[:200]
+        if text not in _PDFA:
+            _PDFA[text] = real(docx)
+        calls.append(text)
+        return _PDFA[text]
+
+    monkeypatch.setattr(documents, "docx_to_pdfa", cached)
+    return calls
+
+
+@pytest.fixture()
+def signing_setup(app, db, users, pki, credentials, frozen_now, monkeypatch, pdfa_cache):
+    """The leader has a title and a name fitting Tỉnh ủy's signing block, a certificate and an image;
+    Tỉnh ủy has its seal; the test CA is the trust anchor."""
+    from models import SigningCredential, Unit
+
+    monkeypatch.setitem(app.config, "SIGNATURE_TRUST_ANCHORS", [str(pki.root_path)])
+    leader = users["leader"]
+    leader.title, leader.full_name = SIGNER_TITLE, SIGNER_NAME
+    tinh_uy = db.session.scalar(select(Unit).where(Unit.code == "tinh-uy"))
+    db.session.add(SigningCredential(user_id=leader.id, pkcs12=credentials["leader"], image=signature_png(),
+                                     subject=SIGNER_NAME, active=True))
+    db.session.add(SigningCredential(unit_id=tinh_uy.id, pkcs12=credentials["organisation"], image=seal_png(),
+                                     subject="Tỉnh ủy Lâm Đồng", active=True))
+    db.session.flush()
+    return {"leader": leader, "office": users["office"], "tinh_uy": tinh_uy}
+
+
+def _draft_reminder(office, now):
+    from workflow.services.documents import generate_document
+
+    return generate_document(office, "reminder", {"draft": True, "as_of": "2026-11-22"}, now)
+
+
+@pytest.fixture()
+def stub_draft_pdf(monkeypatch):
+    """The draft's own PDF is not what gets signed: skip its LibreOffice call."""
+    from workflow import documents
+
+    monkeypatch.setattr(documents, "render_pdf", lambda kind, data, docx: b"%PDF-1.7\n% draft\n")
+
+
+def _submitted(setup, now):
+    from workflow.services import outgoing
+
+    document = _draft_reminder(setup["office"], now)
+    outgoing.submit(setup["office"], document.id, version=0, signer="leader", now=now)
+    return document
+
+
+def _verify(pdf: bytes, pki):
+    """pyHanko's own validation, independent of the application's summary."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from workflow.signing import load_trust_roots
+
+    reader = PdfFileReader(io.BytesIO(pdf))
+    return {sig.field_name: validate_pdf_signature(
+        sig, ValidationContext(trust_roots=load_trust_roots([pki.root_path]), allow_fetching=False))
+        for sig in reader.embedded_signatures}
+
+
+def _text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode("utf-8")
+
+
+def test_signed_on_the_server_then_issued_with_number_date_and_seal_both_signatures_verify(
+        db, signing_setup, frozen_now, pki, stub_draft_pdf):
+    from models import DocumentEvent, InboxItem, RegisterEntry
+    from workflow.services import outgoing
+
+    now = frozen_now.current()
+    office, leader = signing_setup["office"], signing_setup["leader"]
+    document = _draft_reminder(office, now)
+    assert document.number is None and document.data["context"]["draft"] is True
+    entries_before = db.session.scalar(select(func.count()).select_from(RegisterEntry))
+
+    lifecycle = outgoing.submit(office, document.id, version=0, signer="leader", now=now)
+    assert (lifecycle.status, lifecycle.version, lifecycle.signer_id) == ("submitted", 1, leader.id)
+    assert [d.document_id for d in outgoing.waiting_for(leader)] == [document.id]
+    unsigned = outgoing.lifecycle_pdf(office, document.id)[1]
+    text = _text(unsigned)
+    assert "DỰ THẢO" not in text and SIGNER_NAME in text and "PHÓ BÍ THƯ THƯỜNG TRỰC" in text
+    assert re.search(r"Số\s+-CV/TU", text) and re.search(r"ngày\s+tháng\s+năm 2026", text)
+    # no number yet: the register is untouched until văn thư issues it
+    assert db.session.scalar(select(func.count()).select_from(RegisterEntry)) == entries_before
+
+    frozen_now(local(2026, 11, 23, 9, 30))
+    lifecycle = outgoing.sign(leader, document.id, version=1, passphrase=PASSPHRASE, now=frozen_now.current())
+    assert (lifecycle.status, lifecycle.sign_method, lifecycle.version) == ("signed", "server", 2)
+    signed = outgoing.lifecycle_pdf(leader, document.id)[1]
+    assert signed.startswith(unsigned)  # an incremental update over the file that was submitted
+
+    frozen_now(local(2026, 12, 3, 14, 0))
+    lifecycle = outgoing.issue(office, document.id, version=2, passphrase=PASSPHRASE, now=frozen_now.current())
+    assert lifecycle.status == "delivered" and lifecycle.version == 4
+    assert re.fullmatch(r"\d+-CV/TU", lifecycle.number) and lifecycle.issued_on.isoformat() == "2026-12-03"
+    entry = db.session.get(RegisterEntry, lifecycle.register_entry_id)
+    assert (entry.status, entry.document_id, entry.full_number) == ("used", document.id, lifecycle.number)
+
+    issued = outgoing.lifecycle_pdf(office, document.id)[1]
+    assert issued.startswith(signed)
+    text = _text(issued)
+    assert re.search(rf"Số\s+{lifecycle.number.split('-')[0]}\s*-CV/TU", text)
+    assert re.search(r"ngày\s+03\s+tháng\s+12\s+năm 2026", text)
+
+    statuses = _verify(issued, pki)
+    assert set(statuses) == {"ChuKyLanhDao", "ChuKyCoQuan"}
+    for status in statuses.values():
+        assert status.intact and status.valid and status.trusted and status.bottom_line
+    from pyhanko.sign.diff_analysis import ModificationLevel
+
+    assert statuses["ChuKyLanhDao"].modification_level == ModificationLevel.FORM_FILLING
+    assert statuses["ChuKyLanhDao"].docmdp_ok
+    summary = outgoing.verify_pdf(office, issued, now=frozen_now.current())
+    assert [(s["signer"], s["ok"], s["certify"]) for s in summary] == [
+        (SIGNER_NAME, True, True), ("Tỉnh ủy Lâm Đồng", True, False)]
+
+    events = db.session.scalars(select(DocumentEvent).where(DocumentEvent.document_id == document.id)
+                                .order_by(DocumentEvent.id)).all()
+    assert [(e.event, e.from_status, e.to_status, e.version) for e in events] == [
+        ("submit", "draft", "submitted", 1), ("sign", "submitted", "signed", 2),
+        ("issue", "signed", "issued", 3), ("deliver", "issued", "delivered", 4)]
+    inbox = db.session.scalars(select(InboxItem).where(InboxItem.document_id == document.id)).all()
+    assert inbox and all(item.read_at is None for item in inbox)
+
+
+def test_the_signed_pdf_is_pdfa_2b_with_embedded_fonts_and_names_the_issuing_body(
+        db, signing_setup, frozen_now, stub_draft_pdf):
+    from workflow.services import outgoing
+
+    now = frozen_now.current()
+    document = _submitted(signing_setup, now)
+    outgoing.sign(signing_setup["leader"], document.id, version=1, passphrase=PASSPHRASE, now=now)
+    outgoing.issue(signing_setup["office"], document.id, version=2, passphrase=PASSPHRASE, now=now)
+    pdf = outgoing.lifecycle_pdf(signing_setup["office"], document.id)[1]
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+    assert "<pdfaid:part>2</pdfaid:part>" in xmp and "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+    assert "Tỉnh ủy Lâm Đồng" in xmp  # dc:creator: the issuing body
+    assert reader.metadata.author == "Tỉnh ủy Lâm Đồng"
+    intents = reader.trailer["/Root"]["/OutputIntents"]
+    assert intents[0].get_object()["/S"] == "/GTS_PDFA1" and "/DestOutputProfile" in intents[0].get_object()
+    fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    assert rows and all("yes" in row[-5:-2][:1] for row in rows), fonts  # every font embedded
+
+
+def test_signed_outside_and_uploaded_is_accepted_when_it_is_the_same_document(
+        db, signing_setup, frozen_now, credentials, stub_draft_pdf):
+    from workflow import signing
+    from workflow.services import outgoing
+
+    now = frozen_now.current()
+    document = _submitted(signing_setup, now)
+    unsigned = outgoing.lifecycle_pdf(signing_setup["office"], document.id)[1]
+    outside = signing.sign_as_signer(unsigned, signing.unlock(credentials["leader"], PASSPHRASE),
+                                     name=SIGNER_NAME, title=SIGNER_TITLE, when=now, image=None)
+    lifecycle = outgoing.upload_signed(signing_setup["leader"], document.id, outside, now=now)
+    assert (lifecycle.status, lifecycle.sign_method) == ("signed", "upload")
+    assert outgoing.lifecycle_pdf(signing_setup["leader"], document.id)[1] == outside
+
+
+def _refused(call, message):
+    from workflow.errors import DomainError
+
+    with pytest.raises(DomainError) as caught:
+        call()
+    assert message in caught.value.message
+    return caught.value
+
+
+def test_uploads_that_are_not_the_same_signed_document_are_refused_in_vietnamese(
+        db, signing_setup, frozen_now, credentials, stub_draft_pdf):
+    from workflow import signing
+    from workflow.services import outgoing
+
+    now = frozen_now.current()
+    office, leader = signing_setup["office"], signing_setup["leader"]
+    document = _submitted(signing_setup, now)
+    unsigned = outgoing.lifecycle_pdf(office, document.id)[1]
+    key = signing.unlock(credentials["leader"], PASSPHRASE)
+    good = signing.sign_as_signer(unsigned, key, name=SIGNER_NAME, title=SIGNER_TITLE, when=now, image=None)
+
+    # one byte changed inside the signed content
+    position = good.index(b"/Type /Catalog") if b"/Type /Catalog" in good else len(unsigned) // 2
+    tampered = bytearray(good)
+    tampered[position + 2] ^= 0x01
+    _refused(lambda: outgoing.upload_signed(leader, document.id, bytes(tampered), now=now),
+             "Tệp đã ký không phải là văn bản này")
+    # a byte changed after the unsigned part: the signing date in the signature's own revision
+    tail = bytearray(good)
+    at = good.index(b"/M (D", len(unsigned)) + len(b"/M (D\\07220") + 1
+    tail[at] = ord("9") if tail[at] != ord("9") else ord("8")
+    _refused(lambda: outgoing.upload_signed(leader, document.id, bytes(tail), now=now),
+             "Chữ ký số không toàn vẹn")
+    # another document, properly signed
+    other = _draft_reminder(office, now)
+    other_unsigned = signing.prepare(_PDFA_any(), signing.locate_fields(
+        _PDFA_any(), symbol="CV/TU", signer_title="PHÓ BÍ THƯ THƯỜNG TRỰC", signer_name=SIGNER_NAME))
+    other_signed = signing.sign_as_signer(other_unsigned + b"\n", key, name=SIGNER_NAME, title=SIGNER_TITLE,
+                                          when=now, image=None)
+    _refused(lambda: outgoing.upload_signed(leader, document.id, other_signed, now=now),
+             "Tệp đã ký không phải là văn bản này")
+    assert other.id != document.id
+    # the right document signed with an expired certificate (signed in its validity, checked now)
+    expired = signing.unlock(credentials["expired"], PASSPHRASE)
+    from datetime import datetime, timezone
+
+    old = signing._sign(unsigned, expired, field=signing.SIGNER_FIELD, certify=True, name=SIGNER_NAME,
+                        when=datetime(2025, 6, 1, tzinfo=timezone.utc), image=None, text="x", reason="test")
+    _refused(lambda: outgoing.upload_signed(leader, document.id, old, now=now), "đã hết hạn từ ngày 31/12/2025")
+    # a certificate from a CA that is not a trust anchor
+    stranger = signing.sign_as_signer(unsigned, signing.unlock(credentials["other_ca"], PASSPHRASE),
+                                      name=SIGNER_NAME, title=SIGNER_TITLE, when=now, image=None)
+    _refused(lambda: outgoing.upload_signed(leader, document.id, stranger, now=now), "tin cậy")
+    # the unsigned file itself, and not a PDF
+    _refused(lambda: outgoing.upload_signed(leader, document.id, unsigned, now=now), "chưa có chữ ký số")
+    _refused(lambda: outgoing.upload_signed(leader, document.id, b"hello", now=now), "không phải tệp PDF")
+    # nothing changed
+    lifecycle = outgoing.lifecycle_of(document.id)
+    assert (lifecycle.status, lifecycle.version, lifecycle.signed_key) == ("submitted", 1, None)
+
+
+def _PDFA_any() -> bytes:
+    return next(iter(_PDFA.values()))
+
+
+def test_a_wrong_passphrase_or_an_expired_certificate_is_refused_and_changes_nothing(
+        db, signing_setup, frozen_now, credentials, stub_draft_pdf):
+    from models import SigningCredential
+    from workflow.services import outgoing
+
+    now = frozen_now.current()
+    leader = signing_setup["leader"]
+    document = _submitted(signing_setup, now)
+    _refused(lambda: outgoing.sign(leader, document.id, version=1, passphrase="sai-mat-khau", now=now),
+             "Mật khẩu của chứng thư số không đúng")
+    _refused(lambda: outgoing.sign(leader, document.id, version=1, passphrase="", now=now),
+             "Cần nhập mật khẩu")
+    db.session.add(SigningCredential(user_id=leader.id, pkcs12=credentials["expired"], subject="x", active=True))
+    db.session.flush()
+    _refused(lambda: outgoing.sign(leader, document.id, version=1, passphrase=PASSPHRASE, now=now),
+             "đã hết hạn từ ngày 31/12/2025")
+    lifecycle = outgoing.lifecycle_of(document.id)
+    assert (lifecycle.status, lifecycle.version, lifecycle.signed_key) == ("submitted", 1, None)
+
+
+def test_who_may_act_versions_and_the_signing_block_fit(db, signing_setup, frozen_now, users, stub_draft_pdf):
+    from workflow.errors import Conflict, Forbidden, StaleVersion
+    from workflow.services import outgoing
+
+    now = frozen_now.current()
+    office, leader = signing_setup["office"], signing_setup["leader"]
+    document = _draft_reminder(office, now)
+    with pytest.raises(Forbidden):
+        outgoing.submit(leader, document.id, version=0, signer="leader", now=now)
+    leader.title = "Bí thư"
+    _refused(lambda: outgoing.submit(office, document.id, version=0, signer="leader", now=now),
+             "không khớp với khối chữ ký")
+    _refused(lambda: outgoing.submit(office, document.id, version=0, signer="taichinh", now=now),
+             "không phải lãnh đạo")
+    leader.title = SIGNER_TITLE
+    outgoing.submit(office, document.id, version=0, signer="leader", now=now)
+    with pytest.raises(StaleVersion):
+        outgoing.sign(leader, document.id, version=0, passphrase=PASSPHRASE, now=now)
+    with pytest.raises(Forbidden):
+        outgoing.sign(office, document.id, version=1, passphrase=PASSPHRASE, now=now)
+    with pytest.raises(Conflict):  # nothing signed yet
+        outgoing.issue(office, document.id, version=1, passphrase=PASSPHRASE, now=now)
+    _refused(lambda: outgoing.return_document(leader, document.id, version=1, note=" ", now=now),
+             "Cần ghi ý kiến")
+    lifecycle = outgoing.return_document(leader, document.id, version=1, note="Bổ sung thời hạn.", now=now)
+    assert (lifecycle.status, lifecycle.note, lifecycle.version) == ("returned", "Bổ sung thời hạn.", 2)
+    assert outgoing.waiting_for(leader) == []
+    # a numbered (non-draft) document does not enter the lifecycle
+    from workflow.services.documents import generate_document
+
+    numbered = generate_document(office, "reminder", {"as_of": "2026-11-22"}, now)
+    _refused(lambda: outgoing.submit(office, numbered.id, version=0, signer="leader", now=now), "đã được cấp số")
+
+
+def test_issue_with_a_wrong_organisation_passphrase_takes_no_number(
+        db, signing_setup, frozen_now, stub_draft_pdf):
+    from models import NumberRegister, RegisterEntry
+    from workflow.services import outgoing
+
+    now = frozen_now.current()
+    document = _submitted(signing_setup, now)
+    outgoing.sign(signing_setup["leader"], document.id, version=1, passphrase=PASSPHRASE, now=now)
+    counters = [(r.id, r.last_number) for r in db.session.scalars(select(NumberRegister))]
+    entries = db.session.scalar(select(func.count()).select_from(RegisterEntry))
+    _refused(lambda: outgoing.issue(signing_setup["office"], document.id, version=2, passphrase="sai", now=now),
+             "Mật khẩu của chứng thư số không đúng")
+    db.session.expire_all()
+    assert [(r.id, r.last_number) for r in db.session.scalars(select(NumberRegister))] == counters
+    assert db.session.scalar(select(func.count()).select_from(RegisterEntry)) == entries
+    assert outgoing.lifecycle_of(document.id).status == "signed"
