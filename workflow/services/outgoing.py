@@ -80,7 +80,9 @@ def require_read(actor, document: Document) -> DocumentLifecycle | None:
         return lifecycle
     if lifecycle is not None and permissions.is_named_signer(actor, lifecycle):
         return lifecycle
-    raise NotFound("Không tìm thấy văn bản.")
+    from workflow.errors import Forbidden
+
+    raise Forbidden("Không có quyền xem kho văn bản.")
 
 
 def lifecycle_pdf(actor, document_id: int) -> tuple[DocumentLifecycle, bytes, str]:
@@ -450,6 +452,8 @@ def open_inbox_item(actor, item_id: int, *, now: datetime) -> InboxItem:
 def inbox_pdf(actor, item_id: int, *, now: datetime) -> tuple[InboxItem, bytes]:
     item = open_inbox_item(actor, item_id, now=now)
     lifecycle = item.lifecycle
+    if not lifecycle.issued_key:
+        raise NotFound("Văn bản chưa có tệp phát hành.")
     return item, _read(lifecycle.issued_key, lifecycle.issued_sha256)
 
 
@@ -457,7 +461,8 @@ def inbox_pdf(actor, item_id: int, *, now: datetime) -> tuple[InboxItem, bytes]:
 
 
 def install_credential(actor, *, pkcs12: bytes, passphrase: str, now: datetime, username: str | None = None,
-                       unit_code: str | None = None, image: bytes | None = None) -> SigningCredential:
+                       unit_code: str | None = None, image: bytes | None = None,
+                       title: str | None = None) -> SigningCredential:
     """The admin installs a signer's or an organisation's PKCS#12 (stored as uploaded, encrypted).
 
     The passphrase is used once, here, to check the file and read the certificate; it is not kept.
@@ -487,7 +492,10 @@ def install_credential(actor, *, pkcs12: bytes, passphrase: str, now: datetime, 
     if image is not None:
         _check_png(image)
     info = signing.certificate_info(signer.signing_cert)
+    title = " ".join((nfc(title) or "").split())
     with unit_of_work():
+        if user is not None and title:
+            user.title = title[:200]
         for old in db.session.scalars(select(SigningCredential).where(
                 SigningCredential.active.is_(True),
                 SigningCredential.user_id == user.id if user is not None else SigningCredential.unit_id == unit.id)):
