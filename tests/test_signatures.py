@@ -354,3 +354,63 @@ def test_issue_with_a_wrong_organisation_passphrase_takes_no_number(
     assert [(r.id, r.last_number) for r in db.session.scalars(select(NumberRegister))] == counters
     assert db.session.scalar(select(func.count()).select_from(RegisterEntry)) == entries
     assert outgoing.lifecycle_of(document.id).status == "signed"
+
+
+def test_the_api_walks_the_life_and_the_recipient_reads_its_inbox(api, db, signing_setup, frozen_now, users,
+                                                                    credentials, stub_draft_pdf):
+    from workflow import signing
+
+    created = api.post("/api/v1/documents", "office", json={"kind": "reminder", "as_of": "2026-11-22",
+                                                             "draft": True}).get_json()
+    document_id = created["id"]
+    life = api.get(f"/api/v1/documents/{document_id}/lifecycle", "office").get_json()
+    assert (life["status"], life["version"]) == ("draft", 0)
+    stale = api.post(f"/api/v1/documents/{document_id}/events", "office",
+                     json={"event": "submit", "version": 3, "signer": "leader"})
+    assert stale.status_code == 409 and "vừa được người khác cập nhật" in stale.get_json()["error"]
+    response = api.post(f"/api/v1/documents/{document_id}/events", "office",
+                        json={"event": "submit", "version": 0, "signer": "leader", "note": "Kính trình"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] == "submitted" and response.get_json()["signer"]["title"] == SIGNER_TITLE
+
+    unsigned = api.get(f"/api/v1/documents/{document_id}/signing.pdf", "leader").data
+    wrong = api.post(f"/api/v1/documents/{document_id}/events", "leader",
+                     json={"event": "sign", "version": 1, "passphrase": "sai"})
+    assert wrong.status_code == 400 and "Mật khẩu của chứng thư số không đúng" in wrong.get_json()["error"]
+    signed = signing.sign_as_signer(unsigned, signing.unlock(credentials["leader"], PASSPHRASE), name=SIGNER_NAME,
+                                    title=SIGNER_TITLE, when=frozen_now.current(), image=signature_png())
+    upload = api.client.post(f"/api/v1/documents/{document_id}/signed",
+                             headers={"Authorization": f"Bearer {api.tokens['leader']}"},
+                             data={"file": (io.BytesIO(signed), "da-ky.pdf")}, content_type="multipart/form-data")
+    assert upload.status_code == 200, upload.get_json()
+    assert (upload.get_json()["status"], upload.get_json()["sign_method"]) == ("signed", "upload")
+
+    issued = api.post(f"/api/v1/documents/{document_id}/events", "office",
+                      json={"event": "issue", "version": 2, "passphrase": PASSPHRASE}).get_json()
+    assert issued["status"] == "delivered" and issued["number"].endswith("-CV/TU")
+    assert [h["event"] for h in issued["history"]] == ["submit", "sign", "issue", "deliver"]
+    units = {i["unit"]["code"] for i in issued["inbox"]}
+    assert units and all(i["read_at"] is None for i in issued["inbox"])
+
+    verified = api.client.post("/api/v1/signatures/verify", headers={"Authorization": f"Bearer {api.tokens['taichinh']}"},
+                               data={"file": (io.BytesIO(api.get(f"/api/v1/documents/{document_id}/signing.pdf",
+                                                                 "office").data), "vb.pdf")},
+                               content_type="multipart/form-data").get_json()
+    assert verified["count"] == 2 and verified["all_ok"] is True
+    assert [s["signer"] for s in verified["signatures"]] == [SIGNER_NAME, "Tỉnh ủy Lâm Đồng"]
+
+    # a recipient unit's user (the reminder goes to the units with overdue tasks)
+    from models import User
+
+    recipient = next(u for u in users.values() if u.role == "department" and u.unit.code in units)
+    inbox = api.get("/api/v1/inbox", recipient.username).get_json()
+    item = next(i for i in inbox["items"] if i["document"] == document_id)
+    assert item["read_at"] is None and item["number"] == issued["number"]
+    pdf = api.get(item["links"]["pdf"], recipient.username)
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    again = api.get("/api/v1/inbox", recipient.username).get_json()
+    read = next(i for i in again["items"] if i["document"] == document_id)
+    assert read["read_at"] == frozen_now.current().isoformat() and read["read_by"] == recipient.username
+    outsider = next(u for u in users.values() if u.role == "department" and u.unit.code not in units)
+    assert api.get(item["links"]["pdf"], outsider.username).status_code == 404
+    assert isinstance(db.session.get(User, recipient.id), User)

@@ -501,7 +501,7 @@ def _stamp_time(when: datetime) -> str:
 def sign_as_signer(pdf: bytes, signer, *, name: str, title: str, when: datetime, image: bytes | None) -> bytes:
     """The leader's certification signature (form filling stays allowed) in the signer field."""
     check_validity(signer.signing_cert, when)
-    text = f"Ký bởi: {name}\n{title.capitalize()}\nThời gian: %(thoigian)s"
+    text = f"Ký bởi: {name}\n{title}\nThời gian: %(thoigian)s"
     return _sign(pdf, signer, field=SIGNER_FIELD, certify=True, name=name, when=when, image=image, text=text,
                  reason="Ký ban hành văn bản")
 
