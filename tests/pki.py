@@ -47,6 +47,12 @@ class TestPKI:
         self.root_path = self.directory / f"root-{x509.random_serial_number() % 10**8}.pem"
         self.root_path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
 
+    def cert_asn1(self):
+        """The root as an asn1crypto certificate (what pyHanko's validation context takes)."""
+        from asn1crypto import x509 as asn1_x509
+
+        return asn1_x509.Certificate.load(self.cert.public_bytes(serialization.Encoding.DER))
+
     def issue(self, cn: str, *, passphrase: str | None = PASSPHRASE, not_before: datetime = VALID_FROM,
               not_after: datetime = VALID_TO) -> bytes:
         """A PKCS#12 file with the key and the certificate chain (encrypted by ``passphrase``)."""

@@ -414,3 +414,25 @@ def test_the_api_walks_the_life_and_the_recipient_reads_its_inbox(api, db, signi
     outsider = next(u for u in users.values() if u.role == "department" and u.unit.code not in units)
     assert api.get(item["links"]["pdf"], outsider.username).status_code == 404
     assert isinstance(db.session.get(User, recipient.id), User)
+
+
+def test_the_command_line_installs_a_certificate_and_refuses_a_key_in_clear(app, db, pki, tmp_path):
+    from models import SigningCredential, User
+
+    runner = app.test_cli_runner()
+    path = tmp_path / "leader.p12"
+    path.write_bytes(pki.issue(SIGNER_NAME))
+    result = runner.invoke(args=["install-certificate", "--user", "leader", "--p12", str(path), "--title",
+                                 SIGNER_TITLE], input="sai\n")
+    assert result.exit_code == 1 and "Mật khẩu của chứng thư số không đúng" in result.output
+    result = runner.invoke(args=["install-certificate", "--user", "leader", "--p12", str(path), "--title",
+                                 SIGNER_TITLE], input=PASSPHRASE + "\n")
+    assert result.exit_code == 0, result.output
+    credential = db.session.scalars(select(SigningCredential)).one()
+    assert credential.pkcs12 == path.read_bytes() and SIGNER_NAME in credential.subject
+    assert PASSPHRASE.encode() not in credential.pkcs12
+    assert db.session.scalar(select(User.title).where(User.username == "leader")) == SIGNER_TITLE
+    clear = tmp_path / "clear.p12"
+    clear.write_bytes(pki.issue(SIGNER_NAME, passphrase=None))
+    result = runner.invoke(args=["install-certificate", "--user", "leader", "--p12", str(clear)], input="\n")
+    assert result.exit_code == 1 and "phải được bảo vệ bằng mật khẩu" in result.output
