@@ -436,3 +436,50 @@ def test_the_command_line_installs_a_certificate_and_refuses_a_key_in_clear(app,
     clear.write_bytes(pki.issue(SIGNER_NAME, passphrase=None))
     result = runner.invoke(args=["install-certificate", "--user", "leader", "--p12", str(clear)], input="\n")
     assert result.exit_code == 1 and "phải được bảo vệ bằng mật khẩu" in result.output
+
+
+def test_the_pages_offer_each_step_to_the_right_person(app, db, signing_setup, frozen_now, users, stub_draft_pdf):
+    from tests.web_fixtures import csrf_token_from, sign_in, web_client
+
+    now = frozen_now.current()
+    document = _draft_reminder(signing_setup["office"], now)
+    office = web_client(app)
+    sign_in(office, users["office"])
+    page = office.get("/documents/new?kind=reminder").get_data(as_text=True)
+    draft_box = re.search(r'<input[^>]*name="draft"[^>]*>', page).group(0)
+    assert "checked" in draft_box, "a new document is a draft unless the office unticks it"
+    page = office.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert "Trình ký" in page and "Đặng Hồng Sỹ — Phó Bí thư Thường trực" in page
+    response = office.post(f"/documents/{document.id}/submit", data={
+        "csrf_token": csrf_token_from(page), "version": "0", "signer": "leader"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Đã trình ký văn bản tới Đặng Hồng Sỹ (Phó Bí thư Thường trực)." in page and "Chờ ký" in page
+    assert "Ký số trên máy chủ" not in page, "the office does not sign"
+
+    leader = web_client(app)
+    sign_in(leader, users["leader"])
+    dashboard = leader.get("/").get_data(as_text=True)
+    assert "Văn bản chờ ký (1)" in dashboard and f"/documents/{document.id}#trinh-ky" in dashboard
+    page = leader.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert "Ký số trên máy chủ" in page and "Trả lại Văn phòng" in page and "Tải tệp đã ký lên" in page
+    response = leader.post(f"/documents/{document.id}/sign", data={
+        "csrf_token": csrf_token_from(page), "version": "1", "passphrase": "sai"}, follow_redirects=True)
+    assert "Mật khẩu của chứng thư số không đúng" in response.get_data(as_text=True)
+    response = leader.post(f"/documents/{document.id}/signed", data={
+        "csrf_token": csrf_token_from(page), "version": "1",
+        "file": (io.BytesIO(b"%PDF-1.7 not signed"), "x.pdf")}, content_type="multipart/form-data",
+        follow_redirects=True)
+    assert "Tệp đã ký không phải là văn bản này" in response.get_data(as_text=True)
+    response = leader.post(f"/documents/{document.id}/sign", data={
+        "csrf_token": csrf_token_from(page), "version": "1", "passphrase": PASSPHRASE}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Đã ký số văn bản" in page and "Đã ký" in page
+
+    page = office.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert "Cấp số, đóng dấu và phát hành" in page
+    response = office.post(f"/documents/{document.id}/issue", data={
+        "csrf_token": csrf_token_from(page), "version": "2", "passphrase": PASSPHRASE, "reservation": ""},
+        follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert re.search(r"Đã phát hành văn bản số \d+-CV/TU; đã gửi tới \d+ cơ quan, đơn vị", page)
+    assert "Chưa đọc" in page and "Đã gửi" in page

@@ -262,7 +262,9 @@ class DocumentForm(Form):
                          description="Ví dụ: 2026-05 (tháng), 2026-Q2 (quý), 2026-H1 (6 tháng), 2026 (năm).")
     doc_date = DateField("Ngày văn bản", validators=[Optional(), ReasonableYear()],
                          description="Để trống: hôm nay.")
-    draft = BooleanField("Dự thảo (không lấy số, ghi DỰ THẢO)", default=False)
+    # A draft by default (issue 13): the number and date are taken when văn thư issues the signed document.
+    draft = BooleanField("Dự thảo để trình ký (không lấy số, ghi DỰ THẢO; số và ngày do văn thư cấp khi phát hành)",
+                         default=True)
     reservation = SelectField("Dùng số đã giữ", validators=[Optional()],
                               description="Để trống: lấy số tiếp theo trong sổ đăng ký văn bản đi.")
     signing_authority = StringField("Thẩm quyền ký", validators=[Length(max=200)],
