@@ -75,7 +75,7 @@ PAGES = [
     # The outgoing document's life, signatures, inbox (issue 13)
     ("/documents/{lifedoc}", READ_ALL),
     ("/documents/{lifedoc}/signing.pdf", READ_ALL),
-    ("/documents/to-sign", expect(403, leader=200)),
+    ("/signatures/waiting", expect(403, leader=200)),
     ("/inbox", EVERYONE),
     ("/inbox/{inbox}", expect(404, department=200)),
     ("/inbox/{inbox}.pdf", expect(404, department=200)),

@@ -217,7 +217,7 @@ def document_signing_pdf(document_id: int):
     return response
 
 
-@bp.get("/documents/to-sign")
+@bp.get("/signatures/waiting")
 def documents_to_sign():
     actor = user()
     require(actor.role == "leader")
