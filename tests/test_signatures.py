@@ -49,9 +49,10 @@ def pdfa_cache(monkeypatch):
     calls = []
 
     def cached(docx: bytes) -> bytes:
-        from docx import Document as Word
+        import hashlib
+        import zipfile
 
-        text = "\n".join(p.text for p in Word(io.BytesIO(docx)).paragraphs)[:200]
+        text = hashlib.sha256(zipfile.ZipFile(io.BytesIO(docx)).read("word/document.xml")).hexdigest()
         if text not in _PDFA:
             _PDFA[text] = real(docx)
         calls.append(text)
@@ -252,15 +253,21 @@ def test_uploads_that_are_not_the_same_signed_document_are_refused_in_vietnamese
     tail[at] = ord("9") if tail[at] != ord("9") else ord("8")
     _refused(lambda: outgoing.upload_signed(leader, document.id, bytes(tail), now=now),
              "Chữ ký số không toàn vẹn")
-    # another document, properly signed
-    other = _draft_reminder(office, now)
-    other_unsigned = signing.prepare(_PDFA_any(), signing.locate_fields(
-        _PDFA_any(), symbol="CV/TU", signer_title="PHÓ BÍ THƯ THƯỜNG TRỰC", signer_name=SIGNER_NAME))
-    other_signed = signing.sign_as_signer(other_unsigned + b"\n", key, name=SIGNER_NAME, title=SIGNER_TITLE,
-                                          when=now, image=None)
+    # another document (a key-task report), properly signed in its own signature field
+    from workflow import documents as rendering
+    from workflow.services.documents import generate_document
+
+    other = generate_document(office, "task_report", {"draft": True, "as_of": "2026-06-30"}, now)
+    data = dict(other.data["context"], draft=False, number=f"{signing.NUMBER_BLANK}-BC/ĐU", signer_name=SIGNER_NAME,
+                place_date=rendering.place_date(None, year=2026))
+    other_pdf = rendering.docx_to_pdfa(rendering.render_docx("task_report", data))
+    other_unsigned = signing.prepare(other_pdf, signing.locate_fields(
+        other_pdf, symbol="BC/ĐU", signer_title=data["signer_title"], signer_name=SIGNER_NAME))
+    other_signed = signing.sign_as_signer(other_unsigned, key, name=SIGNER_NAME, title=SIGNER_TITLE, when=now,
+                                          image=None)
+    assert signing.verify(other_signed, signing.load_trust_roots([_root(signing_setup)]), moment=now)[0]["ok"]
     _refused(lambda: outgoing.upload_signed(leader, document.id, other_signed, now=now),
              "Tệp đã ký không phải là văn bản này")
-    assert other.id != document.id
     # the right document signed with an expired certificate (signed in its validity, checked now)
     expired = signing.unlock(credentials["expired"], PASSPHRASE)
     from datetime import datetime, timezone
@@ -280,8 +287,10 @@ def test_uploads_that_are_not_the_same_signed_document_are_refused_in_vietnamese
     assert (lifecycle.status, lifecycle.version, lifecycle.signed_key) == ("submitted", 1, None)
 
 
-def _PDFA_any() -> bytes:
-    return next(iter(_PDFA.values()))
+def _root(setup) -> str:
+    from flask import current_app
+
+    return current_app.config["SIGNATURE_TRUST_ANCHORS"][0]
 
 
 def test_a_wrong_passphrase_or_an_expired_certificate_is_refused_and_changes_nothing(
@@ -483,3 +492,41 @@ def test_the_pages_offer_each_step_to_the_right_person(app, db, signing_setup, f
     page = response.get_data(as_text=True)
     assert re.search(r"Đã phát hành văn bản số \d+-CV/TU; đã gửi tới \d+ cơ quan, đơn vị", page)
     assert "Chưa đọc" in page and "Đã gửi" in page
+
+
+def test_issuing_a_signed_assignment_issues_its_dispatch_and_its_tasks_go_live(
+        db, signing_setup, frozen_now, users, stub_draft_pdf):
+    from models import Dispatch, InboxItem
+    from workflow import permissions
+    from workflow.services import outgoing
+    from workflow.services.dispatches import create_dispatch
+    from workflow.services.documents import generate_document
+    from workflow.services.tasks import create_task
+
+    now = frozen_now.current()
+    office = signing_setup["office"]
+    dispatch = create_dispatch(office, issuer="tinh-uy", subject="V/v rà soát hồ sơ chuyển đổi số",
+                               recipients=["Sở Tài chính", "Sở Xây dựng", "Hội Nông dân thôn Đạ Sar"],
+                               distribution=["- Như trên,", "- Lưu Văn phòng Tỉnh ủy."],
+                               signing_authority="T/M BAN THƯỜNG VỤ", signer_title="PHÓ BÍ THƯ THƯỜNG TRỰC",
+                               now=now)
+    task = create_task(office, dispatch_ref=str(dispatch.id), title="Rà soát hồ sơ", lead_unit="so-tai-chinh",
+                       deadline_text="trước ngày 31/12/2026", item="1", now=now)
+    document = generate_document(office, "assignment", {"dispatch": str(dispatch.id)}, now)
+    assert document.number is None and document.data["context"]["draft"] is True
+    assert not permissions.can_view_task(users["taichinh"], task), "a draft dispatch's task is not live yet"
+
+    outgoing.submit(office, document.id, version=0, signer="leader", now=now)
+    outgoing.sign(signing_setup["leader"], document.id, version=1, passphrase=PASSPHRASE, now=now)
+    assert db.session.get(Dispatch, dispatch.id).status == "draft" and dispatch.number is None
+    lifecycle = outgoing.issue(office, document.id, version=2, passphrase=PASSPHRASE, now=now)
+
+    dispatch = db.session.get(Dispatch, dispatch.id)
+    assert dispatch.status == "issued" and lifecycle.number == dispatch.full_number
+    assert dispatch.issued_on.isoformat() == "2026-11-22" and lifecycle.register_entry_id is None
+    assert permissions.can_view_task(users["taichinh"], task), "the tasks go live when the document is issued"
+    units = {i.unit.code for i in db.session.scalars(select(InboxItem).where(InboxItem.document_id == document.id))}
+    assert units == {"so-tai-chinh", "so-xay-dung"}
+    assert lifecycle.external_recipients == ["Hội Nông dân thôn Đạ Sar"]
+    text = _text(outgoing.lifecycle_pdf(office, document.id)[1])
+    assert re.search(rf"Số\s+{dispatch.number}\s*-CV/TU", text)
