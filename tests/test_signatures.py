@@ -530,3 +530,35 @@ def test_issuing_a_signed_assignment_issues_its_dispatch_and_its_tasks_go_live(
     assert lifecycle.external_recipients == ["Hội Nông dân thôn Đạ Sar"]
     text = _text(outgoing.lifecycle_pdf(office, document.id)[1])
     assert re.search(rf"Số\s+{dispatch.number}\s*-CV/TU", text)
+
+
+def test_the_admin_records_a_title_and_installs_a_certificate_on_the_page(app, db, users, pki, tmp_path):
+    from models import SigningCredential
+    from tests.web_fixtures import csrf_token_from, sign_in, web_client
+
+    admin = web_client(app)
+    sign_in(admin, users["admin"])
+    page = admin.get("/admin/signing").get_data(as_text=True)
+    response = admin.post("/admin/signing", data={"csrf_token": csrf_token_from(page), "owner": "user:leader",
+                                                  "title": "Phó Bí thư  Thường trực"}, follow_redirects=True)
+    assert "Đã ghi chức vụ của leader: Phó Bí thư Thường trực." in response.get_data(as_text=True)
+    assert users["leader"].title == "Phó Bí thư Thường trực"
+    response = admin.post("/admin/signing", data={
+        "csrf_token": csrf_token_from(page), "owner": "unit:tinh-uy", "passphrase": "sai",
+        "file": (io.BytesIO(pki.issue("Tỉnh ủy Lâm Đồng")), "tinh-uy.p12")}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "Mật khẩu của chứng thư số không đúng" in response.get_data(as_text=True)
+    response = admin.post("/admin/signing", data={
+        "csrf_token": csrf_token_from(page), "owner": "unit:tinh-uy", "passphrase": PASSPHRASE,
+        "file": (io.BytesIO(pki.issue("Tỉnh ủy Lâm Đồng")), "tinh-uy.p12"),
+        "image": (io.BytesIO(b"GIF89a not a png"), "dau.png")}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "phải là tệp PNG" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SigningCredential)) == 0
+    seal = seal_png()
+    response = admin.post("/admin/signing", data={
+        "csrf_token": csrf_token_from(page), "owner": "unit:tinh-uy", "passphrase": PASSPHRASE,
+        "file": (io.BytesIO(pki.issue("Tỉnh ủy Lâm Đồng")), "tinh-uy.p12"),
+        "image": (io.BytesIO(seal), "dau.png")}, content_type="multipart/form-data", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Đã cài đặt chứng thư số" in page and "mật khẩu không được lưu" in page
+    credential = db.session.scalars(select(SigningCredential)).one()
+    assert credential.unit.code == "tinh-uy" and credential.image == seal and credential.user_id is None

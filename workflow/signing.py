@@ -77,6 +77,17 @@ def font_file(path: Path) -> str:
     return str(target)
 
 
+def _quiet_validation_logs() -> None:
+    """pyHanko logs every untrusted chain with a traceback at WARNING; the result says it already."""
+    import logging
+
+    for name in ("pyhanko.sign.validation.generic_cms", "pyhanko_certvalidator", "fontTools.subset"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+_quiet_validation_logs()
+
+
 class SignatureRefused(ValidationError):
     """A signature, a certificate or a signed file was refused (the message says why, in Vietnamese)."""
 

@@ -509,6 +509,23 @@ def install_credential(actor, *, pkcs12: bytes, passphrase: str, now: datetime, 
     return credential
 
 
+def set_signer_title(actor, username: str, title: str) -> User:
+    """The admin records a leader's title as the signing blocks write it (submission checks it)."""
+    from workflow.errors import Forbidden
+
+    if not permissions.can_install_credentials(actor):
+        raise Forbidden("Chỉ quản trị hệ thống được ghi chức vụ người ký.")
+    title = " ".join((nfc(title) or "").split())
+    if not title or len(title) > 200:
+        raise ValidationError("Cần ghi chức vụ (tối đa 200 ký tự).")
+    with unit_of_work():
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None or user.role != "leader":
+            raise ValidationError("Chức vụ người ký chỉ ghi cho tài khoản lãnh đạo.")
+        user.title = title
+    return user
+
+
 def _check_png(image: bytes) -> None:
     if len(image) > 2 * 1024 * 1024 or not image.startswith(b"\x89PNG\r\n\x1a\n"):
         raise ValidationError("Ảnh chữ ký hoặc con dấu phải là tệp PNG (tối đa 2 MB).")

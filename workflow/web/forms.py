@@ -337,7 +337,6 @@ class CredentialForm(Form):
     title = StringField("Chức vụ của người ký (ghi đúng như khối chữ ký)", validators=[Optional(), Length(max=200)],
                         description="Ví dụ: Phó Bí thư Thường trực. Bỏ trống để giữ như cũ.")
     file = FileField("Tệp chứng thư số (.p12, .pfx)", render_kw={"accept": ".p12,.pfx"})
-    passphrase = PasswordField("Mật khẩu của tệp (chỉ dùng để kiểm tra, không lưu)",
-                               validators=[DataRequired("Cần nhập mật khẩu của tệp chứng thư số.")],
+    passphrase = PasswordField("Mật khẩu của tệp (chỉ dùng để kiểm tra, không lưu)", validators=[Optional()],
                                render_kw={"autocomplete": "off"})
     image = FileField("Ảnh chữ ký hoặc con dấu (PNG, nền trong suốt)", render_kw={"accept": ".png,image/png"})

@@ -312,13 +312,23 @@ def admin_signing():
     if request.method == "POST":
         upload = request.files.get("file")
         image = request.files.get("image")
-        if not form.validate_on_submit() or upload is None or not upload.filename:
+        kind, _, ref = (form.owner.data or "").partition(":")
+        if not form.validate_on_submit():
             flash_form_errors(form)
-            if upload is None or not upload.filename:
-                flash("Cần chọn tệp chứng thư số (.p12, .pfx).", "danger")
+            status = 400
+        elif (upload is None or not upload.filename) and kind == "user" and (form.title.data or "").strip():
+            try:
+                signer = outgoing.set_signer_title(actor, ref, form.title.data)
+            except DomainError as exc:
+                flash_error(exc)
+                status = exc.status
+            else:
+                flash(f"Đã ghi chức vụ của {signer.full_name or signer.username}: {signer.title}.", "success")
+                return redirect(url_for("web.admin_signing"), code=303)
+        elif upload is None or not upload.filename:
+            flash("Cần chọn tệp chứng thư số (.p12, .pfx) (hoặc chỉ ghi chức vụ của người ký).", "danger")
             status = 400
         else:
-            kind, _, ref = form.owner.data.partition(":")
             try:
                 credential = outgoing.install_credential(
                     actor, pkcs12=upload.read(), passphrase=form.passphrase.data, now=now(),
