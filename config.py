@@ -128,6 +128,9 @@ class Config:
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "nhacviec@localhost")
         # Who signs generated documents per issuing body (YAML; empty: workflow/data/signers.yaml).
         self.DOCUMENT_SIGNERS_FILE = os.environ.get("DOCUMENT_SIGNERS_FILE", "")
+        # Trust anchors for verifying signatures (issue 13): PEM or DER files, separated by ":" (the
+        # national root certificate in production; a test CA in the tests).
+        self.SIGNATURE_TRUST_ANCHORS = [p for p in os.environ.get("SIGNATURE_TRUST_ANCHORS", "").split(":") if p]
 
     def check(self) -> None:
         """Refuse configurations that must not run; overridden per environment."""

@@ -6,7 +6,12 @@
    (target <= 20 s): the warm template renders the bodies, and a few
    LibreOffice processes convert combined documents that are split per unit.
 
-Run: .venv/bin/python bench/bench_documents.py [--runs 5] [--skip-forms]   (prints its figures)
+3. Signing (issue 13): the report converted to PDF/A-2b for signature, as a ratio to the plain
+   conversion of the same file in the same run (target <= 1.2x), and the leader's PAdES signature
+   on it (target <= 0.5 s per document), with the clerk's number, date and seal beside it. The
+   certificates come from a test CA generated for the run (tests/pki.py).
+
+Run: .venv/bin/python bench/bench_documents.py [--runs 5] [--skip-forms] [--skip-signing]   (prints its figures)
 """
 from __future__ import annotations
 
@@ -78,6 +83,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rows", type=int, default=500)
     parser.add_argument("--skip-forms", action="store_true")
+    parser.add_argument("--skip-signing", action="store_true")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-documents-"))
@@ -109,6 +115,9 @@ def main() -> None:
         print(f"  .docx -> PDF (one LibreOffice call):  {(time.perf_counter() - started) * 1000:7.0f} ms  "
               f"({len(pdf) / 1024:.0f} KiB)")
 
+        if not args.skip_signing:
+            bench_signing(D, data, args.runs, workdir)
+
         if not args.skip_forms:
             from workflow.services.documents import _bulk_units, indicator_forms_zip
 
@@ -131,6 +140,49 @@ def main() -> None:
                       f"({len(pdfs)} PDFs, zip {len(content) / 1024 / 1024:.1f} MiB; "
                       f"target <= 20 s: {'met' if seconds <= 20 else 'NOT MET'})")
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+def bench_signing(D, data: dict, runs: int, workdir: Path) -> None:
+    """PDF/A conversion against the plain one (alternating, same file), then sign, fill and seal."""
+    from tests.pki import PASSPHRASE, TestPKI, seal_png, signature_png
+    from workflow import signing
+
+    data = dict(data, draft=False, number=f"{signing.NUMBER_BLANK}-BC/ĐU", signer_name="Nguyễn Văn A",
+                signer_title=data.get("signer_title") or "BÍ THƯ", place_date=D.place_date(None, year=2026))
+    docx = D.with_core_properties(D.render_docx("task_report", data), author="Đảng ủy UBND tỉnh")
+    plain, pdfa = [], []
+    for _ in range(max(runs // 2, 2)):
+        for target, convert in ((plain, D.docx_to_pdf), (pdfa, D.docx_to_pdfa)):
+            started = time.perf_counter()
+            pdf = convert(docx)
+            target.append(time.perf_counter() - started)
+    ratio = statistics.median(pdfa) / statistics.median(plain)
+    print(f"signing (issue 13), the same report ({len(pdf) / 1024:.0f} KiB PDF/A), {len(plain)} conversions each:")
+    print(f"  .docx -> PDF (plain):                 {statistics.median(plain) * 1000:7.0f} ms")
+    print(f"  .docx -> PDF/A-2b:                    {statistics.median(pdfa) * 1000:7.0f} ms  "
+          f"(ratio {ratio:.2f}x; target <= 1.2x: {'met' if ratio <= 1.2 else 'NOT MET'})")
+    pki = TestPKI(workdir / "pki")
+    leader = signing.unlock(pki.issue("Nguyễn Văn A"), PASSPHRASE)
+    organisation = signing.unlock(pki.issue("Đảng ủy UBND tỉnh"), PASSPHRASE)
+    layout = signing.locate_fields(pdf, symbol="BC/ĐU", signer_title=data["signer_title"],
+                                   signer_name=data["signer_name"])
+    started = time.perf_counter()
+    prepared = signing.prepare(pdf, layout)
+    prepare_seconds = time.perf_counter() - started
+    when = datetime.now().astimezone()
+    image, seal = signature_png(), seal_png()
+    sign_seconds, signed = timed(lambda: signing.sign_as_signer(prepared, leader, name="Nguyễn Văn A",
+                                                                title="Bí thư", when=when, image=image), runs)
+    issue_seconds, issued = timed(lambda: signing.sign_as_organisation(
+        signing.fill_fields(signed, {"so": "99", "ngay": "03", "thang": "12"}), organisation,
+        organisation="Đảng ủy UBND tỉnh", when=when, seal=seal), runs)
+    verify_seconds, results = timed(lambda: signing.verify(issued, [pki.cert_asn1()], moment=None), 1)
+    print(f"  fields for signature (once):          {prepare_seconds * 1000:7.0f} ms")
+    print(f"  leader's PAdES signature (median {runs}): {sign_seconds * 1000:5.0f} ms  "
+          f"(target <= 500 ms: {'met' if sign_seconds <= 0.5 else 'NOT MET'})")
+    print(f"  number, date and seal (median {runs}):    {issue_seconds * 1000:5.0f} ms")
+    print(f"  verifying both signatures:            {verify_seconds * 1000:7.0f} ms  "
+          f"({sum(1 for r in results if r['ok'])}/{len(results)} valid)")
 
 
 if __name__ == "__main__":

@@ -35,3 +35,8 @@ __all__ += ["RateLimitCounter"]
 from models.user import UserSession  # noqa: E402
 
 __all__ += ["UserSession"]
+# The outgoing document's life: signatures, issue, delivery (issue 13).
+from models.outgoing import (LIFECYCLE_STATUS_LABELS, DocumentEvent, DocumentLifecycle, InboxItem,  # noqa: E402
+                             SigningCredential)
+
+__all__ += ["DocumentEvent", "DocumentLifecycle", "InboxItem", "LIFECYCLE_STATUS_LABELS", "SigningCredential"]

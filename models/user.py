@@ -31,6 +31,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    title: Mapped[str | None] = mapped_column(String(200), nullable=True)  # position, e.g. "Phó Bí thư Thường trực"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     # Bumped by sign-out everywhere, a password change or reset and a lock: every session and
     # remember cookie carries the generation it was made in and is refused once it is stale.

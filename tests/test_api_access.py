@@ -81,6 +81,21 @@ MATRIX = [
     ("GET", "/api/v1/indicators/matrix?period=2026-05", None, READ_ALL_ONLY),
     ("GET", "/api/v1/indicator-reports/{report}", None, expect(200, department=404, other_department=404)),
     ("POST", "/api/v1/indicator-reports/{report}/events", {"event": "accept"}, expect(403, office=200)),
+    # The outgoing document's life (issue 13): a reminder submitted to the leader, delivered to Đảng ủy UBND tỉnh
+    ("GET", "/api/v1/documents/{lifedoc}/lifecycle", None, READ_ALL_ONLY),
+    ("GET", "/api/v1/documents/{lifedoc}/signing.pdf", None, READ_ALL_ONLY),
+    ("POST", "/api/v1/documents/{lifedoc}/events", {"event": "submit", "version": 1, "signer": "leader"},
+     expect(403, office=409)),
+    ("POST", "/api/v1/documents/{lifedoc}/events", {"event": "sign", "version": 1, "passphrase": "sai"},
+     expect(403, leader=400)),
+    ("POST", "/api/v1/documents/{lifedoc}/events", {"event": "return", "version": 1, "note": "Thử quyền"},
+     expect(403, leader=200)),
+    ("POST", "/api/v1/documents/{lifedoc}/events", {"event": "issue", "version": 1, "passphrase": "sai"},
+     expect(403, office=409)),
+    ("POST", "/api/v1/documents/{lifedoc}/signed", None, expect(403, leader=400)),
+    ("POST", "/api/v1/signatures/verify", None, expect(400)),
+    ("GET", "/api/v1/inbox", None, READ),
+    ("GET", "/api/v1/inbox/{inbox}.pdf", None, expect(404, department=200)),
 ]
 COVERED_ELSEWHERE = {
     "/api/v1/indicators/<code>": "the CT7 rows",
@@ -118,6 +133,15 @@ def objects(app, db, users, frozen_now, monkeypatch):
     def task():
         return db.session.scalar(select(Task).join(Dispatch).where(Dispatch.number == 1534, Task.item == "2.a"))
 
+    made = {}
+
+    def lifecycle():
+        from tests.test_web_access import lifecycle_objects
+
+        if not made:
+            made.update(lifecycle_objects(users, now))
+        return made
+
     def indicator_report():
         from workflow.services.indicators import save_report
 
@@ -133,6 +157,8 @@ def objects(app, db, users, frozen_now, monkeypatch):
         "entry": lambda: reserve(office, issuer="tinh-uy", symbol="CV/TU", reason="Giữ số cho ma trận", now=now).id,
         "holiday": lambda: db.session.scalar(select(Holiday).order_by(Holiday.date.desc())).id,
         "report": lambda: indicator_report().id,
+        "lifedoc": lambda: lifecycle()["lifedoc"],
+        "inbox": lambda: lifecycle()["inbox"],
     })
 
 
@@ -166,7 +192,8 @@ def test_every_api_route_is_in_the_matrix(app):
         rule = path.split("?")[0]
         for name, converter in [("{task}", "<int:task_id>"), ("{document}", "<int:document_id>"),
                                 ("{job}", "<int:job_id>"), ("{entry}", "<int:entry_id>"),
-                                ("{holiday}", "<int:holiday_id>"), ("{report}", "<int:report_id>")]:
+                                ("{holiday}", "<int:holiday_id>"), ("{report}", "<int:report_id>"),
+                                ("{lifedoc}", "<int:document_id>"), ("{inbox}", "<int:item_id>")]:
             rule = rule.replace(name, converter)
         covered.add(rule)
     missing = []

@@ -72,6 +72,15 @@ PAGES = [
     ("/indicators/import", expect(200, leader=403, admin=403)),
     ("/indicators/six-month", EVERYONE),
     ("/indicators/CT7", EVERYONE),
+    # The outgoing document's life, signatures, inbox (issue 13)
+    ("/documents/{lifedoc}", READ_ALL),
+    ("/documents/{lifedoc}/signing.pdf", READ_ALL),
+    ("/signatures/waiting", expect(403, leader=200)),
+    ("/inbox", EVERYONE),
+    ("/inbox/{inbox}", expect(404, department=200)),
+    ("/inbox/{inbox}.pdf", expect(404, department=200)),
+    ("/signatures/verify", EVERYONE),
+    ("/admin/signing", ADMIN_ONLY),
 ]
 
 # (method path, form data, expected status per role); the CSRF token is always sent.
@@ -112,6 +121,18 @@ ACTIONS = [
                                     "subject": "V/v thử quyền", "tasks-0-include": "y", "tasks-0-item": "1",
                                     "tasks-0-title": "Rà soát", "tasks-0-lead_unit": "so-tai-chinh"},
      expect(403, office=302)),
+    # The outgoing document's life (issue 13): refusals are flashed on the document page (303).
+    ("/documents/{lifedoc}/submit", {"version": "1", "signer": "leader"},
+     expect(403, office=303)),
+    ("/documents/{lifedoc}/sign", {"version": "1", "passphrase": "sai"},
+     expect(403, leader=303)),
+    ("/documents/{lifedoc}/signed", {"version": "1"}, expect(403, leader=303)),
+    ("/documents/{lifedoc}/return", {"version": "1", "note": "Thử quyền"},
+     expect(403, leader=303)),
+    ("/documents/{lifedoc}/issue", {"version": "1", "passphrase": "sai"},
+     expect(403, office=303)),
+    ("/signatures/verify", {}, expect(400)),
+    ("/admin/signing", {"owner": "user:leader", "passphrase": "x"}, expect(403, admin=400)),
 ]
 
 
@@ -128,7 +149,33 @@ def objects(db, users, frozen_now):
     holiday = db.session.scalar(select(Holiday).order_by(Holiday.date.desc()))
     documents = document_objects(users, frozen_now.current())
     return {"task": task.id, "version": task.version, "draft": draft.id, "user": users["xaydung"].id,
-            "holiday": holiday.id, **documents}
+            "holiday": holiday.id, **documents, **lifecycle_objects(users, frozen_now.current())}
+
+
+def lifecycle_objects(users, now):
+    """A draft reminder submitted to the leader (stub files) and its delivery to Đảng ủy UBND tỉnh."""
+    from models import Document, DocumentLifecycle, InboxItem, Unit
+    from workflow.extensions import db
+    from workflow.services import unit_of_work
+    from workflow.storage import get_storage, new_key
+
+    with unit_of_work():
+        pdf = get_storage().put(new_key("documents", ".pdf"), b"%PDF-1.4 stub", "application/pdf")
+        document = Document(kind="reminder", title="Công văn đôn đốc thử quyền",
+                            template_name="docs_templates/reminder.docx", template_sha256="0" * 64,
+                            data={"params": {"issuer": "tinh-uy", "symbol": "CV/TU"}, "context": {"draft": True}},
+                            pdf_key=pdf.key, pdf_sha256=pdf.sha256, created_by_id=users["office"].id, created_at=now)
+        db.session.add(document)
+        db.session.flush()
+        db.session.add(DocumentLifecycle(document_id=document.id, status="submitted", version=1,
+                                         signer_id=users["leader"].id, symbol="CV/TU", context={},
+                                         external_recipients=[], unsigned_key=pdf.key, unsigned_sha256=pdf.sha256,
+                                         issued_key=pdf.key, issued_sha256=pdf.sha256, updated_at=now))
+        db.session.flush()
+        unit = db.session.scalar(select(Unit).where(Unit.code == "dang-uy-ubnd-tinh"))
+        item = InboxItem(document_id=document.id, unit_id=unit.id, delivered_at=now)
+        db.session.add(item)
+    return {"lifedoc": document.id, "inbox": item.id}
 
 
 def document_objects(users, now):
@@ -214,6 +261,7 @@ def test_every_web_route_is_in_the_matrix(app):
                .replace("{user}", "<int:user_id>").replace("{holiday}", "<int:holiday_id>") for c in covered}
     covered = {c.replace("{document}", "<int:document_id>").replace("{job}", "<int:job_id>")
                .replace("{entry}", "<int:entry_id>") for c in covered}
+    covered = {c.replace("{lifedoc}", "<int:document_id>").replace("{inbox}", "<int:item_id>") for c in covered}
     # Routes tested elsewhere (sign-in, sign-out, PDF) or not pages.
     elsewhere = {"/login", "/logout", "/favicon.ico", "/overdue.pdf"}
     missing = []

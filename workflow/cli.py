@@ -194,6 +194,8 @@ def register(app: Flask) -> None:
 
     from workflow.cli_documents import register_document_commands  # documents, register, jobs (issue 5)
     register_document_commands(app)
+    from workflow.cli_signing import register_signing_commands  # signing certificates (issue 13)
+    register_signing_commands(app)
 
 
 def parse_now(now_text: str | None):

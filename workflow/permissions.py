@@ -184,3 +184,47 @@ def can_view_indicator_report(user, unit) -> bool:
 
 def can_review_indicator_reports(user) -> bool:
     return _active(user) and user.role == "office"
+
+
+# --- The outgoing document's life (issue 13) --------------------------------------------------------
+# The office (văn thư) submits a draft to a named signer and issues what was signed; only the named
+# signer (a leader) signs or returns it; the admin installs certificates; any signed-in user may
+# verify a PDF's signatures; a recipient unit's users read what was delivered to their unit.
+LIFECYCLE_KINDS = ("assignment", "reminder", "task_report")
+
+
+def can_submit_document(user) -> bool:
+    return _active(user) and user.role == "office"
+
+
+def can_issue_document(user) -> bool:
+    return _active(user) and user.role == "office"
+
+
+def is_named_signer(user, lifecycle) -> bool:
+    return _active(user) and user.role == "leader" and lifecycle.signer_id == user.id
+
+
+def require_document_event(user, lifecycle, event: str) -> None:
+    if event == "submit" and not can_submit_document(user):
+        raise Forbidden("Chỉ Văn phòng được trình ký văn bản.")
+    if event in ("sign", "return") and not is_named_signer(user, lifecycle):
+        raise Forbidden("Chỉ người được trình ký văn bản này mới được ký hoặc trả lại.")
+    if event in ("issue", "deliver") and not can_issue_document(user):
+        raise Forbidden("Chỉ văn thư (Văn phòng) được phát hành văn bản.")
+
+
+def can_read_lifecycle(user, lifecycle) -> bool:
+    return can_read_documents(user) or is_named_signer(user, lifecycle)
+
+
+def can_install_credentials(user) -> bool:
+    return can_admin(user)
+
+
+def can_verify_signatures(user) -> bool:
+    return _active(user)
+
+
+def can_read_inbox(user) -> bool:
+    return _active(user) and user.unit_id is not None

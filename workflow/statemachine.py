@@ -215,3 +215,63 @@ def graph_mermaid() -> str:
             dest = s if t["dest"] == "=" else t["dest"]
             lines.append(f"    {s} --> {dest}: {t['trigger']}")
     return "\n".join(lines)
+
+
+# --- Outgoing documents (issue 13) -------------------------------------------------------------
+# draft → submitted (trình ký, to a named signer) → returned (back to the office, with comments)
+# or signed (PAdES signature of the signer) → issued (văn thư: number, date, the organisation's
+# signature) → delivered (the recipients' inboxes). A returned document can be submitted again.
+# Guards check what the event needs; the service (workflow/services/outgoing.py) does the rest.
+
+DOCUMENT_STATES = ["draft", "submitted", "returned", "signed", "issued", "delivered"]
+
+
+def guard_has_signer(event_data) -> bool:
+    if _kw(event_data).get("signer") is not None:
+        return True
+    raise ValidationError("Cần chọn người ký (lãnh đạo có chức vụ đúng với khối chữ ký).")
+
+
+def guard_has_comments(event_data) -> bool:
+    if (_kw(event_data).get("note") or "").strip():
+        return True
+    raise ValidationError("Cần ghi ý kiến khi trả lại văn bản.")
+
+
+def guard_has_signed_file(event_data) -> bool:
+    if _kw(event_data).get("signed_pdf"):
+        return True
+    raise ValidationError("Chưa có tệp đã ký.")
+
+
+def guard_has_number(event_data) -> bool:
+    if _kw(event_data).get("number"):
+        return True
+    raise ValidationError("Chưa có số văn bản.")
+
+
+DOCUMENT_TRANSITIONS = [
+    {"trigger": "submit", "source": ["draft", "returned"], "dest": "submitted", "conditions": guard_has_signer},
+    {"trigger": "return", "source": "submitted", "dest": "returned", "conditions": guard_has_comments},
+    {"trigger": "sign", "source": "submitted", "dest": "signed", "conditions": guard_has_signed_file},
+    {"trigger": "issue", "source": "signed", "dest": "issued", "conditions": guard_has_number},
+    {"trigger": "deliver", "source": "issued", "dest": "delivered"},
+]
+DOCUMENT_EVENTS = [t["trigger"] for t in DOCUMENT_TRANSITIONS]
+
+DOCUMENT_MACHINE = Machine(
+    model=None,
+    states=DOCUMENT_STATES,
+    transitions=DOCUMENT_TRANSITIONS,
+    initial=None,
+    model_attribute="status",
+    auto_transitions=False,
+    send_event=True,
+)
+
+EVENT_LABELS.update({
+    "submit": "Trình ký", "return": "Trả lại", "sign": "Ký số", "issue": "Phát hành", "deliver": "Gửi văn bản",
+})
+STATE_LABELS.update({
+    "submitted": "Chờ ký", "returned": "Trả lại", "signed": "Đã ký", "delivered": "Đã gửi",
+})

@@ -122,14 +122,20 @@ def issue_dispatch(actor, ref: str, *, now: datetime, issued_on: date | None = N
     permissions.require_office(actor)
     with unit_of_work():
         dispatch = get_dispatch(actor, ref)
-        fire(DISPATCH_MACHINE, dispatch, "issue")
-        dispatch.issued_on = issued_on or dispatch.issued_on or local_today(now)
-        dispatch.year = dispatch.issued_on.year
-        if dispatch.number is None:
-            dispatch.number = take_number(dispatch.issuer_id, dispatch.symbol, dispatch.year)
-        elif db.session.scalar(select(func.count()).select_from(Dispatch).where(
-                Dispatch.number == dispatch.number, Dispatch.symbol == dispatch.symbol,
-                Dispatch.year == dispatch.year, Dispatch.id != dispatch.id)):
-            raise Conflict(f"Số {dispatch.full_number} năm {dispatch.year} đã được dùng.")
-        refresh_search_text(dispatch)
+        issue_dispatch_in_transaction(dispatch, now=now, issued_on=issued_on)
     return dispatch
+
+
+def issue_dispatch_in_transaction(dispatch: Dispatch, *, now: datetime, issued_on: date | None = None) -> None:
+    """The issue itself, inside the caller's unit of work (also used when văn thư issues the signed
+    assignment document: workflow/services/outgoing.py)."""
+    fire(DISPATCH_MACHINE, dispatch, "issue")
+    dispatch.issued_on = issued_on or dispatch.issued_on or local_today(now)
+    dispatch.year = dispatch.issued_on.year
+    if dispatch.number is None:
+        dispatch.number = take_number(dispatch.issuer_id, dispatch.symbol, dispatch.year)
+    elif db.session.scalar(select(func.count()).select_from(Dispatch).where(
+            Dispatch.number == dispatch.number, Dispatch.symbol == dispatch.symbol,
+            Dispatch.year == dispatch.year, Dispatch.id != dispatch.id)):
+        raise Conflict(f"Số {dispatch.full_number} năm {dispatch.year} đã được dùng.")
+    refresh_search_text(dispatch)

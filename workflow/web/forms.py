@@ -262,7 +262,9 @@ class DocumentForm(Form):
                          description="Ví dụ: 2026-05 (tháng), 2026-Q2 (quý), 2026-H1 (6 tháng), 2026 (năm).")
     doc_date = DateField("Ngày văn bản", validators=[Optional(), ReasonableYear()],
                          description="Để trống: hôm nay.")
-    draft = BooleanField("Dự thảo (không lấy số, ghi DỰ THẢO)", default=False)
+    # A draft by default (issue 13): the number and date are taken when văn thư issues the signed document.
+    draft = BooleanField("Dự thảo để trình ký (không lấy số, ghi DỰ THẢO; số và ngày do văn thư cấp khi phát hành)",
+                         default=True)
     reservation = SelectField("Dùng số đã giữ", validators=[Optional()],
                               description="Để trống: lấy số tiếp theo trong sổ đăng ký văn bản đi.")
     signing_authority = StringField("Thẩm quyền ký", validators=[Length(max=200)],
@@ -289,3 +291,53 @@ class ReserveNumberForm(Form):
 
 class VoidNumberForm(Form):
     reason = StringField("Lý do hủy số", validators=[DataRequired("Cần ghi lý do hủy số."), Length(max=1000)])
+
+
+# --- The outgoing document's life (issue 13) ------------------------------------------------------
+
+from flask_wtf.file import FileField  # noqa: E402
+
+
+class LifecycleForm(Form):
+    """Base of the document lifecycle forms: the lifecycle's version travels with the form."""
+
+    version = HiddenField(validators=[DataRequired("Thiếu phiên bản của văn bản.")])
+
+
+class SubmitDocumentForm(LifecycleForm):
+    signer = SelectField("Người ký", validators=[DataRequired("Cần chọn người ký.")])
+    note = TextAreaField("Ghi chú trình ký", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+
+
+class SignDocumentForm(LifecycleForm):
+    passphrase = PasswordField("Mật khẩu chứng thư số", validators=[DataRequired("Cần nhập mật khẩu của chứng thư số.")],
+                               render_kw={"autocomplete": "off"})
+
+
+class UploadSignedForm(LifecycleForm):
+    file = FileField("Tệp PDF đã ký bằng phần mềm ký số", render_kw={"accept": ".pdf,application/pdf"})
+
+
+class ReturnDocumentForm(LifecycleForm):
+    note = TextAreaField("Ý kiến (lý do trả lại)", validators=[DataRequired("Cần ghi ý kiến khi trả lại văn bản."),
+                                                                 Length(max=2000)], render_kw={"rows": 3})
+
+
+class IssueDocumentForm(LifecycleForm):
+    passphrase = PasswordField("Mật khẩu chứng thư số của cơ quan", render_kw={"autocomplete": "off"},
+                               validators=[DataRequired("Cần nhập mật khẩu của chứng thư số cơ quan.")])
+    reservation = SelectField("Số", validators=[Optional()])
+
+
+class VerifySignaturesForm(Form):
+    file = FileField("Tệp PDF cần kiểm tra", render_kw={"accept": ".pdf,application/pdf"})
+
+
+class CredentialForm(Form):
+    owner = SelectField("Chứng thư số của", validators=[DataRequired(REQUIRED)])
+    title = StringField("Chức vụ của người ký (ghi đúng như khối chữ ký)", validators=[Optional(), Length(max=200)],
+                        description="Ví dụ: Phó Bí thư Thường trực. Bỏ trống để giữ như cũ.")
+    file = FileField("Tệp chứng thư số (.p12, .pfx)", render_kw={"accept": ".p12,.pfx"})
+    passphrase = PasswordField("Mật khẩu của tệp (chỉ dùng để kiểm tra, không lưu)", validators=[Optional()],
+                               render_kw={"autocomplete": "off"})
+    image = FileField("Ảnh chữ ký hoặc con dấu (PNG, nền trong suốt)", render_kw={"accept": ".png,image/png"})
