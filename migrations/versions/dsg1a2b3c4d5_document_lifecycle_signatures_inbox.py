@@ -1,7 +1,7 @@
 """the outgoing document's life: lifecycle, history, inbox, signing credentials; users' titles
 
 Revision ID: dsg1a2b3c4d5
-Revises: 7c3d2e1f0a99
+Revises: sec14a1b2c3d
 Create Date: 2026-11-29 17:10:00
 
 """
@@ -13,7 +13,7 @@ from models.types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = 'dsg1a2b3c4d5'
-down_revision = '7c3d2e1f0a99'
+down_revision = 'sec14a1b2c3d'
 branch_labels = None
 depends_on = None
 
