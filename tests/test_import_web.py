@@ -215,3 +215,16 @@ def test_a_bad_take_value_is_refused_without_saving(web, db, users):
         response = web.post("/dispatches/import/confirm", data=MultiDict(values + [("take", bad)]))
         assert response.status_code == 400 and "Không tìm thấy đoạn cần tạo nhiệm vụ" in response.get_data(as_text=True)
     assert db.session.scalar(select(Dispatch).where(Dispatch.number == 9, Dispatch.symbol == "HD/BTCTU")) is None
+
+
+def test_a_document_too_long_to_check_on_the_page_is_refused_with_a_message(web, users):
+    """More directives than the confirmation page shows: a clear 413, not an error page."""
+    from tests.test_import_corpus import NOT_TAKEN
+
+    items = "\n".join(f"{n}.{m}. Các cơ quan, đơn vị quán triệt nội dung {n}.{m}."
+                      for n in range(1, 27) for m in range(1, 21))
+    text = NOT_TAKEN.replace("I. KẾT QUẢ NĂM 2025", items + "\n\nI. KẾT QUẢ NĂM 2025")
+    token = csrf_token_from(office(web, users))
+    response = web.post("/dispatches/import", data={"csrf_token": token, "text": text})
+    assert response.status_code == 413
+    assert "521 chỉ đạo chung, quá số dòng trang đối chiếu hiển thị được (tối đa 500)" in response.get_data(as_text=True)

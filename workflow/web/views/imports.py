@@ -19,6 +19,8 @@ from workflow.web.helpers import clean_text, flash_form_errors, now, require, un
 
 COMMUNES_CHOICE = "__communes__"
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+MAX_DIRECTIVE_ROWS = 500      # rows the confirmation page can show (the API has no such limit)
+MAX_NOT_TAKEN_ROWS = 1000
 
 
 # --- Forms ------------------------------------------------------------------------------------
@@ -92,8 +94,8 @@ class ImportConfirmForm(Form):
     preamble = HiddenField()
     source_text = HiddenField()
     tasks = FieldList(FormField(TaskRowForm), min_entries=0, max_entries=import_service.MAX_TASKS)
-    directives = FieldList(FormField(DirectiveRowForm), min_entries=0, max_entries=500)
-    not_taken = FieldList(FormField(NotTakenRowForm), min_entries=0, max_entries=1000)
+    directives = FieldList(FormField(DirectiveRowForm), min_entries=0, max_entries=MAX_DIRECTIVE_ROWS)
+    not_taken = FieldList(FormField(NotTakenRowForm), min_entries=0, max_entries=MAX_NOT_TAKEN_ROWS)
 
 
 # --- Mapping between the draft and the form ------------------------------------------------------
@@ -205,6 +207,8 @@ def _take(form: ImportConfirmForm, which: str) -> str | None:
     rows = form.not_taken if kind == "n" else form.directives if kind == "d" else None
     if rows is None or not index.isdigit() or int(index) >= len(rows.entries):
         return None
+    if len(form.tasks.entries) >= import_service.MAX_TASKS:
+        return None
     entry = rows.entries.pop(int(index)).form
     if kind == "n":
         data = _task_row_from(entry.text.data or "", entry.item.data or "", lead_code=entry.lead_code.data or "",
@@ -269,6 +273,14 @@ def dispatch_import():
     except DomainError as exc:
         flash_error(exc)
         return render_template("imports/upload.html", form=form), exc.status
+    too_many = [(len(draft["tasks"]), import_service.MAX_TASKS, "nhiệm vụ"),
+                (len(draft["directives"]), MAX_DIRECTIVE_ROWS, "chỉ đạo chung"),
+                (len(draft["not_taken"]), MAX_NOT_TAKEN_ROWS, "đoạn chưa thành nhiệm vụ")]
+    for count, limit, what in too_many:
+        if count > limit:
+            flash(f"Văn bản có {count} {what}, quá số dòng trang đối chiếu hiển thị được (tối đa {limit}). "
+                  "Hãy tách văn bản (bỏ bớt phụ lục) hoặc nhập qua API.", "danger")
+            return render_template("imports/upload.html", form=form), 413
     confirm = ImportConfirmForm(formdata=None, data=_form_data(draft))
     _set_choices(confirm, import_service.commune_count())
     found = sum(1 for t in draft["tasks"])
