@@ -8,7 +8,7 @@ Roles (DESIGN section 1):
 """
 from __future__ import annotations
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, union
 
 from models import Task, task_coordinating_units
 from workflow.errors import Forbidden
@@ -54,13 +54,13 @@ def visible_tasks_filter(user):
     if user.role in READ_ALL_ROLES:
         return None
     if user.role == "department" and user.unit_id is not None:
-        coordinates = exists(
-            select(task_coordinating_units.c.task_id).where(
-                task_coordinating_units.c.task_id == Task.id,
-                task_coordinating_units.c.unit_id == user.unit_id,
-            )
-        )
-        return or_(Task.lead_unit_id == user.unit_id, coordinates)
+        # "Led or coordinated" as ids from two index lookups (a UNION), not an OR that no index
+        # serves: the database reads the unit's few hundred tasks instead of scanning them all.
+        led = Task.__table__.alias("led_tasks")
+        ids = union(select(led.c.id).where(led.c.lead_unit_id == user.unit_id),
+                    select(task_coordinating_units.c.task_id).where(
+                        task_coordinating_units.c.unit_id == user.unit_id))
+        return Task.id.in_(ids)
     return Task.id.is_(None)  # sees nothing
 
 
@@ -184,3 +184,25 @@ def can_view_indicator_report(user, unit) -> bool:
 
 def can_review_indicator_reports(user) -> bool:
     return _active(user) and user.role == "office"
+
+
+def fire_condition(user, event: str):
+    """``can_fire(user, task, event)`` as a SQL condition on ``tasks`` (for the event path's
+    single ``UPDATE … WHERE``): ``True`` when the role alone allows it, ``False`` when nothing
+    would, else a condition on the task row (the lead unit; the office's indicator report task)."""
+    if not _active(user):
+        return False
+    allowed = EVENT_PERMISSIONS.get(event, set())
+    if user.role in allowed:
+        return True
+    conditions = []
+    if "lead" in allowed and user.role == "department" and user.unit_id is not None:
+        conditions.append(Task.__table__.c.lead_unit_id == user.unit_id)
+    if event == "complete" and user.role == "office":
+        from models import IndicatorPeriodTask
+
+        table = IndicatorPeriodTask.__table__
+        conditions.append(exists(select(table.c.id).where(table.c.task_id == Task.__table__.c.id)))
+    if not conditions:
+        return False
+    return or_(*conditions) if len(conditions) > 1 else conditions[0]

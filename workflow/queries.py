@@ -212,3 +212,80 @@ def unit_by_code(code: str) -> Unit | None:
     from workflow.extensions import db
 
     return db.session.scalar(select(Unit).where(Unit.code == code))
+
+
+# --- the answer to a change: a task read by two queries ----------------------------------------
+
+class _Attrs:
+    """Plain attributes (a unit, a dispatch, a history row of a ``TaskView``)."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+class _DispatchRef(_Attrs):
+    full_number = Dispatch.full_number
+    reference = Dispatch.reference
+    display_name = Dispatch.display_name
+    status_label = Dispatch.status_label
+
+
+class TaskView:
+    """A committed task as its JSON and page show it, read by ``task_view`` without the ORM:
+    every column, ``dispatch`` (id, number, symbol, year, kind, title, status, ``reference``),
+    ``lead_unit`` and ``coordinating_units`` (id, code, name), ``events`` (each with ``actor``).
+    Task's own helpers (``is_late``, ``missing_six_clear`` …) work on it; any other attribute
+    (a relationship added later) is read from the ORM ``Task`` on first use."""
+
+    is_open = Task.is_open
+    status_label = Task.status_label
+    has_pending_extension = Task.has_pending_extension
+    is_late = Task.is_late
+    missing_six_clear = Task.missing_six_clear
+
+    def __init__(self, values: dict):
+        self.__dict__.update(values)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__") or "id" not in self.__dict__:
+            raise AttributeError(name)
+        orm = self.__dict__.get("_orm")
+        if orm is None:
+            orm = self.__dict__["_orm"] = task_detail(self.__dict__["id"])
+        return getattr(orm, name)
+
+    def __repr__(self) -> str:
+        return f"<TaskView {self.id} {self.item} {self.status}>"
+
+
+def task_view(row) -> TaskView:
+    """``row`` (a task's columns, as just written) with its dispatch, units and history: two queries."""
+    from models import TaskEvent, User, task_coordinating_units
+    from workflow.extensions import db
+
+    tasks, dispatches, units = Task.__table__, Dispatch.__table__, Unit.__table__
+    lead = units.alias("lead")
+    links = task_coordinating_units
+    head = db.session.execute(
+        select(dispatches.c.id, dispatches.c.number, dispatches.c.symbol, dispatches.c.year, dispatches.c.kind,
+               dispatches.c.title, dispatches.c.status, lead.c.code, lead.c.name, units.c.id, units.c.code,
+               units.c.name)
+        .select_from(tasks.join(dispatches, dispatches.c.id == tasks.c.dispatch_id)
+                     .join(lead, lead.c.id == tasks.c.lead_unit_id)
+                     .outerjoin(links, links.c.task_id == tasks.c.id)
+                     .outerjoin(units, units.c.id == links.c.unit_id))
+        .where(tasks.c.id == row["id"]).order_by(units.c.name)).all()
+    first = head[0]
+    events = db.session.execute(
+        select(TaskEvent.__table__, User.__table__.c.username)
+        .outerjoin(User.__table__, User.__table__.c.id == TaskEvent.__table__.c.actor_id)
+        .where(TaskEvent.__table__.c.task_id == row["id"]).order_by(TaskEvent.__table__.c.id)).mappings().all()
+    values = dict(row)
+    values["dispatch"] = _DispatchRef(id=first[0], number=first[1], symbol=first[2], year=first[3], kind=first[4],
+                                      title=first[5], status=first[6])
+    values["lead_unit"] = _Attrs(id=row["lead_unit_id"], code=first[7], name=first[8])
+    values["coordinating_units"] = [_Attrs(id=r[9], code=r[10], name=r[11]) for r in head if r[9] is not None]
+    values["events"] = [_Attrs(**{k: v for k, v in e.items() if k != "username"},
+                               actor=None if e["actor_id"] is None else _Attrs(id=e["actor_id"], username=e["username"]))
+                        for e in events]
+    return TaskView(values)
