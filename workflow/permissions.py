@@ -8,7 +8,7 @@ Roles (DESIGN section 1):
 """
 from __future__ import annotations
 
-from sqlalchemy import exists, or_, select, union
+from sqlalchemy import any_, exists, func, or_, select
 
 from models import Task, task_coordinating_units
 from workflow.errors import Forbidden
@@ -54,13 +54,21 @@ def visible_tasks_filter(user):
     if user.role in READ_ALL_ROLES:
         return None
     if user.role == "department" and user.unit_id is not None:
-        # "Led or coordinated" as ids from two index lookups (a UNION), not an OR that no index
-        # serves: the database reads the unit's few hundred tasks instead of scanning them all.
-        led = Task.__table__.alias("led_tasks")
-        ids = union(select(led.c.id).where(led.c.lead_unit_id == user.unit_id),
-                    select(task_coordinating_units.c.task_id).where(
-                        task_coordinating_units.c.unit_id == user.unit_id))
-        return Task.id.in_(ids)
+        coordinated = select(task_coordinating_units.c.task_id).where(
+            task_coordinating_units.c.unit_id == user.unit_id)
+        from workflow.extensions import db
+
+        if db.engine.dialect.name == "postgresql":
+            # "Led, or one of the ids the unit coordinates (read once, as an array)": both sides
+            # are index lookups (ix_tasks_lead_status, the primary key) that PostgreSQL ORs as
+            # bitmaps, so it reads the unit's few hundred tasks instead of scanning them all.
+            ids = select(func.array_agg(task_coordinating_units.c.task_id)).where(
+                task_coordinating_units.c.unit_id == user.unit_id).scalar_subquery()
+            from sqlalchemy import Integer, cast
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            return or_(Task.lead_unit_id == user.unit_id, Task.id == any_(cast(ids, ARRAY(Integer))))
+        return or_(Task.lead_unit_id == user.unit_id, Task.id.in_(coordinated))
     return Task.id.is_(None)  # sees nothing
 
 

@@ -40,6 +40,23 @@ def live_condition():
     return Task.dispatch_id.not_in(select(Dispatch.id).where(Dispatch.status == "draft"))
 
 
+def title_has_words(words: list[str]):
+    """Tasks whose folded title has every one of ``words`` as a whole word.
+
+    On PostgreSQL the title's words as an array containing them all, which the GIN index
+    ``ix_tasks_title_words`` answers; elsewhere one ``LIKE '% word %'`` per word (the same rows:
+    ``title_folded`` is the words between single spaces)."""
+    from sqlalchemy import Text, literal, literal_column
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    from workflow.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        title_words = func.string_to_array(func.btrim(Task.title_folded), literal_column("' '"))
+        return title_words.op("@>")(literal(list(words), ARRAY(Text)))
+    return and_(*(Task.title_folded.contains(f" {word} ") for word in words))
+
+
 def task_query(user, *, status=None, unit=None, dispatch=None, q=None, warning=None, now=None,
                deadline_from=None, deadline_to=None, include_drafts=False):
     """A SELECT of the tasks ``user`` may see, filtered."""
@@ -55,8 +72,9 @@ def task_query(user, *, status=None, unit=None, dispatch=None, q=None, warning=N
         query = query.where(Task.lead_unit_id == unit.id)
     if dispatch is not None:
         query = query.where(Task.dispatch_id == dispatch.id)
-    for word in search_words(q):
-        query = query.where(Task.title_folded.contains(f" {word} "))
+    words = search_words(q)
+    if words:
+        query = query.where(title_has_words(words))
     if deadline_from is not None:
         query = query.where(Task.deadline >= deadline_from)
     if deadline_to is not None:
@@ -78,8 +96,11 @@ def task_query(user, *, status=None, unit=None, dispatch=None, q=None, warning=N
     return query
 
 
+SMALL_TOTAL = 2000  # a search with at most this many matches is paged from its ids (``paginate``)
+
+
 def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None = None,
-             options=None) -> Page:
+             options=None, search: bool = False) -> Page:
     """One page of ``query``; ``total`` when the caller knows how many rows it has; ``options``
     the relationships to load with tasks (default: dispatch, lead and coordinating units)."""
     from sqlalchemy.orm import joinedload
@@ -90,6 +111,14 @@ def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None 
         options = (joinedload(Task.lead_unit), selectinload(Task.coordinating_units), joinedload(Task.dispatch))
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if (total or 0) <= SMALL_TOTAL and query.column_descriptions[0]["entity"] is Task and search:
+        # A search's few matches (counted by the GIN index): their ids in order, then the page's rows.
+        # With LIMIT, PostgreSQL would walk every task by deadline looking for them (it cannot know
+        # how rare a word is); without, it reads the matches and sorts them.
+        ids = db.session.scalars(query.with_only_columns(Task.id, maintain_column_froms=True)
+                                 .order_by(*order_by)).all()[(page - 1) * per_page:page * per_page]
+        found = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(ids)).options(*options))}
+        return Page(items=[found[i] for i in ids if i in found], total=total or 0, page=page, per_page=per_page)
     rows = db.session.scalars(
         query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page).options(*options)
     ).all() if query.column_descriptions[0]["entity"] is Task else db.session.scalars(
@@ -289,3 +318,60 @@ def task_view(row) -> TaskView:
                                actor=None if e["actor_id"] is None else _Attrs(id=e["actor_id"], username=e["username"]))
                         for e in events]
     return TaskView(values)
+
+
+# --- list totals without counting every task -------------------------------------------------
+
+def task_total(user, query, *, status=None, unit=None, dispatch=None, q=None, warning=None, now=None,
+               deadline_from=None, deadline_to=None, **_) -> int:
+    """How many rows ``query`` (``task_query(user, **filters)``) gives: from the task counts when
+    the filters allow it (``counts_total``), else one count that the indexes answer."""
+    from workflow.extensions import db
+
+    total = counts_total(user, status=status, unit=unit, warning=warning, now=now) \
+        if dispatch is None and not search_words(q) and deadline_from is None and deadline_to is None else None
+    if total is None:
+        total = db.session.scalar(query.order_by(None).with_only_columns(func.count(), maintain_column_froms=True))
+    return total or 0
+
+
+def counts_total(user, *, status=None, unit=None, warning=None, now=None) -> int | None:
+    """The total of the live tasks a user who sees every task gets with these filters, read from the
+    task counts (``workflow.counts``): by status and unit; ``red`` adds the open tasks past their
+    deadline the sweep has not marked (``late_open``); ``green`` takes away the open tasks due
+    within the yellow window (an index range). None when it cannot say (a department user,
+    ``yellow``): count the query instead."""
+    from workflow import counts
+    from workflow.extensions import db
+
+    if permissions.visible_tasks_filter(user) is not None or warning == "yellow" or (warning and now is None):
+        return None
+    unit_id = unit.id if unit is not None else None
+    kept = counts.stored(db.session, lead_unit_id=unit_id)
+    statuses = [status] if status else ["assigned", "in_progress", "overdue", "completed"]
+
+    def kept_in(wanted) -> int:
+        return sum(n for (_, s), (n, _) in kept.items() if s in wanted)
+
+    if warning is None:
+        return kept_in(statuses)
+    if warning == "red":
+        late = late_open(now, lead_unit_id=unit_id)
+        return kept_in([s for s in statuses if s == "overdue"]) + sum(
+            n for (_, s), n in late.items() if s in statuses)
+    if warning == "green":
+        from datetime import timedelta
+
+        from flask import current_app
+
+        open_ = [s for s in statuses if s in ("assigned", "in_progress")]
+        due_soon = 0
+        if open_:
+            yellow = now + timedelta(days=current_app.config.get("WARNING_YELLOW_DAYS", 3))
+            near = select(func.count()).select_from(Task).where(
+                Task.status.in_(open_), Task.deadline.is_not(None), Task.deadline <= yellow, live_condition())
+            if unit_id is not None:
+                near = near.where(Task.lead_unit_id == unit_id)
+            due_soon = db.session.scalar(near) or 0
+        return kept_in([s for s in statuses if s == "completed"]) + kept_in(open_) - due_soon
+    return None

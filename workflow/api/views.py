@@ -104,13 +104,15 @@ def list_tasks():
     if warning and warning not in ("green", "yellow", "red"):
         raise ValidationError("warning phải là green, yellow hoặc red.")
     now = request_now()
-    query = queries.task_query(g.api_user, status=status, unit=unit, dispatch=dispatch, q=args.get("q"),
-                               warning=warning, now=now,
-                               deadline_from=parse_deadline_value(args.get("deadline_from"), "deadline_from"),
-                               deadline_to=parse_deadline_value(args.get("deadline_to"), "deadline_to"))
+    filters = dict(status=status, unit=unit, dispatch=dispatch, q=args.get("q"), warning=warning, now=now,
+                   deadline_from=parse_deadline_value(args.get("deadline_from"), "deadline_from"),
+                   deadline_to=parse_deadline_value(args.get("deadline_to"), "deadline_to"))
+    query = queries.task_query(g.api_user, **filters)
     from models import Task
 
-    page_obj = queries.paginate(query, page, per_page, (Task.deadline.asc().nulls_last(), Task.id.asc()))
+    page_obj = queries.paginate(query, page, per_page, (Task.deadline.asc().nulls_last(), Task.id.asc()),
+                                total=queries.task_total(g.api_user, query, **filters),
+                                search=bool(queries.search_words(filters["q"])))
     return jsonify(listing(page_obj, [task_json(t, now) for t in page_obj.items]))
 
 

@@ -194,7 +194,13 @@ def unit_tasks_coordinating(user, limit: int = 20) -> list[Task]:
     """Open tasks the user's unit coordinates (another unit leads them)."""
     if user.unit_id is None:
         return []
-    query = queries.task_query(user).where(Task.lead_unit_id != user.unit_id, Task.status.in_(OPEN_STATUSES))
+    from models import task_coordinating_units as links
+
+    # The unit's coordinated tasks by their ids (an index lookup), not "visible and not led" (a walk of
+    # every task by deadline): the same rows, since a department sees what it leads or coordinates.
+    query = queries.task_query(user).where(
+        Task.id.in_(select(links.c.task_id).where(links.c.unit_id == user.unit_id)),
+        Task.lead_unit_id != user.unit_id, Task.status.in_(OPEN_STATUSES))
     return list(db.session.scalars(query.order_by(Task.deadline.asc().nulls_last(), Task.id)
                                    .limit(limit).options(*TASK_LOADS)))
 
