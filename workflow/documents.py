@@ -1387,14 +1387,27 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
     groups = [list(range(start, min(start + size, total))) for start in range(0, total, size)]
     report(total, total * 2, f"Đang chuyển {total} văn bản sang PDF ({len(groups)} tiến trình LibreOffice)")
     lo = converter()
+
+    def convert_group(group: list[int]) -> list[tuple[list[int], bytes]]:
+        # One LibreOffice call per process, converting several combined documents of at most
+        # COMBINED_PARTS parts: its start-up is paid once, and a long document's layout costs more
+        # than its parts' (measured: 62 forms in one document take 2.3x the time of 31).
+        chunks = [group[start:start + COMBINED_PARTS] for start in range(0, len(group), COMBINED_PARTS)]
+        files = {f"part-{n:03d}.docx": warm.docx([bodies[i] for i in chunk]) for n, chunk in enumerate(chunks)}
+        converted = lo.convert_many(files)
+        return [(chunk, converted[name]) for name, chunk in zip(files, chunks)]
+
     with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-        futures = [pool.submit(lo.convert, warm.docx([bodies[i] for i in group])) for group in groups]
-        combined = [future.result() for future in futures]
+        futures = [pool.submit(convert_group, group) for group in groups]
+        combined = [part for future in futures for part in future.result()]
     pdfs: list[bytes] = []
-    for group, pdf in zip(groups, combined):
-        pdfs.extend(split_pdf_by_first_pages(pdf, [markers[i] for i in group]))
+    for chunk, pdf in combined:
+        pdfs.extend(split_pdf_by_first_pages(pdf, [markers[i] for i in chunk]))
         report(total + len(pdfs), total * 2, f"Đã tạo {len(pdfs)}/{total} tệp PDF")
     return list(zip(docs, pdfs))
+
+
+COMBINED_PARTS = 12  # documents per combined conversion in a batch (render_batch)
 
 
 def default_processes() -> int:
