@@ -526,31 +526,3 @@ def test_a_batch_of_forms_splits_into_one_pdf_per_unit(module_db):
         others = [u.name for u in units if u is not unit]
         assert not any(f"Đơn vị báo cáo: {name} " in flat(pdf_text(pdf)) for name in others)
         assert pdf_text(pdf, 2, 2).strip().splitlines()[0].strip() == "2"  # numbering restarts per form
-
-
-def test_a_batch_converts_several_combined_documents_in_one_call_and_splits_each(module_db, monkeypatch):
-    """Issue 16: one LibreOffice call per process converts a few combined documents (at most
-    COMBINED_PARTS forms each); every form still gets exactly its own pages, in order."""
-    from sqlalchemy import select
-
-    from models import Unit
-
-    monkeypatch.setattr(D, "COMBINED_PARTS", 2)
-    calls = []
-    original = D.LibreOffice.convert_many
-
-    def counting(self, files, **kw):
-        calls.append(len(files))
-        return original(self, files, **kw)
-
-    monkeypatch.setattr(D.LibreOffice, "convert_many", counting)
-    units = list(module_db.session.scalars(select(Unit).where(Unit.kind == "commune").order_by(Unit.id).limit(3)))
-    datas = [D.build_data("indicator_form", {"unit": u.code, "period": "2026-05", "catalogue": "1534-CV/TU"})
-             for u in units]
-    markers = [f"Đơn vị báo cáo: {d['unit_name']} - Kỳ báo cáo" for d in datas]
-    results = D.render_batch("indicator_form", datas, markers, processes=1)
-    assert calls == [2]  # one call, two combined documents (2 forms + 1 form)
-    for unit, (_, pdf) in zip(units, results):
-        text = flat(pdf_text(pdf))
-        assert f"Đơn vị báo cáo: {unit.name} - Kỳ báo cáo: tháng 5/2026" in flat(pdf_text(pdf, 1, 1))
-        assert not any(f"Đơn vị báo cáo: {u.name} " in text for u in units if u is not unit)

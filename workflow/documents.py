@@ -1374,40 +1374,34 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
         return []
     report = progress or (lambda done, total, message: None)
     warm = WarmTemplate(kind)
-    bodies, docs = [], []
-    for n, data in enumerate(datas, start=1):
-        bodies.append(warm.render_body(data))
-        docs.append(warm.docx([bodies[-1]]))
-        if n % 10 == 0 or n == total:
-            report(n, total * 2, f"Đã tạo {n}/{total} tệp .docx")
+    bodies = [warm.render_body(data) for data in datas]
     if processes is None:
         processes = default_processes()
     processes = max(1, min(processes, total))
     size = math.ceil(total / processes)
     groups = [list(range(start, min(start + size, total))) for start in range(0, total, size)]
-    report(total, total * 2, f"Đang chuyển {total} văn bản sang PDF ({len(groups)} tiến trình LibreOffice)")
     lo = converter()
 
-    def convert_group(group: list[int]) -> list[tuple[list[int], bytes]]:
-        # One LibreOffice call per process, converting several combined documents of at most
-        # COMBINED_PARTS parts: its start-up is paid once, and a long document's layout costs more
-        # than its parts' (measured: 62 forms in one document take 2.3x the time of 31).
-        chunks = [group[start:start + COMBINED_PARTS] for start in range(0, len(group), COMBINED_PARTS)]
-        files = {f"part-{n:03d}.docx": warm.docx([bodies[i] for i in chunk]) for n, chunk in enumerate(chunks)}
-        converted = lo.convert_many(files)
-        return [(chunk, converted[name]) for name, chunk in zip(files, chunks)]
+    def convert_and_split(group: list[int]) -> list[bytes]:
+        pdf = lo.convert(warm.docx([bodies[i] for i in group]))
+        return split_pdf_by_first_pages(pdf, [markers[i] for i in group])
 
+    # LibreOffice starts on the combined documents at once; this thread packages each .docx
+    # meanwhile, and each group is split as soon as its conversion ends (issue 16: the Python
+    # work overlaps the conversions instead of preceding and following them).
     with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-        futures = [pool.submit(convert_group, group) for group in groups]
-        combined = [part for future in futures for part in future.result()]
-    pdfs: list[bytes] = []
-    for chunk, pdf in combined:
-        pdfs.extend(split_pdf_by_first_pages(pdf, [markers[i] for i in chunk]))
-        report(total + len(pdfs), total * 2, f"Đã tạo {len(pdfs)}/{total} tệp PDF")
+        futures = [pool.submit(convert_and_split, group) for group in groups]
+        docs = []
+        for n, body in enumerate(bodies, start=1):
+            docs.append(warm.docx([body]))
+            if n % 10 == 0 or n == total:
+                report(n, total * 2, f"Đã tạo {n}/{total} tệp .docx")
+        report(total, total * 2, f"Đang chuyển {total} văn bản sang PDF ({len(groups)} tiến trình LibreOffice)")
+        pdfs: list[bytes] = []
+        for future in futures:
+            pdfs.extend(future.result())
+            report(total + len(pdfs), total * 2, f"Đã tạo {len(pdfs)}/{total} tệp PDF")
     return list(zip(docs, pdfs))
-
-
-COMBINED_PARTS = 12  # documents per combined conversion in a batch (render_batch)
 
 
 def default_processes() -> int:

@@ -96,6 +96,18 @@ def task_query(user, *, status=None, unit=None, dispatch=None, q=None, warning=N
     return query
 
 
+def list_loads():
+    """What a task list's JSON shows of each task's relations: the lead and coordinating units
+    (id, code, name) and the dispatch's reference (not its recipients and other JSON columns,
+    decoded for every row otherwise)."""
+    from sqlalchemy.orm import joinedload
+
+    return (joinedload(Task.lead_unit).load_only(Unit.id, Unit.code, Unit.name),
+            selectinload(Task.coordinating_units).load_only(Unit.id, Unit.code, Unit.name),
+            joinedload(Task.dispatch).load_only(Dispatch.id, Dispatch.number, Dispatch.symbol, Dispatch.year,
+                                                Dispatch.title, Dispatch.kind, Dispatch.status))
+
+
 SMALL_TOTAL = 2000  # a search with at most this many matches is paged from its ids (``paginate``)
 
 
@@ -108,7 +120,7 @@ def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None 
     from workflow.extensions import db
 
     if options is None:
-        options = (joinedload(Task.lead_unit), selectinload(Task.coordinating_units), joinedload(Task.dispatch))
+        options = list_loads()
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     if (total or 0) <= SMALL_TOTAL and query.column_descriptions[0]["entity"] is Task and search:
