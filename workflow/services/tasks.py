@@ -154,8 +154,9 @@ def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
     request cannot be valid), leaving ``_refuse`` to say why."""
     machine_event = TASK_MACHINE.events.get(event)
     allowed = permissions.fire_condition(actor, event)
+    deadline = kwargs["deadline"]
     if (machine_event is None or allowed is False or isinstance(version, bool) or not isinstance(version, int)
-            or not fits_id(task_id) or not fits_id(version) or (kwargs["deadline"] is not None and kwargs["deadline"].tzinfo is None)):
+            or not fits_id(task_id) or not fits_id(version) or (deadline is not None and deadline.tzinfo is None)):
         return None
     session = db.session()
     session.flush()  # the caller's pending changes first (as the ORM's autoflush would)
