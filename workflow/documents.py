@@ -31,6 +31,7 @@ the archive are the service's (``workflow/services/documents.py``).
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import math
@@ -1354,7 +1355,9 @@ class WarmTemplate:
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for info, data in self._entries:
-                archive.writestr(info, xml if info.filename == "word/document.xml" else data)
+                # A copy: writestr records sizes and offsets in the ZipInfo it is given, and a batch
+                # packages documents in several threads at once (render_batch).
+                archive.writestr(copy.copy(info), xml if info.filename == "word/document.xml" else data)
         return out.getvalue()
 
 
