@@ -112,7 +112,7 @@ def list_tasks():
 
     page_obj = queries.paginate(query, page, per_page, (Task.deadline.asc().nulls_last(), Task.id.asc()),
                                 total=queries.task_total(g.api_user, query, **filters),
-                                search=bool(queries.search_words(filters["q"])))
+                                search=bool(queries.search_words(filters["q"])), views=True)
     return jsonify(listing(page_obj, [task_json(t, now) for t in page_obj.items]))
 
 
@@ -194,7 +194,8 @@ def overdue():
     page, per_page = pagination_args()
     as_of = parse_deadline_value(request.args.get("as_of"), "as_of") or request_now()
     query, order = queries.overdue_query(g.api_user, as_of)
-    page_obj = queries.paginate(query, page, per_page, order, total=queries.overdue_total(g.api_user, as_of))
+    page_obj = queries.paginate(query, page, per_page, order, total=queries.overdue_total(g.api_user, as_of),
+                                views=True)
     items = []
     for task in page_obj.items:
         item = task_json(task, as_of)

@@ -114,9 +114,10 @@ def task_list():
         order = order[1:]  # one status: the status order is constant, and the index gives the rest in order
     total = queries.task_total(actor, query, now=at, **values)
     search = bool(queries.search_words(values["q"]))
-    result = queries.paginate(query, shown["page"], shown["per_page"], order, total=total, search=search)
+    result = queries.paginate(query, shown["page"], shown["per_page"], order, total=total, search=search, views=True)
     if result.total and shown["page"] > result.pages:
-        result = queries.paginate(query, result.pages, shown["per_page"], order, total=total, search=search)
+        result = queries.paginate(query, result.pages, shown["per_page"], order, total=total, search=search,
+                                  views=True)
     dispatches = list(db.session.scalars(
         queries.dispatch_query(actor).where(Dispatch.status != "draft")
         .order_by(Dispatch.issued_on.desc().nulls_last(), Dispatch.id.desc())))
