@@ -21,5 +21,7 @@ test:
 bench: setup
 	.venv/bin/python bench/bench_sweep.py
 	.venv/bin/python bench/bench_documents.py
-	.venv/bin/python bench/load.py
+	.venv/bin/python bench/load.py --baseline --alone --seconds 15
+	.venv/bin/python bench/explain_lists.py --plans flagged
 	.venv/bin/python bench/import_accuracy.py
+	.venv/bin/python bench/fuzz.py

@@ -23,6 +23,8 @@ task_coordinating_units = Table(
     db.metadata,
     Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
     Column("unit_id", ForeignKey("units.id"), primary_key=True),
+    # The tasks a unit coordinates (a department's list: led or coordinated).
+    Index("ix_task_coordinating_units_unit", "unit_id", "task_id"),
 )
 
 
@@ -39,6 +41,12 @@ class Task(db.Model):
         Index("ix_tasks_pending_extension", "extension_requested_at", "id",
               postgresql_where=text("extension_deadline IS NOT NULL"),
               sqlite_where=text("extension_deadline IS NOT NULL")),
+        # Every task by deadline (the lists' default order: deadline, then id), and within a status.
+        Index("ix_tasks_deadline_id", "deadline", "id"),
+        Index("ix_tasks_status_deadline_id", "status", "deadline", "id"),
+        # The folded title's words (PostgreSQL: GIN), for searches that read only the matching tasks.
+        Index("ix_tasks_title_words", text("string_to_array(btrim(title_folded), ' ')"),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
         # One instance per period of a recurring series (the root itself has no series_id).
         UniqueConstraint("series_id", "period", name="uq_tasks_series_period"),
     )

@@ -300,6 +300,27 @@ def test_the_warm_batch_renderer_gives_the_same_document_as_docxtpl(rendered):
     assert abs(open_docx(io.BytesIO(batch)).sections[0].page_width - Mm(297)) < Mm(0.5)
 
 
+def test_the_warm_template_packages_documents_in_several_threads_at_once(rendered):
+    """A batch packages each form's .docx while its combined documents are packaged in LibreOffice's
+    threads: every package stays a valid zip with its own body (the template's ZipInfo entries were
+    shared and rewritten by concurrent writes: "source file could not be loaded")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    warm = D.WarmTemplate("indicator_form")
+    body = warm.render_body(rendered["indicator_form"]["data"])
+    expected = docx_paragraphs(warm.docx([body]))
+
+    def package(_):
+        return [warm.docx([body]) for _ in range(15)]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        packages = [p for batch in pool.map(package, range(6)) for p in batch]
+    for content in packages:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            assert archive.testzip() is None
+        assert docx_paragraphs(content) == expected
+
+
 # --------------------------------------------------------------------------
 # Party format, in every .docx
 # --------------------------------------------------------------------------

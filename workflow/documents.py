@@ -37,6 +37,7 @@ the archive are the service's (``workflow/services/documents.py``).
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import math
@@ -1838,7 +1839,9 @@ class WarmTemplate:
                     data = xml
                 elif info.filename == "docProps/core.xml" and properties is not None:
                     data = core_properties_xml(properties)
-                archive.writestr(info, data)
+                # A copy: writestr records sizes and offsets in the ZipInfo it is given, and a batch
+                # packages documents in several threads at once (render_batch).
+                archive.writestr(copy.copy(info), data)
         return out.getvalue()
 
 
@@ -1858,28 +1861,35 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
         return []
     report = progress or (lambda done, total, message: None)
     warm = WarmTemplate(kind)
-    bodies, docs = [], []
+    bodies = [warm.render_body(data) for data in datas]
     properties = [document_properties(kind, data, title=document_title(kind, {}, data)) for data in datas]
-    for n, data in enumerate(datas, start=1):
-        bodies.append(warm.render_body(data))
-        docs.append(warm.docx([bodies[-1]], properties=properties[n - 1]))
-        if n % 10 == 0 or n == total:
-            report(n, total * 2, f"Đã tạo {n}/{total} tệp .docx")
     if processes is None:
         processes = default_processes()
     processes = max(1, min(processes, total))
     size = math.ceil(total / processes)
     groups = [list(range(start, min(start + size, total))) for start in range(0, total, size)]
-    report(total, total * 2, f"Đang chuyển {total} văn bản sang PDF ({len(groups)} tiến trình LibreOffice)")
     lo = converter()
+
+    def convert_and_split(group: list[int]) -> list[bytes]:
+        pdf = lo.convert(warm.docx([bodies[i] for i in group]))
+        return split_pdf_by_first_pages(pdf, [markers[i] for i in group],
+                                        metadata=[properties[i] for i in group])
+
+    # LibreOffice starts on the combined documents at once; this thread packages each .docx
+    # meanwhile, and each group is split as soon as its conversion ends (issue 16: the Python
+    # work overlaps the conversions instead of preceding and following them).
     with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-        futures = [pool.submit(lo.convert, warm.docx([bodies[i] for i in group])) for group in groups]
-        combined = [future.result() for future in futures]
-    pdfs: list[bytes] = []
-    for group, pdf in zip(groups, combined):
-        pdfs.extend(split_pdf_by_first_pages(pdf, [markers[i] for i in group],
-                                             metadata=[properties[i] for i in group]))
-        report(total + len(pdfs), total * 2, f"Đã tạo {len(pdfs)}/{total} tệp PDF")
+        futures = [pool.submit(convert_and_split, group) for group in groups]
+        docs = []
+        for n, body in enumerate(bodies, start=1):
+            docs.append(warm.docx([body], properties=properties[n - 1]))
+            if n % 10 == 0 or n == total:
+                report(n, total * 2, f"Đã tạo {n}/{total} tệp .docx")
+        report(total, total * 2, f"Đang chuyển {total} văn bản sang PDF ({len(groups)} tiến trình LibreOffice)")
+        pdfs: list[bytes] = []
+        for future in futures:
+            pdfs.extend(future.result())
+            report(total + len(pdfs), total * 2, f"Đã tạo {len(pdfs)}/{total} tệp PDF")
     return list(zip(docs, pdfs))
 
 

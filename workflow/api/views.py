@@ -106,13 +106,15 @@ def list_tasks():
     if warning and warning not in ("green", "yellow", "red"):
         raise ValidationError("warning phải là green, yellow hoặc red.")
     now = request_now()
-    query = queries.task_query(g.api_user, status=status, unit=unit, dispatch=dispatch, q=args.get("q"),
-                               warning=warning, now=now,
-                               deadline_from=parse_deadline_value(args.get("deadline_from"), "deadline_from"),
-                               deadline_to=parse_deadline_value(args.get("deadline_to"), "deadline_to"))
+    filters = dict(status=status, unit=unit, dispatch=dispatch, q=args.get("q"), warning=warning, now=now,
+                   deadline_from=parse_deadline_value(args.get("deadline_from"), "deadline_from"),
+                   deadline_to=parse_deadline_value(args.get("deadline_to"), "deadline_to"))
+    query = queries.task_query(g.api_user, **filters)
     from models import Task
 
-    page_obj = queries.paginate(query, page, per_page, (Task.deadline.asc().nulls_last(), Task.id.asc()))
+    page_obj = queries.paginate(query, page, per_page, (Task.deadline.asc().nulls_last(), Task.id.asc()),
+                                total=queries.task_total(g.api_user, query, **filters),
+                                search=bool(queries.search_words(filters["q"])), views=True)
     return jsonify(listing(page_obj, [task_json(t, now) for t in page_obj.items]))
 
 
@@ -194,7 +196,8 @@ def overdue():
     page, per_page = pagination_args()
     as_of = parse_deadline_value(request.args.get("as_of"), "as_of") or request_now()
     query, order = queries.overdue_query(g.api_user, as_of)
-    page_obj = queries.paginate(query, page, per_page, order, total=queries.overdue_total(g.api_user, as_of))
+    page_obj = queries.paginate(query, page, per_page, order, total=queries.overdue_total(g.api_user, as_of),
+                                views=True)
     items = []
     for task in page_obj.items:
         item = task_json(task, as_of)

@@ -11,7 +11,7 @@ from models import Dispatch, Holiday, Task, TaskEvent, Unit
 from models.types import fits_id
 from workflow import counts, permissions
 from workflow.clock import MAX_YEAR, MIN_YEAR, local_tz, year_in_range
-from workflow.queries import task_detail, unit_by_code
+from workflow.queries import task_view, unit_by_code
 from workflow.errors import Conflict, NotFound, StaleVersion, ValidationError
 from workflow.extensions import db
 from workflow.services import unit_of_work
@@ -120,49 +120,128 @@ def get_task(actor, task_id: int) -> Task:
 
 def fire_event(actor, task_id: int, event: str, *, version, now: datetime, note: str | None = None,
                evidence_number: str | None = None, evidence_date: date | None = None,
-               evidence_note: str | None = None, deadline: datetime | None = None) -> Task:
+               evidence_note: str | None = None, deadline: datetime | None = None):
     """Fire one event on a task for ``actor``: check permission and version, run the
     state machine, apply the effects, write one history row, commit once.
 
-    Returns the task as committed with its dispatch, units and history loaded (read in the
-    same transaction), ready to be shown without another query."""
+    The lean path (SQLAlchemy Core, a few statements): one ``UPDATE … WHERE id, version, a status
+    the machine accepts the event from, the actor's permission, a live dispatch … RETURNING`` takes
+    the row lock and bumps the version; the shared machine then runs its guards and picks the
+    destination on that row; the effects are one more ``UPDATE`` when fields change; the history
+    row, the task counts' delta (when the status or the on-time flag moves) and the dispatch's
+    closing or reopening (when completion changes) follow in the same transaction. When the
+    ``UPDATE`` matches no row, ``_refuse`` finds out why and raises the Vietnamese error the
+    checks give in their order (404, 400, 409 draft, 403, 400 version, 409 stale, 409 transition).
+
+    Returns the task as committed (``queries.TaskView``: its columns, dispatch, units and history,
+    read in the same transaction by two queries); attributes it does not hold are read from the
+    ORM ``Task`` on first use."""
     note, evidence_number, evidence_note = nfc(note), nfc(evidence_number), nfc(evidence_note)
-    with unit_of_work(keep_loaded=True):
-        task = get_task(actor, task_id)
-        if event not in TASK_MACHINE.events:
-            raise ValidationError(f"Thao tác không hợp lệ: \"{event}\".")
-        if task.dispatch.status == "draft":
-            raise Conflict("Công văn chưa ban hành; nhiệm vụ chưa thể thực hiện.")
-        permissions.require_fire(actor, task, event)
-        if version is None:
-            raise ValidationError("Thiếu phiên bản (version) của nhiệm vụ.")
-        if isinstance(version, bool) or not isinstance(version, int):
-            raise ValidationError("Phiên bản (version) phải là số nguyên.")
-        if version != task.version:
-            raise StaleVersion(
-                f"Nhiệm vụ đã được cập nhật (phiên bản {task.version}, bạn gửi {version}); hãy tải lại."
-            )
-        check_deadline_range(deadline)
-        if evidence_date is not None and not year_in_range(evidence_date.year):
-            raise ValidationError(f"Ngày của văn bản báo cáo phải trong các năm {MIN_YEAR}–{MAX_YEAR}.")
-        deadline_before = task.deadline
-        if event == "complete" and note and not evidence_note:
-            evidence_note = note
-        source, dest = fire(TASK_MACHINE, task, event, now=now, note=note, deadline=deadline,
-                            evidence_number=evidence_number, evidence_date=evidence_date,
-                            evidence_note=evidence_note)
-        data = _apply_effects(task, event, now=now, note=note, deadline=deadline,
-                              evidence_number=evidence_number, evidence_date=evidence_date,
-                              evidence_note=evidence_note)
-        task.updated_at = now
-        task.version += 1
-        db.session.add(TaskEvent(task_id=task.id, actor_id=actor.id, event=event, from_status=source,
-                                 to_status=dest, note=note, deadline_before=deadline_before,
-                                 deadline_after=task.deadline, data=data, version=task.version, at=now))
-        if "completed" in (source, dest) and source != dest:
-            _sync_dispatch(task.dispatch)  # only completing or reopening can close or reopen it
-        task = task_detail(task.id)
-    return task
+    check_deadline_range(deadline)
+    if evidence_date is not None and not year_in_range(evidence_date.year):
+        raise ValidationError(f"Ngày của văn bản báo cáo phải trong các năm {MIN_YEAR}–{MAX_YEAR}.")
+    if event == "complete" and note and not evidence_note:
+        evidence_note = note
+    kwargs = dict(note=note, deadline=deadline, evidence_number=evidence_number, evidence_date=evidence_date,
+                  evidence_note=evidence_note)
+    with unit_of_work():
+        answer = _fire_lean(actor, task_id, event, version=version, now=now, **kwargs)
+        if answer is None:
+            _refuse(actor, task_id, event, version=version, now=now, **kwargs)
+    return answer
+
+
+_TASKS = Task.__table__
+_EFFECT_FIELDS = ("status", "deadline", "extended", "completed_at", "on_time", "evidence_number", "evidence_date",
+                  "evidence_note", "extension_deadline", "extension_reason", "extension_requested_at")
+
+
+class _Row:
+    """A task row as plain attributes: the state machine's model and ``_apply_effects``' target."""
+
+    def __init__(self, mapping):
+        self.__dict__.update(mapping)
+
+
+def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
+    """The event in a few Core statements; None when the first ``UPDATE`` matches no row (or the
+    request cannot be valid), leaving ``_refuse`` to say why."""
+    machine_event = TASK_MACHINE.events.get(event)
+    allowed = permissions.fire_condition(actor, event)
+    deadline = kwargs["deadline"]
+    if (machine_event is None or allowed is False or isinstance(version, bool) or not isinstance(version, int)
+            or not fits_id(task_id) or not fits_id(version) or (deadline is not None and deadline.tzinfo is None)):
+        return None
+    session = db.session()
+    session.flush()  # the caller's pending changes first (as the ORM's autoflush would)
+    connection = session.connection()
+    conditions = [_TASKS.c.id == task_id, _TASKS.c.version == version,
+                  _TASKS.c.status.in_(list(machine_event.transitions)),  # the states the machine fires it from
+                  _TASKS.c.dispatch_id.in_(select(Dispatch.__table__.c.id)
+                                           .where(Dispatch.__table__.c.status != "draft"))]
+    if allowed is not True:
+        conditions.append(allowed)
+    row = connection.execute(update(_TASKS).where(*conditions)
+                             .values(version=_TASKS.c.version + 1, updated_at=now)
+                             .returning(*_TASKS.c)).mappings().first()
+    if row is None:
+        return None
+    task = _Row(row)
+    before = {name: row[name] for name in _EFFECT_FIELDS}
+    source, dest = fire(TASK_MACHINE, task, event, now=now, **kwargs)  # guards raise: all rolled back
+    data = _apply_effects(task, event, now=now, **kwargs)
+    changes = {name: getattr(task, name) for name in _EFFECT_FIELDS if getattr(task, name) != before[name]}
+    if changes:
+        row = connection.execute(update(_TASKS).where(_TASKS.c.id == task_id).values(**changes)
+                                 .returning(*_TASKS.c)).mappings().first()
+    connection.execute(insert(TaskEvent.__table__).values(
+        task_id=task_id, actor_id=actor.id, event=event, from_status=source, to_status=dest, note=kwargs["note"],
+        deadline_before=before["deadline"], deadline_after=row["deadline"], data=data, version=row["version"],
+        at=now))
+    old_on_time, new_on_time = int(before["on_time"] is True), int(row["on_time"] is True)
+    if (source, old_on_time) != (dest, new_on_time):
+        counts.apply(connection, {(row["lead_unit_id"], source): [-1, -old_on_time],
+                                  (row["lead_unit_id"], dest): [1, new_on_time]})
+    _expire_loaded(session, Task, task_id)  # an ORM copy in this session would hold the old row
+    if "completed" in (source, dest) and source != dest:
+        _sync_dispatch(session.get(Dispatch, row["dispatch_id"]))  # completing or reopening may close or reopen it
+    return task_view(row)
+
+
+def _expire_loaded(session, model, ident) -> None:
+    obj = session.identity_map.get(session.identity_key(model, ident))
+    if obj is not None:
+        session.expire(obj)
+
+
+def _refuse(actor, task_id, event, *, version, now, note, deadline, evidence_number, evidence_date,
+            evidence_note) -> None:
+    """Why the event cannot fire: raise the error of the first check that fails, in the order the
+    user is told (not found, unknown event, draft dispatch, permission, version, transition, guard)."""
+    task = db.session.get(Task, task_id, options=[joinedload(Task.dispatch), joinedload(Task.lead_unit)],
+                          populate_existing=True) if fits_id(task_id) else None
+    if task is None or not permissions.can_view_task(actor, task):
+        raise NotFound("Không tìm thấy nhiệm vụ.")
+    if event not in TASK_MACHINE.events:
+        raise ValidationError(f"Thao tác không hợp lệ: \"{event}\".")
+    if task.dispatch.status == "draft":
+        raise Conflict("Công văn chưa ban hành; nhiệm vụ chưa thể thực hiện.")
+    permissions.require_fire(actor, task, event)
+    if version is None:
+        raise ValidationError("Thiếu phiên bản (version) của nhiệm vụ.")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationError("Phiên bản (version) phải là số nguyên.")
+    if version != task.version:
+        raise StaleVersion(
+            f"Nhiệm vụ đã được cập nhật (phiên bản {task.version}, bạn gửi {version}); hãy tải lại."
+        )
+    if deadline is not None and deadline.tzinfo is None:
+        raise ValidationError("Thời hạn phải có múi giờ.")
+    snapshot = _Row({column.key: getattr(task, column.key) for column in _TASKS.c})
+    fire(TASK_MACHINE, snapshot, event, now=now, note=note, deadline=deadline, evidence_number=evidence_number,
+         evidence_date=evidence_date, evidence_note=evidence_note)
+    # Every check passes on the row as it is now: it changed between the UPDATE and this read.
+    raise StaleVersion("Nhiệm vụ vừa được người khác cập nhật; hãy tải lại rồi thử lại.")
 
 
 def _apply_effects(task: Task, event: str, *, now, note, deadline, evidence_number, evidence_date,

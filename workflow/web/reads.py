@@ -80,12 +80,13 @@ def status_counts(user, now: datetime, *, lead_unit_id: int | None = None,
     return counts_by_status
 
 
-def due_soon(user, now: datetime, limit: int = 15) -> list[Task]:
-    """Open tasks due within the yellow window, nearest first."""
+def due_soon(user, now: datetime, limit: int = 15, loads=TASK_LOADS) -> list[Task]:
+    """Open tasks due within the yellow window, nearest first (``loads``: LIST_LOADS when the
+    coordinating units are not shown)."""
     query = queries.task_query(user).where(
         Task.status.in_(("assigned", "in_progress")), Task.deadline >= now,
         Task.deadline <= now + timedelta(days=yellow_days()))
-    return list(db.session.scalars(query.order_by(Task.deadline.asc(), Task.id).limit(limit).options(*TASK_LOADS)))
+    return list(db.session.scalars(query.order_by(Task.deadline.asc(), Task.id).limit(limit).options(*loads)))
 
 
 @dataclass
@@ -163,7 +164,9 @@ def recent_events(user, limit: int = 12) -> list[TaskEvent]:
         query = query.where(visible)
     query = (query
              .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(limit)
-             .options(joinedload(TaskEvent.task).joinedload(Task.dispatch), joinedload(TaskEvent.actor)))
+             # The timeline shows each event's task by its item and title, and the actor.
+             .options(joinedload(TaskEvent.task).load_only(Task.id, Task.item, Task.title),
+                      joinedload(TaskEvent.actor)))
     return list(db.session.scalars(query))
 
 
@@ -194,16 +197,22 @@ def unit_tasks_coordinating(user, limit: int = 20) -> list[Task]:
     """Open tasks the user's unit coordinates (another unit leads them)."""
     if user.unit_id is None:
         return []
-    query = queries.task_query(user).where(Task.lead_unit_id != user.unit_id, Task.status.in_(OPEN_STATUSES))
+    from models import task_coordinating_units as links
+
+    # The unit's coordinated tasks by their ids (an index lookup), not "visible and not led" (a walk of
+    # every task by deadline): the same rows, since a department sees what it leads or coordinates.
+    query = queries.task_query(user).where(
+        Task.id.in_(select(links.c.task_id).where(links.c.unit_id == user.unit_id)),
+        Task.lead_unit_id != user.unit_id, Task.status.in_(OPEN_STATUSES))
     return list(db.session.scalars(query.order_by(Task.deadline.asc().nulls_last(), Task.id)
                                    .limit(limit).options(*TASK_LOADS)))
 
 
-def pending_extensions(user, limit: int = 20) -> list[Task]:
+def pending_extensions(user, limit: int = 20, loads=TASK_LOADS) -> list[Task]:
     """Open tasks waiting for the office's answer on an extension."""
     query = queries.task_query(user).where(Task.extension_deadline.is_not(None), Task.status.in_(OPEN_STATUSES))
     return list(db.session.scalars(query.order_by(Task.extension_requested_at.asc(), Task.id)
-                                   .limit(limit).options(*TASK_LOADS)))
+                                   .limit(limit).options(*loads)))
 
 
 def dispatch_late_counts(dispatch_ids: list[int], user, now: datetime) -> dict[int, int]:

@@ -45,9 +45,9 @@ def overdue_list():
     units = reads.late_units(user(), as_of)
     total = queries.overdue_total(user(), as_of, {row.unit.id: row.late for row in units})
     loads = reads.LIST_LOADS  # the list shows the lead unit and the dispatch's number, not the coordinating units
-    result = queries.paginate(query, page, PER_PAGE, order, total=total, options=loads)
+    result = queries.paginate(query, page, PER_PAGE, order, total=total, options=loads, views=True)
     if result.total and page > result.pages:
-        result = queries.paginate(query, result.pages, PER_PAGE, order, total=total, options=loads)
+        result = queries.paginate(query, result.pages, PER_PAGE, order, total=total, options=loads, views=True)
     rows = [(task, queries.days_late(task, as_of)) for task in result.items]
     return render_template("overdue/list.html", rows=rows, result=result, first=(result.page - 1) * PER_PAGE,
                            as_of=as_of, as_of_value=shown, units=units,

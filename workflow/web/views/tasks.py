@@ -110,9 +110,14 @@ def task_list():
         flash(message, "warning")
     query = queries.task_query(actor, now=at, **values)
     order = SORTS[shown["sort"]][1]
-    result = queries.paginate(query, shown["page"], shown["per_page"], order)
+    if shown["sort"] == "status" and values["status"]:
+        order = order[1:]  # one status: the status order is constant, and the index gives the rest in order
+    total = queries.task_total(actor, query, now=at, **values)
+    search = bool(queries.search_words(values["q"]))
+    result = queries.paginate(query, shown["page"], shown["per_page"], order, total=total, search=search, views=True)
     if result.total and shown["page"] > result.pages:
-        result = queries.paginate(query, result.pages, shown["per_page"], order)
+        result = queries.paginate(query, result.pages, shown["per_page"], order, total=total, search=search,
+                                  views=True)
     dispatches = list(db.session.scalars(
         queries.dispatch_query(actor).where(Dispatch.status != "draft")
         .order_by(Dispatch.issued_on.desc().nulls_last(), Dispatch.id.desc())))
