@@ -1,7 +1,7 @@
 """index-friendly task lists: a unit's coordinated tasks; title words (PostgreSQL)
 
 Revision ID: perf1a2b3c4d5
-Revises: 7c3d2e1f0a99
+Revises: dsg1a2b3c4d5
 Create Date: 2026-11-29 17:30:00
 
 - ``ix_task_coordinating_units_unit`` (unit_id, task_id): the tasks a unit coordinates, the second
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'perf1a2b3c4d5'
-down_revision = '7c3d2e1f0a99'
+down_revision = 'dsg1a2b3c4d5'
 branch_labels = None
 depends_on = None
 
