@@ -35,6 +35,17 @@ def default_database_url() -> str:
     return "sqlite:///" + str(BASE_DIR / "instance" / "workflow.db")
 
 
+def _json_env(name: str) -> dict:
+    """A JSON object from the environment ({} when unset or not an object)."""
+    import json
+
+    try:
+        value = json.loads(os.environ.get(name) or "{}")
+    except ValueError:
+        raise RuntimeError(f"{name} must be a JSON object") from None
+    return value if isinstance(value, dict) else {}
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -49,6 +60,9 @@ class Config:
         elif self.SQLALCHEMY_DATABASE_URI.startswith("postgresql://"):
             self.SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://" + self.SQLALCHEMY_DATABASE_URI[len("postgresql://"):]
         self.TIMEZONE = os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh")
+        # Default signers of generated documents, by issuer code: {"tinh-uy": ["T/M BAN THƯỜNG VỤ",
+        # "PHÓ BÍ THƯ THƯỜNG TRỰC", "Họ Tên"]} as JSON (workflow.documents.default_signer).
+        self.DOCUMENT_SIGNERS = _json_env("DOCUMENT_SIGNERS")
         self.WARNING_YELLOW_DAYS = env_int("WARNING_YELLOW_DAYS", 3)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

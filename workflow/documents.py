@@ -398,19 +398,17 @@ def authority_name(unit) -> str:
 
 
 def default_signer(unit) -> dict:
-    """The signing block of the issuer's latest dispatch that names one, else the usual one."""
-    from sqlalchemy import select
+    """The issuer's configured signing block (``DOCUMENT_SIGNERS``: issuer code → [authority, title,
+    name]), else the usual authority and title with the name left for the signer to write.
 
-    from models import Dispatch
-    from workflow.extensions import db
+    Never copied from the last dispatch or document: whoever typed a name there (a test, a one-off
+    signer) must not sign the next reminder (issue 15, defect 8)."""
+    from flask import current_app, has_app_context
 
-    latest = db.session.scalars(
-        select(Dispatch).where(Dispatch.issuer_id == unit.id, Dispatch.signer_name != "", Dispatch.status != "draft")
-        .order_by(Dispatch.issued_on.desc().nulls_last(), Dispatch.id.desc())
-    ).first()
-    if latest is not None:
-        return {"signing_authority": latest.signing_authority, "signer_title": latest.signer_title,
-                "signer_name": latest.signer_name}
+    configured = (current_app.config.get("DOCUMENT_SIGNERS") or {}) if has_app_context() else {}
+    entry = configured.get(unit.code)
+    if isinstance(entry, (list, tuple)) and len(entry) == 3 and all(isinstance(v, str) for v in entry):
+        return {"signing_authority": entry[0], "signer_title": entry[1], "signer_name": entry[2]}
     authority, title = DEFAULT_SIGNERS.get(unit.code, ("T/M BAN THƯỜNG VỤ", ""))
     return {"signing_authority": authority, "signer_title": title, "signer_name": ""}
 

@@ -123,8 +123,12 @@ def issue_dispatch(actor, ref: str, *, now: datetime, issued_on: date | None = N
     with unit_of_work():
         dispatch = get_dispatch(actor, ref)
         fire(DISPATCH_MACHINE, dispatch, "issue")
+        draft_date = dispatch.issued_on
         dispatch.issued_on = issued_on or dispatch.issued_on or local_today(now)
         dispatch.year = dispatch.issued_on.year
+        from workflow.services.drafts import recount_deadlines_at_issue
+
+        recount_deadlines_at_issue(dispatch, actor, draft_date=draft_date, now=now)
         if dispatch.number is None:
             dispatch.number = take_number(dispatch.issuer_id, dispatch.symbol, dispatch.year)
         elif db.session.scalar(select(func.count()).select_from(Dispatch).where(

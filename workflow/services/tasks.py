@@ -129,7 +129,8 @@ def fire_event(actor, task_id: int, event: str, *, version, now: datetime, note:
             raise ValidationError("Phiên bản (version) phải là số nguyên.")
         if version != task.version:
             raise StaleVersion(
-                f"Nhiệm vụ đã được cập nhật (phiên bản {task.version}, bạn gửi {version}); hãy tải lại."
+                "Nhiệm vụ đã được cập nhật sau khi bạn mở trang (có người vừa thao tác trên nhiệm vụ này). "
+                "Hãy tải lại trang để xem nội dung mới nhất rồi thực hiện lại."
             )
         if deadline is not None and deadline.tzinfo is None:
             raise ValidationError("Thời hạn phải có múi giờ.")

@@ -35,7 +35,7 @@ def create_user(username: str, password: str, *, role: str, unit_code: str | Non
         if unit is None:
             raise ValidationError(f"Không tìm thấy đơn vị có mã \"{unit_code}\".")
     if role == "department" and unit is None:
-        raise ValidationError("Tài khoản đơn vị phải thuộc một đơn vị (--unit).")
+        raise ValidationError("Tài khoản đơn vị phải thuộc một đơn vị: hãy chọn đơn vị.")
     check_password_strength(password)
     if db.session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"Tên đăng nhập \"{username}\" đã tồn tại.")

@@ -266,7 +266,8 @@ class DocumentForm(Form):
     reservation = SelectField("Dùng số đã giữ", validators=[Optional()],
                               description="Để trống: lấy số tiếp theo trong sổ đăng ký văn bản đi.")
     signing_authority = StringField("Thẩm quyền ký", validators=[Length(max=200)],
-                                    description="Ví dụ: T/M BAN THƯỜNG VỤ. Để trống: như văn bản gần nhất.")
+                                    description="Ví dụ: T/M BAN THƯỜNG VỤ. Để trống: người ký mặc định của cơ quan ban hành "
+                                                "do quản trị hệ thống cấu hình.")
     signer_title = StringField("Chức vụ người ký", validators=[Length(max=200)])
     signer_name = StringField("Họ tên người ký", validators=[Length(max=200)])
     distribution = TextAreaField("Nơi nhận", validators=[Length(max=5000)], render_kw={"rows": 3},

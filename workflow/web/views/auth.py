@@ -1,7 +1,7 @@
 """Sign-in, sign-out and the user's own password."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -74,7 +74,12 @@ def login():
     if account is None or not account.check_password(form.password.data) or not account.active:
         flash(BAD_CREDENTIALS, "danger")
         return _refused(render_template("login.html", form=form), 401)
+    kept_form = session.get("pending_form")  # a form typed before the session ended (web.pending)
     login_user(account, remember=bool(form.remember.data))
+    if kept_form is not None:
+        session["pending_form"] = kept_form
+        if not safe_next(form.next.data) and isinstance(kept_form, dict):
+            form.next.data = safe_next(str(kept_form.get("page") or "")) or ""
     flash(f"Xin chào {account.full_name or account.username}.", "success")
     return redirect(safe_next(form.next.data) or url_for("web.dashboard"))
 
