@@ -228,6 +228,12 @@ class UserForm(Form):
                              description="Ít nhất 8 ký tự, gồm cả chữ và số.")
 
 
+class UserEditForm(Form):
+    full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED), Length(max=200)])
+    role = SelectField("Vai trò", choices=[(r, ROLE_LABELS[r]) for r in ROLES], validators=[DataRequired(REQUIRED)])
+    unit = SelectField("Đơn vị", validators=[Optional()], description="Bắt buộc với tài khoản của đơn vị.")
+
+
 class ResetPasswordForm(Form):
     new_password = PasswordField("Mật khẩu mới", validators=[DataRequired(REQUIRED), Length(max=200)],
                                  render_kw={"autocomplete": "new-password"})

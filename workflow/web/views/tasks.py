@@ -118,11 +118,12 @@ def task_list():
         queries.dispatch_query(actor).where(Dispatch.status != "draft")
         .order_by(Dispatch.issued_on.desc().nulls_last(), Dispatch.id.desc())))
     filter_args = {k: v for k, v in shown.items() if v and k != "page"}
+    export_args = {k: v for k, v in filter_args.items() if k != "per_page"}
     return render_template(
         "tasks/list.html", result=result, shown=shown, filter_args=filter_args,
         statuses=STATUS_CHOICES, warnings=WARNING_CHOICES, sorts={k: v[0] for k, v in SORTS.items()},
         per_page_choices=PER_PAGE_CHOICES, units=unit_choices(blank="Tất cả đơn vị"), dispatches=dispatches,
-        warning=lambda t: task_warning(t, at), at=at,
+        warning=lambda t: task_warning(t, at), at=at, export_args=export_args,
         filtered=any(shown[k] for k in ("q", "status", "unit", "dispatch", "deadline_from", "deadline_to",
                                          "warning")),
     ), (400 if errors else 200)
