@@ -4,6 +4,8 @@ labels and messages without jargon, the reminder's signer)."""
 from __future__ import annotations
 
 import re
+
+import pytest
 from datetime import date
 
 from sqlalchemy import select
@@ -251,3 +253,58 @@ def test_the_reminder_is_never_signed_by_the_last_dispatchs_signer(app, db, froz
     monkeypatch.setitem(app.config, "DOCUMENT_SIGNERS",
                         {"tinh-uy": ["T/M BAN THƯỜNG VỤ", "Phó Bí thư Thường trực", "Đặng Hồng Sỹ"]})
     assert documents.build_data("reminder", params)["signer_name"] == "Đặng Hồng Sỹ"
+
+
+def test_the_bulk_forms_progress_moves_through_the_pdf_conversion(app, monkeypatch):
+    """124 forms used to sit at 50% for the whole LibreOffice conversion: the bar now moves as each
+    group of forms is converted, and the conversion is most of the bar."""
+    from workflow import documents
+
+    class Converter:
+        def convert(self, docx):
+            return b"%PDF combined"
+
+    monkeypatch.setattr(documents, "converter", lambda: Converter())
+    monkeypatch.setattr(documents, "split_pdf_by_first_pages", lambda pdf, markers: [b"%PDF"] * len(markers))
+    monkeypatch.setattr(documents.WarmTemplate, "render_body", lambda self, data: "<w:p/>")
+    monkeypatch.setattr(documents.WarmTemplate, "docx", lambda self, bodies: b"PK docx")
+    monkeypatch.setattr(documents.WarmTemplate, "__init__", lambda self, kind: None)
+    seen = []
+    results = documents.render_batch("indicator_form", [{}] * 124, ["m"] * 124, processes=2,
+                                     progress=lambda done, total, message: seen.append(done / total))
+    assert len(results) == 124
+    docx_done = max(p for p in seen if p <= 0.1 + 1e-9)
+    pdf_steps = [p for p in seen if p > docx_done]
+    assert docx_done == pytest.approx(0.1) and len(pdf_steps) >= 6, seen
+    assert pdf_steps == sorted(pdf_steps) and pdf_steps[-1] == 1.0
+
+
+# --- 7. Phones (390 px) -------------------------------------------------------------------------------
+
+def test_phone_layout_puts_actions_first_folds_filters_and_keeps_days_late(web, db, users, frozen_now):
+    from workflow.web.charts import narrow_chart, open_late_chart
+
+    _, task = issued_dispatch_with_task()
+    as_user(web, users, "taichinh")
+    page = text(web.get(f"/tasks/{task.id}"))
+    assert page.index('id="thao-tac"') < page.index("Lịch sử xử lý"), "the actions come before the history"
+    tasks = text(web.get("/tasks"))
+    assert re.search(r'<form class="[^"]*\bcollapse d-md-block\b[^"]*" id="bo-loc"', tasks)
+    assert 'data-bs-target="#bo-loc"' in tasks
+    as_user(web, users, "office")
+    overdue = text(web.get("/overdue"))
+    header = re.search(r"<thead>(.*?)</thead>", overdue, re.S).group(1)
+    days = re.search(r'<th class="([^"]*)">Số ngày trễ</th>', header).group(1)
+    assert "d-none" not in days and header.index("Số ngày trễ") < header.index("Đơn vị chủ trì")
+    # The phone chart: 360 units wide for a ~340 px column, so its 13-unit labels stay near 12 px.
+    from types import SimpleNamespace
+
+    rows = [SimpleNamespace(unit=SimpleNamespace(name="Đảng ủy Ủy ban nhân dân tỉnh Lâm Đồng"), open=30, late=7)]
+    assert narrow_chart(rows).width == 360 and open_late_chart(rows).width == 640
+    assert 340 / narrow_chart(rows).width * 13 >= 12
+    leader_client = web_client(web.application)
+    as_user(leader_client, users, "leader")
+    leader = text(leader_client.get("/"))
+    assert 'class="d-sm-none chart-narrow"' in leader and 'viewBox="0 0 360' in leader
+    css = (web.application.static_folder + "/css/app.css")
+    assert ":focus-visible { outline: 3px solid" in open(css, encoding="utf-8").read()

@@ -1367,32 +1367,49 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
     """
     from concurrent.futures import ThreadPoolExecutor
 
+    from concurrent.futures import as_completed
+
     total = len(datas)
     if total == 0:
         return []
     report = progress or (lambda done, total, message: None)
+    # Progress in units where the .docx of a form weighs 1 and its PDF 9 (the conversion is ~90% of
+    # the time): the bar moves through the PDFs instead of waiting at 50% (issue 15, defect 5).
+    units = total * (1 + PDF_WEIGHT)
     warm = WarmTemplate(kind)
     bodies, docs = [], []
     for n, data in enumerate(datas, start=1):
         bodies.append(warm.render_body(data))
         docs.append(warm.docx([bodies[-1]]))
         if n % 10 == 0 or n == total:
-            report(n, total * 2, f"Đã tạo {n}/{total} tệp .docx")
+            report(n, units, f"Đã tạo {n}/{total} tệp .docx")
     if processes is None:
         processes = default_processes()
     processes = max(1, min(processes, total))
-    size = math.ceil(total / processes)
+    # A few combined documents per process, not one: each finished group moves the bar, at the cost
+    # of a LibreOffice start per group (groups of at least PDF_MIN_GROUP forms).
+    count = max(processes, min(processes * PDF_GROUPS_PER_PROCESS, total // PDF_MIN_GROUP))
+    size = math.ceil(total / count)
     groups = [list(range(start, min(start + size, total))) for start in range(0, total, size)]
-    report(total, total * 2, f"Đang chuyển {total} văn bản sang PDF ({len(groups)} tiến trình LibreOffice)")
+    report(total, units, f"Đang chuyển {total} văn bản sang PDF ({processes} tiến trình LibreOffice)")
     lo = converter()
-    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-        futures = [pool.submit(lo.convert, warm.docx([bodies[i] for i in group])) for group in groups]
-        combined = [future.result() for future in futures]
-    pdfs: list[bytes] = []
-    for group, pdf in zip(groups, combined):
-        pdfs.extend(split_pdf_by_first_pages(pdf, [markers[i] for i in group]))
-        report(total + len(pdfs), total * 2, f"Đã tạo {len(pdfs)}/{total} tệp PDF")
+    parts: dict[int, list[bytes]] = {}
+    converted = 0
+    with ThreadPoolExecutor(max_workers=processes) as pool:
+        futures = {pool.submit(lo.convert, warm.docx([bodies[i] for i in group])): n
+                   for n, group in enumerate(groups)}
+        for future in as_completed(futures):
+            n = futures[future]
+            parts[n] = split_pdf_by_first_pages(future.result(), [markers[i] for i in groups[n]])
+            converted += len(groups[n])
+            report(total + converted * PDF_WEIGHT, units, f"Đã tạo {converted}/{total} tệp PDF")
+    pdfs = [pdf for n in range(len(groups)) for pdf in parts[n]]
     return list(zip(docs, pdfs))
+
+
+PDF_WEIGHT = 9
+PDF_GROUPS_PER_PROCESS = 3
+PDF_MIN_GROUP = 8
 
 
 def default_processes() -> int:
