@@ -10,7 +10,7 @@ from models import Dispatch, Task, TaskEvent, User
 from tests.conftest import local
 from tests.factories import issued_dispatch_with_task, user
 from tests.test_everyday import as_user, flashes, text
-from tests.web_fixtures import web  # noqa: F401
+from tests.web_fixtures import web, web_client  # noqa: F401
 from workflow.errors import Conflict, ValidationError
 from workflow.services import drafts
 from workflow.services.dispatches import create_dispatch, issue_dispatch
@@ -194,3 +194,27 @@ def test_the_admin_changes_a_users_role_unit_and_name(web, db, users):
     response = web.post(f"/admin/users/{account.id}/edit", data={
         "csrf_token": token, "full_name": "Lãnh đạo", "role": "leader", "unit": ""}, follow_redirects=True)
     assert account.role == "leader" and account.unit is None
+
+
+# --- Calendar ----------------------------------------------------------------------------------------
+
+def test_the_calendar_shows_a_month_of_deadlines_by_scope(web, db, users, frozen_now):
+    _, task = issued_dispatch_with_task(title="Nộp báo cáo lịch tháng mười hai", deadline=local(2026, 12, 15, 17, 0))
+    task.person_in_charge = users["taichinh"].full_name
+    db.session.commit()
+    as_user(web, users, "taichinh")
+    page = text(web.get("/calendar?month=2026-12"))
+    assert "Lịch thời hạn · tháng 12/2026" in page and "Nộp báo cáo lịch tháng mười hai" in page
+    assert "Thứ Hai" in page and 'href="/calendar?month=2027-01&amp;scope=unit"' in page
+    assert "Nộp báo cáo lịch tháng mười hai" in text(web.get("/calendar?month=2026-12&scope=mine"))
+    assert "Nộp báo cáo lịch tháng mười hai" not in text(web.get("/calendar?month=2026-11"))
+    other = web_client(web.application)
+    as_user(other, users, "danguy")  # neither leads nor coordinates it
+    assert "Nộp báo cáo lịch tháng mười hai" not in text(other.get("/calendar?month=2026-12&scope=all"))
+    assert web.get("/calendar?month=2026-13").status_code == 400
+    assert web.get("/calendar?scope=ai-cung-duoc").status_code == 400
+    leader = web_client(web.application)
+    as_user(leader, users, "leader")
+    page = text(leader.get("/calendar?month=2026-12"))
+    assert "Nộp báo cáo lịch tháng mười hai" in page and 'data-action="print"' in page
+    assert "Nộp báo cáo lịch tháng mười hai" not in text(leader.get("/calendar?month=2026-12&scope=mine"))

@@ -76,6 +76,7 @@ PAGES = [
     ("/dispatches/{draft}/edit", OFFICE_ONLY),
     ("/dispatches/{draft}/tasks/{drafttask}/edit", OFFICE_ONLY),
     ("/admin/users/{user}/edit", ADMIN_ONLY),
+    ("/calendar?month=2026-12&scope=all", EVERYONE),
 ]
 
 # (method path, form data, expected status per role); the CSRF token is always sent.

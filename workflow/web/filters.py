@@ -247,6 +247,7 @@ def nav_items() -> list[dict]:
         items.append({"label": "Công văn", "endpoint": "web.dispatch_list", "prefix": "/dispatches"})
         items.append({"label": "Nhiệm vụ", "endpoint": "web.task_list", "prefix": "/tasks"})
         items.append({"label": "Nhiệm vụ quá hạn", "endpoint": "web.overdue_list", "prefix": "/overdue"})
+    items.append({"label": "Lịch thời hạn", "endpoint": "web.calendar_month", "prefix": "/calendar"})
     path = request.path
     best = max((i for i in items if path == i["prefix"] or (i["prefix"] != "/" and path.startswith(i["prefix"]))),
                key=lambda i: len(i["prefix"]), default=None)
