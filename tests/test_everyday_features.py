@@ -218,3 +218,64 @@ def test_the_calendar_shows_a_month_of_deadlines_by_scope(web, db, users, frozen
     page = text(leader.get("/calendar?month=2026-12"))
     assert "Nộp báo cáo lịch tháng mười hai" in page and 'data-action="print"' in page
     assert "Nộp báo cáo lịch tháng mười hai" not in text(leader.get("/calendar?month=2026-12&scope=mine"))
+
+
+# --- Bulk actions of the office ----------------------------------------------------------------------
+
+def _with_extension_requests(frozen_now, count=2):
+    _, tasks = issued_dispatch_with_task(title="Việc xin gia hạn", tasks=count + 1)
+    lead = user("taichinh")
+    for task in tasks[:count]:
+        fire_event(lead, task.id, "request_extension", version=task.version, now=frozen_now.current(),
+                   deadline=local(2027, 1, 20, 17, 0), note="Chờ số liệu")
+    return tasks
+
+
+def test_the_office_approves_and_rejects_extensions_in_bulk(web, db, users, frozen_now):
+    from workflow.services import bulk
+
+    first, second, plain = _with_extension_requests(frozen_now)
+    result = bulk.decide_extensions(user("office"), [first.id, plain.id], "approve_extension",
+                                    now=frozen_now.current())
+    assert [t.id for t in result.done] == [first.id] and result.refused[0][0] == plain.id
+    assert first.deadline == local(2027, 1, 20, 17, 0) and first.extended
+    with pytest.raises(Exception):
+        bulk.decide_extensions(user("taichinh"), [second.id], "approve_extension", now=frozen_now.current())
+    token = as_user(web, users, "office")
+    page = text(web.get("/tasks?warning=extension"))
+    assert f'name="task" value="{second.id}"' in page and 'id="bulk-form"' in page
+    response = web.post("/tasks/bulk", data={"csrf_token": token, "action": "reject_extension",
+                                             "task": [str(second.id)], "note": "Không đủ căn cứ",
+                                             "back": "/tasks?warning=extension"})
+    assert response.status_code == 303 and response.headers["Location"] == "/tasks?warning=extension"
+    assert "Đã không đồng ý gia hạn cho 1 nhiệm vụ." in flashes(text(web.get("/tasks?warning=extension")))
+    assert not second.has_pending_extension and second.events[-1].event == "reject_extension"
+    assert second.events[-1].note == "Không đủ căn cứ"
+    response = web.post("/tasks/bulk", data={"csrf_token": token, "action": "approve_extension",
+                                             "back": "https://evil.example/"})
+    assert response.headers["Location"] == "/tasks"
+    assert "Hãy chọn ít nhất một nhiệm vụ." in flashes(text(web.get("/tasks")))
+    department = web_client(web.application)
+    dtoken = as_user(department, users, "taichinh")
+    assert 'id="bulk-form"' not in text(department.get("/tasks"))
+    assert department.post("/tasks/bulk", data={"csrf_token": dtoken, "action": "export",
+                                                "task": [str(first.id)]}).status_code == 403
+
+
+def test_the_office_exports_and_reminds_the_selected_tasks(web, db, users, frozen_now):
+    _, tasks = issued_dispatch_with_task(title="Việc đôn đốc chọn", tasks=3)
+    frozen_now(local(2026, 12, 10, 9, 0))  # all three past their deadline of 01/12
+    token = as_user(web, users, "office")
+    chosen = [str(tasks[0].id), str(tasks[2].id)]
+    response = web.post("/tasks/bulk", data={"csrf_token": token, "action": "export", "task": chosen})
+    assert response.status_code == 200 and response.mimetype == XLSX
+    assert [r[3] for r in workbook_rows(response.data)[3:]] == ["Việc đôn đốc chọn 1", "Việc đôn đốc chọn 3"]
+    response = web.post("/tasks/bulk", data={"csrf_token": token, "action": "reminder", "task": chosen})
+    assert response.status_code == 303 and response.headers["Location"].startswith("/documents/")
+    from models import Document
+
+    document = db.session.scalar(select(Document).order_by(Document.id.desc()))
+    assert document.kind == "reminder" and document.data["params"]["tasks"] == sorted(int(c) for c in chosen)
+    body = str(document.data["context"])
+    assert "Việc đôn đốc chọn 1" in body and "Việc đôn đốc chọn 3" in body and "Việc đôn đốc chọn 2" not in body
+    assert document.data["params"]["draft"] is True

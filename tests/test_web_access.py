@@ -123,6 +123,7 @@ ACTIONS = [
                                                     "deadline_text": "trước ngày 31/12/2026"}, expect(403, office=303)),
     ("/dispatches/{draft}/tasks/{drafttask}/delete", {}, expect(403, office=303)),
     ("/dispatches/{draft}/delete", {}, expect(403, office=303)),
+    ("/tasks/bulk", {"action": "approve_extension", "task": "{task}"}, expect(403, office=303)),
     ("/admin/users/{user}/edit", {"full_name": "Cán bộ Sở Xây dựng", "role": "department", "unit": "so-xay-dung"},
      expect(403, admin=303)),
 ]

@@ -309,7 +309,7 @@ STATUS_NOTE = re.compile(r"(Đang thực hiện|Chưa triển khai|Đã hoàn th
 
 
 def tasks_as_of(at: datetime, *, dispatch=None, program_kind: str | None = None, unit=None,
-                open_only: bool = False) -> list[TaskAsOf]:
+                open_only: bool = False, ids=None) -> list[TaskAsOf]:
     """Every live task that existed at ``at``, in its state then (history replayed in Python)."""
     from sqlalchemy import or_, select
     from sqlalchemy.orm import selectinload
@@ -327,6 +327,8 @@ def tasks_as_of(at: datetime, *, dispatch=None, program_kind: str | None = None,
         query = query.where(Task.dispatch_id.in_(select(Dispatch.id).where(Dispatch.kind == program_kind)))
     if unit is not None:
         query = query.where(Task.lead_unit_id == unit.id)
+    if ids is not None:  # the tasks the office selected (a reminder for them only)
+        query = query.where(Task.id.in_(sorted(ids)))
     if open_only:  # completed before ``at`` and still completed: cannot be open at ``at``
         query = query.where(or_(Task.status != "completed", Task.completed_at.is_(None), Task.completed_at > at))
     states = []
@@ -442,7 +444,7 @@ COMMON_PARAMS = {"date", "draft", "issuer", "symbol", "signing_authority", "sign
                  "distribution", "reservation"}
 KIND_PARAMS = {
     "assignment": {"dispatch"},
-    "reminder": {"as_of", "unit"},
+    "reminder": {"as_of", "unit", "tasks"},
     "task_report": {"as_of", "dispatch", "unit", "title"},
     "indicator_form": {"unit", "period", "catalogue"},
     "overdue_list": {"as_of", "unit"},
@@ -450,12 +452,14 @@ KIND_PARAMS = {
 # Which parameters each kind needs, for the pages and the error messages.
 KIND_PARAM_HELP = {
     "assignment": "dispatch (số công văn, ví dụ 1775-CV/TU)",
-    "reminder": "as_of (ngày, ví dụ 2026-11-22; mặc định hôm nay), unit (tùy chọn)",
+    "reminder": "as_of (ngày, ví dụ 2026-11-22; mặc định hôm nay), unit (tùy chọn), tasks (tùy chọn: các id "
+                "nhiệm vụ được chọn)",
     "task_report": "as_of (ngày, ví dụ 2026-06-30), dispatch (tùy chọn; mặc định các nhiệm vụ trọng tâm)",
     "indicator_form": "unit (mã đơn vị), period (kỳ, ví dụ 2026-05)",
     "overdue_list": "as_of (ngày; mặc định hôm nay), unit (tùy chọn)",
 }
 NUMBERED_KINDS = set(NUMBERED_DEFAULTS)
+MAX_CHOSEN_TASKS = 1000  # tasks selected for one reminder
 
 
 def parse_as_of(value, now: datetime) -> datetime:
@@ -562,6 +566,12 @@ def normalize_params(kind: str, params: dict | None, now: datetime) -> dict:
         unit = _unit_param(params)
         if unit is not None:
             out["unit"] = unit.code
+    if kind == "reminder" and params.get("tasks") not in (None, [], ""):
+        chosen = params["tasks"]
+        if not isinstance(chosen, list) or not chosen or len(chosen) > MAX_CHOSEN_TASKS or not all(
+                isinstance(t, int) and not isinstance(t, bool) and 0 < t < 2**63 for t in chosen):
+            raise ValidationError(f"tasks phải là danh sách id nhiệm vụ (1 đến {MAX_CHOSEN_TASKS}).")
+        out["tasks"] = sorted(set(chosen))
     if kind == "task_report":
         dispatch = _dispatch_param(params, required=False)
         if dispatch is not None:
@@ -748,8 +758,12 @@ def reminder_data(params: dict, *, number: str | None = None) -> dict:
 
     at = datetime.fromisoformat(params["as_of"])
     unit = _unit(params["unit"]) if params.get("unit") else None
-    late = [s for s in tasks_as_of(at, unit=unit, open_only=True) if s.late]
+    chosen = set(params.get("tasks") or ())
+    late = [s for s in tasks_as_of(at, unit=unit, open_only=True, ids=chosen or None) if s.late]
     if not late:
+        if chosen:
+            raise ValidationError("Trong các nhiệm vụ đã chọn không có nhiệm vụ nào quá hạn tính đến "
+                                  f"{official_date(to_local(at).date())}; công văn đôn đốc chỉ nêu nhiệm vụ quá hạn.")
         raise ValidationError(f"Không có nhiệm vụ quá hạn tính đến {official_date(to_local(at).date())}; "
                               "không cần công văn đôn đốc.")
     issuer = _unit(params["issuer"])

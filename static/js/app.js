@@ -124,3 +124,17 @@
     if (status === "queued" || status === "running") { pollJob(box, 0); }
   });
 })();
+
+/* Issue 15: a checkbox that selects every checkbox of a list: <input data-select-all="task"> checks
+   the inputs named "task". */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    var name = box && box.getAttribute && box.getAttribute("data-select-all");
+    if (!name) { return; }
+    document.querySelectorAll("input[type='checkbox'][name='" + name + "']").forEach(function (other) {
+      other.checked = box.checked;
+    });
+  });
+})();

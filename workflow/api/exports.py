@@ -14,11 +14,11 @@ from workflow.errors import ValidationError
 from workflow.extensions import db
 from workflow.services import dispatches as dispatch_service
 
-WARNINGS = ("green", "yellow", "red", "on_track")
+WARNINGS = ("green", "yellow", "red", "on_track", "extension")
 STATUS_WORDS = {"assigned": "Đã giao", "in_progress": "Đang thực hiện", "overdue": "Quá hạn",
                 "completed": "Đã hoàn thành"}
 WARNING_WORDS = {"green": "trong hạn / đã xong", "yellow": "sắp đến hạn", "red": "trễ hạn",
-                 "on_track": "đang mở, còn hạn"}
+                 "on_track": "đang mở, còn hạn", "extension": "đang xin gia hạn"}
 LOADS = (joinedload(Task.lead_unit), joinedload(Task.dispatch), selectinload(Task.coordinating_units))
 
 

@@ -93,3 +93,4 @@ from workflow.web.views import imports  # noqa: E402,F401  (dispatch import: iss
 from workflow.web.views import indicators  # noqa: E402,F401  (indicators: issue 6)
 from workflow.web.views import drafts  # noqa: E402,F401  (editing before issue: issue 15)
 from workflow.web.views import calendar  # noqa: E402,F401  (calendar of deadlines: issue 15)
+from workflow.web.views import bulk  # noqa: E402,F401  (bulk actions of the office: issue 15)

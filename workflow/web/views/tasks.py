@@ -19,7 +19,7 @@ from workflow.web.helpers import (day_end, day_start, fits_db, flash_form_errors
 STATUS_CHOICES = {"assigned": "Đã giao", "in_progress": "Đang thực hiện", "overdue": "Quá hạn",
                   "completed": "Đã hoàn thành"}
 WARNING_CHOICES = {"red": "Trễ hạn", "yellow": "Sắp đến hạn", "green": "Trong hạn / đã xong",
-                   "on_track": "Đang mở, còn hạn"}
+                   "on_track": "Đang mở, còn hạn", "extension": "Đang xin gia hạn"}
 PER_PAGE_CHOICES = (20, 50, 100)
 STATUS_ORDER = case((Task.status == "overdue", 0), (Task.status == "in_progress", 1),
                     (Task.status == "assigned", 2), else_=3)
@@ -124,6 +124,7 @@ def task_list():
         statuses=STATUS_CHOICES, warnings=WARNING_CHOICES, sorts={k: v[0] for k, v in SORTS.items()},
         per_page_choices=PER_PAGE_CHOICES, units=unit_choices(blank="Tất cả đơn vị"), dispatches=dispatches,
         warning=lambda t: task_warning(t, at), at=at, export_args=export_args,
+        bulk=permissions.can_manage_dispatches(actor),
         filtered=any(shown[k] for k in ("q", "status", "unit", "dispatch", "deadline_from", "deadline_to",
                                          "warning")),
     ), (400 if errors else 200)
