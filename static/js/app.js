@@ -138,3 +138,39 @@
     });
   });
 })();
+
+/* Issue 15: the searchable unit picker (Tom Select, vendored in static/vendor/tom-select). Every
+   select of units (lead unit, coordinating units, filters, accounts) becomes a box where typing a few
+   letters, with or without diacritics, finds the unit among the 150; a multiple select keeps the
+   chosen units as removable chips instead of Ctrl-click. Without JavaScript the plain select works. */
+(function () {
+  "use strict";
+  if (typeof window.TomSelect !== "function") { return; }
+  var selector = "select[data-unit-picker], select[name='lead_unit'], select[name='coordinating'], " +
+    "select[name='unit'], select[name='issuer']";
+  document.querySelectorAll(selector).forEach(function (select) {
+    if (select.tomselect) { return; }
+    var multiple = select.multiple;
+    var label = select.id ? document.querySelector("label[for='" + select.id + "']") : null;
+    // Tom Select points the label at its own text box; the (hidden) select keeps its name too.
+    if (label && !select.getAttribute("aria-label")) { select.setAttribute("aria-label", label.textContent.trim()); }
+    var options = {
+      create: false,
+      maxOptions: 500,
+      allowEmptyOption: true,
+      placeholder: multiple ? "Gõ tên đơn vị để tìm…" : null,
+      plugins: multiple ? ["remove_button"] : [],
+      render: {
+        no_results: function () { return "<div class=\"no-results\">Không tìm thấy đơn vị</div>"; }
+      },
+      onInitialize: function () {
+        // The typed box is announced with the field's own label.
+        var input = this.control_input;
+        if (label && input) { input.setAttribute("aria-label", label.textContent.trim()); }
+      }
+    };
+    if (multiple) { select.removeAttribute("size"); }
+    // eslint-disable-next-line no-new
+    new window.TomSelect(select, options);
+  });
+})();
