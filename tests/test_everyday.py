@@ -308,3 +308,36 @@ def test_phone_layout_puts_actions_first_folds_filters_and_keeps_days_late(web, 
     assert 'class="d-sm-none chart-narrow"' in leader and 'viewBox="0 0 360' in leader
     css = (web.application.static_folder + "/css/app.css")
     assert ":focus-visible { outline: 3px solid" in open(css, encoding="utf-8").read()
+
+
+def test_a_draft_task_typed_when_the_session_ended_is_filled_in_again(web, db, users, frozen_now):
+    office = user("office")
+    draft = create_dispatch(office, issuer="tinh-uy", subject="V/v thử phiên hết hạn", now=frozen_now.current())
+    token = as_user(web, users, "office")
+    with web.session_transaction() as session:
+        session.clear()
+    response = web.post(f"/dispatches/{draft.id}/tasks", data={
+        "csrf_token": token, "title": "Rà soát đất đai đã gõ dở", "lead_unit": "so-tai-chinh",
+        "deadline_text": "trước ngày 30/12/2026"}, headers={"Referer": f"http://localhost/dispatches/{draft.id}"})
+    assert response.headers["Location"] == f"/login?next=/dispatches/{draft.id}"
+    login(web, "office")
+    page = text(web.get(f"/dispatches/{draft.id}"))
+    assert "Rà soát đất đai đã gõ dở" in page and "trước ngày 30/12/2026" in page
+    assert draft.tasks == []
+
+
+def test_any_other_form_is_handed_to_the_page_to_fill_in(web, db, users, frozen_now):
+    token = as_user(web, users, "office")
+    with web.session_transaction() as session:
+        session.clear()
+    web.post("/documents/new", data={"csrf_token": token, "kind": "reminder", "signer_name": "Tên \"đã\" gõ <b>"},
+             headers={"Referer": "http://localhost/documents/new"})
+    login(web, "office")
+    page = text(web.get("/documents/new"))
+    kept = re.search(r'<div hidden id="kept-form" data-action="/documents/new" data-fields="([^"]*)"', page)
+    assert kept and "<b>" not in kept.group(1)
+    import html
+    import json
+
+    assert ["signer_name", 'Tên "đã" gõ <b>'] in json.loads(html.unescape(kept.group(1)))
+    assert 'id="kept-form"' not in text(web.get("/documents/new")), "handed over once"

@@ -174,3 +174,40 @@
     new window.TomSelect(select, options);
   });
 })();
+
+/* Issue 15: a form typed before the session ended (or refused) comes back filled in. The server
+   hands its fields in <div id="kept-form" data-action="/path" data-fields='[["name","value"],…]'>;
+   the form posting to that address gets them, and its <details> opens. */
+(function () {
+  "use strict";
+  var kept = document.getElementById("kept-form");
+  if (!kept) { return; }
+  var action = kept.getAttribute("data-action");
+  var fields;
+  try { fields = JSON.parse(kept.getAttribute("data-fields") || "[]"); } catch (e) { return; }
+  var form = Array.prototype.find.call(document.forms, function (candidate) {
+    return new URL(candidate.action, window.location.href).pathname === action;
+  });
+  if (!form) { return; }
+  var multi = {};
+  fields.forEach(function (pair) {
+    var name = pair[0], value = pair[1];
+    if (name === "csrf_token") { return; }
+    var element = form.elements.namedItem(name);
+    if (!element) { return; }
+    if (element.tagName === "SELECT" && element.multiple) {
+      multi[name] = multi[name] || [];
+      multi[name].push(value);
+      Array.prototype.forEach.call(element.options, function (o) { o.selected = multi[name].indexOf(o.value) !== -1; });
+      if (element.tomselect) { element.tomselect.setValue(multi[name], true); }
+    } else if (element.type === "checkbox") {
+      element.checked = true;
+    } else if (element.type !== "hidden" && element.type !== "file") {
+      element.value = value;
+      if (element.tomselect) { element.tomselect.setValue(value, true); }
+    }
+  });
+  var details = form.closest("details");
+  if (details) { details.open = true; }
+  form.scrollIntoView({block: "center"});
+})();

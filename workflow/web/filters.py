@@ -257,6 +257,12 @@ def nav_items() -> list[dict]:
     return items
 
 
+def _kept_form():
+    from workflow.web.pending import kept_for_this_page
+
+    return kept_for_this_page()
+
+
 def _count_terms():
     from workflow.web.reads import COUNT_PARTS, COUNT_TERMS
 
@@ -268,6 +274,7 @@ def _globals():
     return {
         "nav_items": nav_items,
         "due_phrase": due_phrase,
+        "kept_form": _kept_form,
         "count_terms": _count_terms()[0], "count_parts": _count_terms()[1],
         "app_name": "Theo dõi nhiệm vụ",
         "organisation": current_app.config.get("ORGANISATION_NAME", "Tỉnh ủy Lâm Đồng"),

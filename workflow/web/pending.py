@@ -50,6 +50,17 @@ def take(page: str, action_prefix: str = "") -> tuple[str, MultiDict] | None:
     return action, MultiDict([(str(n), str(v)) for n, v in kept.get("fields", []) if isinstance(n, str)])
 
 
+def kept_for_this_page() -> dict | None:
+    """The kept form of the page being shown, for any form the view did not fill in itself: the
+    base template hands it to app.js, which fills the form posting to ``action`` (then it is gone)."""
+    kept = session.get(KEY)
+    if not isinstance(kept, dict) or request.method != "GET" \
+            or urlsplit(str(kept.get("page", ""))).path != request.path:
+        return None
+    session.pop(KEY, None)
+    return {"action": str(kept.get("action", "")), "fields": kept.get("fields", [])}
+
+
 def page_of_form() -> str:
     """The GET page a posted form came from: the same-site Referer, else the dashboard."""
     referrer = request.referrer
