@@ -275,7 +275,7 @@ def test_the_bulk_forms_progress_moves_through_the_pdf_conversion(app, monkeypat
     assert len(results) == 124
     docx_done = max(p for p in seen if p <= 0.1 + 1e-9)
     pdf_steps = [p for p in seen if p > docx_done]
-    assert docx_done == pytest.approx(0.1) and len(pdf_steps) >= 6, seen
+    assert docx_done == pytest.approx(0.1) and len(pdf_steps) >= 4, seen  # 2 groups for each of 2 processes
     assert pdf_steps == sorted(pdf_steps) and pdf_steps[-1] == 1.0
 
 

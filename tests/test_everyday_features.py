@@ -6,7 +6,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from models import Dispatch, Task, TaskEvent, User
+from models import Dispatch, Task, TaskEvent
 from tests.conftest import local
 from tests.factories import issued_dispatch_with_task, user
 from tests.test_everyday import as_user, flashes, text

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD, local
-from tests.test_web_browser import CHROMIUM_ARGS, browser  # noqa: F401  (fixture)
+from tests.test_web_browser import browser  # noqa: F401  (fixture)
 from tests.web_fixtures import live_server, output_dir  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser

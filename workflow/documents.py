@@ -1402,7 +1402,7 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
     processes = max(1, min(processes, total))
     # A few combined documents per process, not one: each finished group moves the bar, at the cost
     # of a LibreOffice start per group (groups of at least PDF_MIN_GROUP forms).
-    count = max(processes, min(processes * PDF_GROUPS_PER_PROCESS, total // PDF_MIN_GROUP))
+    count = max(processes, min(processes * pdf_groups_per_process(), total // PDF_MIN_GROUP))
     size = math.ceil(total / count)
     groups = [list(range(start, min(start + size, total))) for start in range(0, total, size)]
     report(total, units, f"Đang chuyển {total} văn bản sang PDF ({processes} tiến trình LibreOffice)")
@@ -1422,8 +1422,21 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
 
 
 PDF_WEIGHT = 9
-PDF_GROUPS_PER_PROCESS = 3
+PDF_GROUPS_PER_PROCESS = 2
 PDF_MIN_GROUP = 8
+
+
+def pdf_groups_per_process() -> int:
+    """Combined documents per LibreOffice process in a batch (``DOCUMENTS_PDF_GROUPS_PER_PROCESS``,
+    default 2): more groups move the progress bar more often, each costs one LibreOffice start
+    (1 gives the fastest batch and a bar that waits for the whole conversion)."""
+    try:
+        from flask import current_app
+
+        configured = current_app.config.get("DOCUMENTS_PDF_GROUPS_PER_PROCESS")
+    except RuntimeError:
+        configured = None
+    return max(1, int(configured)) if configured else PDF_GROUPS_PER_PROCESS
 
 
 def default_processes() -> int:
