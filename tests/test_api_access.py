@@ -43,6 +43,8 @@ MATRIX = [
     ("POST", "/api/v1/tasks/{task}/events", {"event": "reopen", "version": "{version}", "note": "x"},
      expect(409, other_department=404, department=403, leader=403, admin=403)),
     ("GET", "/api/v1/overdue", None, READ),
+    ("GET", "/api/v1/tasks.xlsx?status=assigned", None, READ),
+    ("GET", "/api/v1/overdue.xlsx?as_of=2026-11-22", None, READ),
     ("GET", "/api/v1/reminders?unit=dang-uy-ubnd-tinh", None, expect(200, other_department=403)),
     ("GET", "/api/v1/holidays", None, READ),
     ("POST", "/api/v1/holidays", {"date": "2026-12-30", "name": "Nghỉ thử"}, expect(403, admin=201)),

@@ -81,6 +81,11 @@ PAGES = [
     ("/inbox/{inbox}.pdf", expect(404, department=200)),
     ("/signatures/verify", EVERYONE),
     ("/admin/signing", ADMIN_ONLY),
+    # Issue 15: editing before issue, accounts
+    ("/dispatches/{draft}/edit", OFFICE_ONLY),
+    ("/dispatches/{draft}/tasks/{drafttask}/edit", OFFICE_ONLY),
+    ("/admin/users/{user}/edit", ADMIN_ONLY),
+    ("/calendar?month=2026-12&scope=all", EVERYONE),
 ]
 
 # (method path, form data, expected status per role); the CSRF token is always sent.
@@ -133,6 +138,16 @@ ACTIONS = [
      expect(403, office=303)),
     ("/signatures/verify", {}, expect(400)),
     ("/admin/signing", {"owner": "user:leader", "passphrase": "x"}, expect(403, admin=400)),
+    # Issue 15: editing before issue, accounts
+    ("/dispatches/{draft}/edit", {"issuer": "tinh-uy", "symbol": "CV/TU", "subject": "V/v sửa thử quyền"},
+     expect(403, office=303)),
+    ("/dispatches/{draft}/tasks/{drafttask}/edit", {"title": "Sửa thử quyền", "lead_unit": "so-tai-chinh",
+                                                    "deadline_text": "trước ngày 31/12/2026"}, expect(403, office=303)),
+    ("/dispatches/{draft}/tasks/{drafttask}/delete", {}, expect(403, office=303)),
+    ("/dispatches/{draft}/delete", {}, expect(403, office=303)),
+    ("/tasks/bulk", {"action": "approve_extension", "task": "{task}"}, expect(403, office=303)),
+    ("/admin/users/{user}/edit", {"full_name": "Cán bộ Sở Xây dựng", "role": "department", "unit": "so-xay-dung"},
+     expect(403, admin=303)),
 ]
 
 
@@ -144,12 +159,17 @@ def objects(db, users, frozen_now):
     task = db.session.scalar(select(Task).join(Dispatch).where(Dispatch.number == 1534, Task.item == "2.a"))
     assert task.lead_unit.code == "dang-uy-ubnd-tinh"
     draft = create_dispatch(users["office"], issuer="tinh-uy", subject="Dự thảo thử quyền", now=frozen_now.current())
+    from workflow.services.tasks import create_task
+
+    drafttask = create_task(users["office"], dispatch_ref=str(draft.id), title="Nhiệm vụ trong dự thảo",
+                            lead_unit="so-tai-chinh", deadline_text="trước ngày 31/12/2026", now=frozen_now.current())
     from models import Holiday
 
     holiday = db.session.scalar(select(Holiday).order_by(Holiday.date.desc()))
     documents = document_objects(users, frozen_now.current())
-    return {"task": task.id, "version": task.version, "draft": draft.id, "user": users["xaydung"].id,
-            "holiday": holiday.id, **documents, **lifecycle_objects(users, frozen_now.current())}
+    return {"task": task.id, "version": task.version, "draft": draft.id, "drafttask": drafttask.id,
+            "user": users["xaydung"].id, "holiday": holiday.id, **documents,
+            **lifecycle_objects(users, frozen_now.current())}
 
 
 def lifecycle_objects(users, now):
@@ -257,6 +277,7 @@ def test_signed_in_user_is_sent_from_login_to_the_dashboard(app, users):
 
 def test_every_web_route_is_in_the_matrix(app):
     covered = {p.split("?")[0] for p, _ in PAGES} | {a[0] for a in ACTIONS}
+    covered = {c.replace("{drafttask}", "<int:task_id>") for c in covered}
     covered = {c.replace("{task}", "<int:task_id>").replace("{draft}", "<int:dispatch_id>")
                .replace("{user}", "<int:user_id>").replace("{holiday}", "<int:holiday_id>") for c in covered}
     covered = {c.replace("{document}", "<int:document_id>").replace("{job}", "<int:job_id>")

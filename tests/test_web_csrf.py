@@ -15,7 +15,7 @@ from models import Dispatch, Task, TaskEvent, User
 from tests.conftest import PASSWORD
 from tests.web_fixtures import csrf_token_from, login, sign_in, web, web_client  # noqa: F401
 
-CSRF_MESSAGE = "mã bảo mật (CSRF)"
+CSRF_MESSAGE = "thiếu mã bảo mật"
 
 
 @pytest.fixture()

@@ -139,8 +139,9 @@ def test_department_starts_reports_and_completes_with_evidence(web, db, users, f
 
     # Completion needs evidence; the message says which.
     response = web.post(f"/tasks/{task.id}/events/complete", data={"csrf_token": token, "version": task.version})
-    assert response.status_code == 400
-    assert "Cần số và ngày văn bản minh chứng, hoặc ghi chú kết quả." in text(response)
+    # Refused: back to the task page (a GET address, issue 15 defect 3) with the message.
+    assert response.status_code == 303 and response.headers["Location"] == f"/tasks/{task.id}#thao-tac"
+    assert "Cần số và ngày văn bản minh chứng, hoặc ghi chú kết quả." in text(web.get(f"/tasks/{task.id}"))
     response = web.post(f"/tasks/{task.id}/events/complete", data={
         "csrf_token": token, "version": task.version, "evidence_number": "125-CV/ĐU", "evidence_date": "2026-11-21"},
         follow_redirects=True)
@@ -156,8 +157,8 @@ def test_a_stale_version_is_refused_with_a_clear_message(web, db, users, frozen_
     token = as_user(web, users, "danguy")
     response = web.post(f"/tasks/{task.id}/events/start", data={"csrf_token": token, "version": task.version - 1
                                                                if task.version > 1 else 99})
-    assert response.status_code == 409
-    assert "Nhiệm vụ đã được cập nhật" in text(response)
+    assert response.status_code == 303 and response.headers["Location"] == f"/tasks/{task.id}#thao-tac"
+    assert "Nhiệm vụ đã được cập nhật" in text(web.get(f"/tasks/{task.id}"))
     assert task.status == "assigned"
 
 
@@ -166,8 +167,9 @@ def test_an_event_not_allowed_in_this_state_is_explained(web, db, users, frozen_
     token = as_user(web, users, "office")
     response = web.post(f"/tasks/{task.id}/events/reopen", data={"csrf_token": token, "version": task.version,
                                                                  "note": "Mở lại"})
-    assert response.status_code == 409
-    assert 'Không thể thực hiện "Mở lại" khi đang ở trạng thái "Đã giao".' in text(response).replace("&#34;", '"')
+    assert response.status_code == 303
+    assert 'Không thể thực hiện "Mở lại" khi đang ở trạng thái "Đã giao".' in \
+        text(web.get(f"/tasks/{task.id}")).replace("&#34;", '"')
     assert web.post(f"/tasks/{task.id}/events/khong-co", data={"csrf_token": token}).status_code == 404
 
 

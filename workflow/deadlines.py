@@ -124,6 +124,9 @@ class ParsedDeadline:
     rrule: str | None
     period: str | None
     precision: str
+    # Counted from the issue date ("trong 10 ngày làm việc", "trong 30 ngày kể từ ngày ký", the first
+    # occurrence of a recurring rule): provisional on a draft, recomputed when the dispatch is issued.
+    from_issue_date: bool = False
 
 
 class DeadlineParseError(ValueError):
@@ -436,6 +439,42 @@ QUARTER_FIRST_MONTHS = (1, 4, 7, 10)
 QUARTER_LAST_MONTHS = (3, 6, 9, 12)
 HALF_LAST_MONTHS = (6, 12)
 
+
+def describe_rule(rule_text: str | None) -> str:
+    """A recurring rule in the office's words, for the pages: ``FREQ=MONTHLY;BYMONTHDAY=17`` →
+    "Hằng tháng, trước ngày 17"; with the end-of-day time "chậm nhất ngày 17"; the last day
+    (``BYMONTHDAY=-1``) → "ngày cuối tháng"; ``BYMONTH=1,4,7,10`` → "Hằng quý (tháng đầu quý)".
+    A rule it cannot describe is "Định kỳ" (never the RRULE itself)."""
+    try:
+        parts = _rule_parts(rule_text or "")
+    except DeadlineParseError:
+        return "Định kỳ"
+    months = tuple(int(m) for m in parts.get("BYMONTH", "").split(",") if m.strip().lstrip("-").isdigit())
+    days = [int(d) for d in parts.get("BYMONTHDAY", "").split(",") if d.strip().lstrip("-").isdigit()]
+    end_of_day = parts.get("BYHOUR") == "23"
+    if parts["FREQ"] == "MONTHLY" and not months:
+        period = "Hằng tháng"
+    elif months == QUARTER_FIRST_MONTHS:
+        period = "Hằng quý (tháng đầu quý)"
+    elif months == QUARTER_LAST_MONTHS:
+        period = "Hằng quý (tháng cuối quý)"
+    elif months == HALF_LAST_MONTHS:
+        period = "6 tháng một lần (tháng 6 và tháng 12)"
+    elif len(months) == 1:
+        period = f"Hằng năm (tháng {months[0]})"
+    elif months:
+        period = "Các tháng " + ", ".join(str(m) for m in months)
+    else:
+        return "Định kỳ"
+    if not days:
+        return period
+    if days == [-1]:
+        return f"{period}, chậm nhất ngày cuối tháng" if end_of_day else f"{period}, ngày cuối tháng"
+    day = max(days)
+    last = " (hoặc ngày cuối tháng nếu tháng không có ngày này)" if len(days) > 1 else ""
+    lead = "chậm nhất ngày" if end_of_day else "trước ngày"
+    return f"{period}, {lead} {day:02d}{last}"
+
 # --------------------------------------------------------------------------
 # Parsing
 # --------------------------------------------------------------------------
@@ -633,6 +672,19 @@ def _complete_year(folded: str, issued_on: date) -> str:
     return f"{folded[:match.end()]}/{year}{folded[match.end():]}"
 
 
+def counts_from_issue_date(text: str | None) -> bool:
+    """Whether a wording's deadline is counted from the dispatch's issue date (a number of days or
+    months, or a recurring rule's first occurrence). Such a deadline on a draft is provisional
+    ("tạm tính"): it is recomputed from the issue date when the dispatch is issued
+    (``workflow.services.dispatches.issue_dispatch``). Unreadable wording: False."""
+    if not text:
+        return False
+    try:
+        return parse_deadline(text, issued_on=date(2000, 1, 3)).from_issue_date
+    except DeadlineParseError:
+        return False
+
+
 def _unreadable(folded: str, cleaned: str) -> DeadlineParseError:
     """The error for a wording none of the readers understood."""
     bare = re.sub(r"^(?:can |phai |duoc )", "", folded)
@@ -800,7 +852,7 @@ def _read_relative(folded, cleaned, issued_on, tz, holidays) -> ParsedDeadline |
                 cleaned,
             )
         due = add_working_days(issued_on, n, holidays)
-        return ParsedDeadline(cleaned, _end_of_day(due, tz), None, None, "working_days")
+        return ParsedDeadline(cleaned, _end_of_day(due, tz), None, None, "working_days", True)
 
     match = _RE_CALENDAR_DAYS.fullmatch(folded)
     if match:
@@ -811,7 +863,7 @@ def _read_relative(folded, cleaned, issued_on, tz, holidays) -> ParsedDeadline |
                 cleaned,
             )
         return ParsedDeadline(
-            cleaned, _end_of_day(issued_on + timedelta(days=n), tz), None, None, "day"
+            cleaned, _end_of_day(issued_on + timedelta(days=n), tz), None, None, "day", True
         )
 
     match = _RE_RELATIVE_MONTHS.fullmatch(folded)
@@ -823,7 +875,7 @@ def _read_relative(folded, cleaned, issued_on, tz, holidays) -> ParsedDeadline |
                 cleaned,
             )
         due = issued_on + relativedelta(months=n)
-        return ParsedDeadline(cleaned, _end_of_day(due, tz), None, None, "day")
+        return ParsedDeadline(cleaned, _end_of_day(due, tz), None, None, "day", True)
     return None
 
 
@@ -842,7 +894,7 @@ def _check_rule_day(day: int, months: tuple[int, ...] | None, cleaned: str) -> N
 
 def _recurring(cleaned: str, rule: str, issued_on: date, tz) -> ParsedDeadline:
     first = _first_occurrence_after(rule, issued_on, tz)
-    return ParsedDeadline(cleaned, first, rule, period_for(rule, first), "recurring")
+    return ParsedDeadline(cleaned, first, rule, period_for(rule, first), "recurring", True)
 
 
 def _read_recurring(folded, cleaned, issued_on, tz, holidays) -> ParsedDeadline | None:

@@ -89,6 +89,11 @@ def task_query(user, *, status=None, unit=None, dispatch=None, q=None, warning=N
         elif warning == "yellow":
             query = query.where(Task.status.in_(("assigned", "in_progress")), Task.deadline >= now,
                                 Task.deadline <= yellow)
+        elif warning == "extension":  # waiting for the office's answer on an extension
+            query = query.where(Task.extension_deadline.is_not(None), Task.status.in_(OPEN_STATUSES))
+        elif warning == "on_track":  # open and not late: the dashboards' "còn hạn" parts
+            query = query.where(Task.status.in_(("assigned", "in_progress")),
+                                or_(Task.deadline.is_(None), Task.deadline >= now))
         elif warning == "green":
             query = query.where(or_(Task.status == "completed",
                                     and_(Task.status.in_(("assigned", "in_progress")),

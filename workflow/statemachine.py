@@ -31,6 +31,7 @@ EVENT_LABELS = {
     "reject_extension": "Không đồng ý gia hạn",
     "reopen": "Mở lại",
     "directive": "Ý kiến chỉ đạo",
+    "revise": "Sửa trước khi ban hành",
 }
 
 
@@ -108,6 +109,13 @@ def guard_has_note(event_data) -> bool:
     raise ValidationError("Cần nhập nội dung.")
 
 
+def guard_draft_revision(event_data) -> bool:
+    """revise: only a task of a dispatch not yet issued (the service says so with draft=True)."""
+    if _kw(event_data).get("draft") is True:
+        return True
+    raise Conflict("Chỉ sửa được nhiệm vụ của công văn chưa ban hành.")
+
+
 TASK_TRANSITIONS = [
     {"trigger": "start", "source": "assigned", "dest": "in_progress"},
     {"trigger": "report", "source": OPEN, "dest": "=", "conditions": guard_has_note},
@@ -123,6 +131,9 @@ TASK_TRANSITIONS = [
     {"trigger": "reject_extension", "source": OPEN, "dest": "=", "conditions": guard_extension_pending},
     {"trigger": "reopen", "source": "completed", "dest": "in_progress", "conditions": guard_has_reason},
     {"trigger": "directive", "source": TASK_STATES, "dest": "=", "conditions": guard_has_note},
+    # The office edits a task of a draft dispatch, or the issue recomputes its deadline from the
+    # issue date (workflow.services.drafts); never through fire_event (nobody holds the permission).
+    {"trigger": "revise", "source": "assigned", "dest": "=", "conditions": guard_draft_revision},
 ]
 
 TASK_EVENTS = [t for t in dict.fromkeys(t["trigger"] for t in TASK_TRANSITIONS)]

@@ -124,3 +124,90 @@
     if (status === "queued" || status === "running") { pollJob(box, 0); }
   });
 })();
+
+/* Issue 15: a checkbox that selects every checkbox of a list: <input data-select-all="task"> checks
+   the inputs named "task". */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    var name = box && box.getAttribute && box.getAttribute("data-select-all");
+    if (!name) { return; }
+    document.querySelectorAll("input[type='checkbox'][name='" + name + "']").forEach(function (other) {
+      other.checked = box.checked;
+    });
+  });
+})();
+
+/* Issue 15: the searchable unit picker (Tom Select, vendored in static/vendor/tom-select). Every
+   select of units (lead unit, coordinating units, filters, accounts) becomes a box where typing a few
+   letters, with or without diacritics, finds the unit among the 150; a multiple select keeps the
+   chosen units as removable chips instead of Ctrl-click. Without JavaScript the plain select works. */
+(function () {
+  "use strict";
+  if (typeof window.TomSelect !== "function") { return; }
+  var selector = "select[data-unit-picker], select[name='lead_unit'], select[name='coordinating'], " +
+    "select[name='unit'], select[name='issuer']";
+  document.querySelectorAll(selector).forEach(function (select) {
+    if (select.tomselect) { return; }
+    var multiple = select.multiple;
+    var label = select.id ? document.querySelector("label[for='" + select.id + "']") : null;
+    // Tom Select points the label at its own text box; the (hidden) select keeps its name too.
+    if (label && !select.getAttribute("aria-label")) { select.setAttribute("aria-label", label.textContent.trim()); }
+    var options = {
+      create: false,
+      maxOptions: 500,
+      allowEmptyOption: true,
+      placeholder: multiple ? "Gõ tên đơn vị để tìm…" : null,
+      plugins: multiple ? ["remove_button"] : [],
+      render: {
+        no_results: function () { return "<div class=\"no-results\">Không tìm thấy đơn vị</div>"; }
+      },
+      onInitialize: function () {
+        // The typed box is announced with the field's own label.
+        var input = this.control_input;
+        if (label && input) { input.setAttribute("aria-label", label.textContent.trim()); }
+      }
+    };
+    if (multiple) { select.removeAttribute("size"); }
+    // eslint-disable-next-line no-new
+    new window.TomSelect(select, options);
+  });
+})();
+
+/* Issue 15: a form typed before the session ended (or refused) comes back filled in. The server
+   hands its fields in <div id="kept-form" data-action="/path" data-fields='[["name","value"],…]'>;
+   the form posting to that address gets them, and its <details> opens. */
+(function () {
+  "use strict";
+  var kept = document.getElementById("kept-form");
+  if (!kept) { return; }
+  var action = kept.getAttribute("data-action");
+  var fields;
+  try { fields = JSON.parse(kept.getAttribute("data-fields") || "[]"); } catch (e) { return; }
+  var form = Array.prototype.find.call(document.forms, function (candidate) {
+    return new URL(candidate.action, window.location.href).pathname === action;
+  });
+  if (!form) { return; }
+  var multi = {};
+  fields.forEach(function (pair) {
+    var name = pair[0], value = pair[1];
+    if (name === "csrf_token") { return; }
+    var element = form.elements.namedItem(name);
+    if (!element) { return; }
+    if (element.tagName === "SELECT" && element.multiple) {
+      multi[name] = multi[name] || [];
+      multi[name].push(value);
+      Array.prototype.forEach.call(element.options, function (o) { o.selected = multi[name].indexOf(o.value) !== -1; });
+      if (element.tomselect) { element.tomselect.setValue(multi[name], true); }
+    } else if (element.type === "checkbox") {
+      element.checked = true;
+    } else if (element.type !== "hidden" && element.type !== "file") {
+      element.value = value;
+      if (element.tomselect) { element.tomselect.setValue(value, true); }
+    }
+  });
+  var details = form.closest("details");
+  if (details) { details.open = true; }
+  form.scrollIntoView({block: "center"});
+})();

@@ -122,16 +122,22 @@ def issue_dispatch(actor, ref: str, *, now: datetime, issued_on: date | None = N
     permissions.require_office(actor)
     with unit_of_work():
         dispatch = get_dispatch(actor, ref)
-        issue_dispatch_in_transaction(dispatch, now=now, issued_on=issued_on)
+        issue_dispatch_in_transaction(dispatch, actor, now=now, issued_on=issued_on)
     return dispatch
 
 
-def issue_dispatch_in_transaction(dispatch: Dispatch, *, now: datetime, issued_on: date | None = None) -> None:
+def issue_dispatch_in_transaction(dispatch: Dispatch, actor, *, now: datetime,
+                                  issued_on: date | None = None) -> None:
     """The issue itself, inside the caller's unit of work (also used when văn thư issues the signed
-    assignment document: workflow/services/outgoing.py)."""
+    assignment document: workflow/services/outgoing.py). Deadlines counted from the issue date
+    are recounted from the real one (issue 15)."""
+    from workflow.services.drafts import recount_deadlines_at_issue
+
     fire(DISPATCH_MACHINE, dispatch, "issue")
+    draft_date = dispatch.issued_on
     dispatch.issued_on = issued_on or dispatch.issued_on or local_today(now)
     dispatch.year = dispatch.issued_on.year
+    recount_deadlines_at_issue(dispatch, actor, draft_date=draft_date, now=now)
     if dispatch.number is None:
         dispatch.number = take_number(dispatch.issuer_id, dispatch.symbol, dispatch.year)
     elif db.session.scalar(select(func.count()).select_from(Dispatch).where(

@@ -352,7 +352,7 @@ def issue(actor, document_id: int, *, version, passphrase: str | None, now: date
         if dispatch is not None:
             from workflow.services.dispatches import issue_dispatch_in_transaction
 
-            issue_dispatch_in_transaction(dispatch, now=now, issued_on=day)
+            issue_dispatch_in_transaction(dispatch, actor, now=now, issued_on=day)
             number = dispatch.full_number
             number_only = str(dispatch.number)
         else:

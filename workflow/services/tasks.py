@@ -233,7 +233,8 @@ def _refuse(actor, task_id, event, *, version, now, note, deadline, evidence_num
         raise ValidationError("Phiên bản (version) phải là số nguyên.")
     if version != task.version:
         raise StaleVersion(
-            f"Nhiệm vụ đã được cập nhật (phiên bản {task.version}, bạn gửi {version}); hãy tải lại."
+            "Nhiệm vụ đã được cập nhật sau khi bạn mở trang (có người vừa thao tác trên nhiệm vụ này). "
+            "Hãy tải lại trang để xem nội dung mới nhất rồi thực hiện lại."
         )
     if deadline is not None and deadline.tzinfo is None:
         raise ValidationError("Thời hạn phải có múi giờ.")

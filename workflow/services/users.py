@@ -36,7 +36,7 @@ def create_user(username: str, password: str, *, role: str, unit_code: str | Non
         if unit is None:
             raise ValidationError(f"Không tìm thấy đơn vị có mã \"{unit_code}\".")
     if role == "department" and unit is None:
-        raise ValidationError("Tài khoản đơn vị phải thuộc một đơn vị (--unit).")
+        raise ValidationError("Tài khoản đơn vị phải thuộc một đơn vị: hãy chọn đơn vị.")
     check_password_strength(password)
     if db.session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"Tên đăng nhập \"{username}\" đã tồn tại.")
@@ -223,3 +223,31 @@ def revoke_tokens(username: str) -> int:
         for token in active:
             token.revoked_at = now
     return len(active)
+
+
+def update_user(actor, user_id: int, *, full_name: str, role: str, unit_code: str | None) -> User:
+    """An administrator changes an account's name, role and unit (issue 15). A department account
+    needs a unit; the administrator cannot take away their own administration role."""
+    from workflow import permissions
+
+    permissions.require_admin(actor)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Không tìm thấy tài khoản.")
+    full_name = nfc(full_name) or ""
+    if not full_name.strip():
+        raise ValidationError("Cần nhập họ và tên.")
+    if role not in ROLES:
+        raise ValidationError("Vai trò không hợp lệ.")
+    unit = None
+    if unit_code:
+        unit = unit_by_code(unit_code)
+        if unit is None:
+            raise ValidationError(f"Không tìm thấy đơn vị có mã \"{unit_code}\".")
+    if role == "department" and unit is None:
+        raise ValidationError("Tài khoản đơn vị phải thuộc một đơn vị: hãy chọn đơn vị.")
+    if user.id == actor.id and role != "admin":
+        raise Conflict("Không thể tự bỏ vai trò quản trị của tài khoản đang đăng nhập.")
+    with unit_of_work():
+        user.full_name, user.role, user.unit = full_name.strip(), role, unit
+    return user

@@ -30,8 +30,24 @@ def require_login():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
+        if request.method == "POST":
+            return _sign_in_again()
         return login_manager.unauthorized()
     return None
+
+
+SESSION_ENDED = ("Phiên làm việc đã hết. Hãy đăng nhập lại: nội dung bạn vừa nhập được giữ lại "
+                 "trên trang để gửi lại.")
+
+
+def _sign_in_again():
+    """A form posted after the session ended: keep what was typed and, after sign-in, go back to the
+    page the form was on (a GET address), where the form is filled in again (``pending``)."""
+    from workflow.web import pending
+
+    page = pending.keep_for_sign_in()
+    flash(SESSION_ENDED, "warning")
+    return redirect(url_for("web.login", next=page))
 
 
 @bp.after_request
@@ -50,14 +66,18 @@ def domain_error(exc: DomainError):
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(exc: CSRFError):
-    message = ("Biểu mẫu đã hết hạn hoặc thiếu mã bảo mật (CSRF). "
-               "Hãy tải lại trang rồi thực hiện lại thao tác.")
     if request.path.startswith("/api/"):
         from flask import jsonify
 
-        response = jsonify({"error": message})
+        response = jsonify({"error": "Thiếu hoặc sai mã bảo mật (CSRF) của phiên đăng nhập: gửi lại với "
+                                     "X-CSRFToken."})
         response.status_code = 400
         return response
+    if request.method == "POST" and request.endpoint not in PUBLIC_ENDPOINTS \
+            and not current_user.is_authenticated:
+        return _sign_in_again()  # the session (and its token) ended while the form was open
+    message = ("Biểu mẫu đã hết hạn hoặc thiếu mã bảo mật. "
+               "Hãy tải lại trang rồi thực hiện lại thao tác.")
     return render_template("error.html", message=message, status=400), 400
 
 
@@ -72,3 +92,6 @@ from workflow.web.views import documents  # noqa: E402,F401  (documents, bulk fo
 from workflow.web.views import imports  # noqa: E402,F401  (dispatch import: issue 7)
 from workflow.web.views import indicators  # noqa: E402,F401  (indicators: issue 6)
 from workflow.web.views import signatures  # noqa: E402,F401  (the outgoing document's life: issue 13)
+from workflow.web.views import drafts  # noqa: E402,F401  (editing before issue: issue 15)
+from workflow.web.views import calendar  # noqa: E402,F401  (calendar of deadlines: issue 15)
+from workflow.web.views import bulk  # noqa: E402,F401  (bulk actions of the office: issue 15)

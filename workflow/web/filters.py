@@ -121,8 +121,26 @@ def _dispatch_short(dispatch, limit: int = 48):
         return EMPTY
     if dispatch.full_number:
         return dispatch.full_number
-    name = dispatch.title or f"Dự thảo #{dispatch.id}"
+    name = dispatch.title or dispatch_label(dispatch)
     return name if len(name) <= limit else name[: limit - 1].rstrip(" ,;(") + "…"
+
+
+def dispatch_label(dispatch) -> str:
+    """What to call a dispatch: its number; a draft "Dự thảo #id"; an issued one without a number
+    (a programme) its title or "Văn bản ban hành ngày …" — never "Dự thảo" once issued."""
+    if dispatch.full_number:
+        return dispatch.full_number
+    if dispatch.status == "draft":
+        return f"Dự thảo #{dispatch.id}"
+    if dispatch.title:
+        return dispatch.title
+    return f"Văn bản ban hành ngày {format_date(dispatch.issued_on)}" if dispatch.issued_on else \
+        f"Văn bản #{dispatch.id}"
+
+
+@bp.app_template_filter("dispatch_label")
+def _dispatch_label(dispatch):
+    return dispatch_label(dispatch) if dispatch is not None else EMPTY
 
 
 @bp.app_template_filter("status_label")
@@ -158,6 +176,38 @@ def _role_label(value):
 @bp.app_template_filter("kind_label")
 def _kind_label(value):
     return UNIT_KIND_LABELS.get(value, value)
+
+
+def task_state(task, at: datetime | None = None) -> tuple[str, str]:
+    """(label, Bootstrap colour) of a task's status badge: "Hoàn thành trễ hạn" when it was completed
+    after its deadline (``on_time`` false), "Quá hạn" for an open task past its deadline at ``at``
+    whether or not the sweep has marked it, else its state's label."""
+    if task.status == "completed" and task.on_time is False:
+        return "Hoàn thành trễ hạn", "danger"
+    if at is not None and task.status in ("assigned", "in_progress") and task.deadline is not None \
+            and task.deadline < at:
+        return STATE_LABELS["overdue"], STATUS_CLASSES["overdue"]
+    return _status_label(task.status), STATUS_CLASSES.get(task.status, "secondary")
+
+
+@bp.app_template_filter("rule_words")
+def _rule_words(rule):
+    from workflow.deadlines import describe_rule
+
+    return describe_rule(rule)
+
+
+@bp.app_template_filter("task_state")
+def _task_state(task, at=None):
+    return task_state(task, at)
+
+
+@bp.app_template_filter("provisional")
+def _provisional(task) -> bool:
+    """A draft's deadline counted from the issue date: shown as "tạm tính" until the dispatch is issued."""
+    from workflow.services.drafts import is_provisional
+
+    return is_provisional(task)
 
 
 def due_phrase(task, at: datetime) -> str:
@@ -197,6 +247,7 @@ def nav_items() -> list[dict]:
         items.append({"label": "Công văn", "endpoint": "web.dispatch_list", "prefix": "/dispatches"})
         items.append({"label": "Nhiệm vụ", "endpoint": "web.task_list", "prefix": "/tasks"})
         items.append({"label": "Nhiệm vụ quá hạn", "endpoint": "web.overdue_list", "prefix": "/overdue"})
+    items.append({"label": "Lịch thời hạn", "endpoint": "web.calendar_month", "prefix": "/calendar"})
     path = request.path
     best = max((i for i in items if path == i["prefix"] or (i["prefix"] != "/" and path.startswith(i["prefix"]))),
                key=lambda i: len(i["prefix"]), default=None)
@@ -206,11 +257,25 @@ def nav_items() -> list[dict]:
     return items
 
 
+def _kept_form():
+    from workflow.web.pending import kept_for_this_page
+
+    return kept_for_this_page()
+
+
+def _count_terms():
+    from workflow.web.reads import COUNT_PARTS, COUNT_TERMS
+
+    return COUNT_TERMS, list(COUNT_PARTS)
+
+
 @bp.app_context_processor
 def _globals():
     return {
         "nav_items": nav_items,
         "due_phrase": due_phrase,
+        "kept_form": _kept_form,
+        "count_terms": _count_terms()[0], "count_parts": _count_terms()[1],
         "app_name": "Theo dõi nhiệm vụ",
         "organisation": current_app.config.get("ORGANISATION_NAME", "Tỉnh ủy Lâm Đồng"),
     }

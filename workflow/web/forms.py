@@ -125,7 +125,8 @@ class TaskForm(Form):
                           render_kw={"rows": 3})
     lead_unit = SelectField("Đơn vị chủ trì", validators=[DataRequired("Chọn đơn vị chủ trì.")])
     coordinating = SelectMultipleField("Đơn vị phối hợp", validators=[Optional()], render_kw={"size": 6},
-                                       description="Giữ phím Ctrl để chọn nhiều đơn vị.")
+                                       description="Gõ vài chữ của tên đơn vị để tìm (có dấu hay không dấu đều "
+                                                   "được); chọn được nhiều đơn vị.")
     deadline = DateTimeLocalField("Thời hạn (ngày giờ)", format="%Y-%m-%dT%H:%M",
                                   validators=[Optional(), ReasonableYear()])
     deadline_text = StringField("Hoặc lời văn thời hạn", validators=[Length(max=300)],
@@ -226,6 +227,12 @@ class UserForm(Form):
     password = PasswordField("Mật khẩu ban đầu", validators=[DataRequired(REQUIRED), Length(max=200)],
                              render_kw={"autocomplete": "new-password"},
                              description="Ít nhất 8 ký tự, gồm cả chữ và số.")
+
+
+class UserEditForm(Form):
+    full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED), Length(max=200)])
+    role = SelectField("Vai trò", choices=[(r, ROLE_LABELS[r]) for r in ROLES], validators=[DataRequired(REQUIRED)])
+    unit = SelectField("Đơn vị", validators=[Optional()], description="Bắt buộc với tài khoản của đơn vị.")
 
 
 class ResetPasswordForm(Form):

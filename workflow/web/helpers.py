@@ -71,6 +71,8 @@ def safe_next(target: str | None) -> str | None:
 
 
 def task_warning(task, at: datetime) -> str:
+    if task.status == "completed" and task.on_time is False:
+        return "red"  # completed late: never the green "Trong hạn"
     return warning_level(task.deadline, at, completed=task.status == "completed",
                          overdue=task.status == "overdue",
                          yellow_days=current_app.config.get("WARNING_YELLOW_DAYS", 3))

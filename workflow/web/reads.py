@@ -69,15 +69,34 @@ def status_counts(user, now: datetime, *, lead_unit_id: int | None = None,
         summary = task_summary(user, now, lead_unit_id=lead_unit_id)
     counts_by_status = {status: 0 for status in ("assigned", "in_progress", "overdue", "completed")}
     late = 0
+    late_by_status: dict[str, int] = {}
     for unit_id, status, n, n_late, _ in summary:
         if lead_unit_id is not None and unit_id != lead_unit_id:
             continue
         counts_by_status[status] = counts_by_status.get(status, 0) + n
         late += n_late
+        late_by_status[status] = late_by_status.get(status, 0) + n_late
     counts_by_status["total"] = sum(counts_by_status.values())
     counts_by_status["late"] = late
     counts_by_status["open"] = sum(counts_by_status[status] for status in OPEN_STATUSES)
+    # The parts of the dashboards' cards (COUNT_TERMS): they partition the total.
+    counts_by_status["assigned_on_track"] = counts_by_status["assigned"] - late_by_status.get("assigned", 0)
+    counts_by_status["in_progress_on_track"] = counts_by_status["in_progress"] - late_by_status.get("in_progress", 0)
+    counts_by_status["on_track"] = counts_by_status["open"] - late
     return counts_by_status
+
+
+# The words of the dashboards' counts, defined once (issue 15): every page uses these labels for
+# these numbers. The four parts add up to "total"; "open" is the three parts not completed.
+COUNT_TERMS = {
+    "total": ("Tổng số nhiệm vụ", "Mọi nhiệm vụ đã giao."),
+    "open": ("Đang mở", "Chưa hoàn thành: chưa bắt đầu, đang thực hiện hoặc trễ hạn."),
+    "assigned_on_track": ("Chưa bắt đầu, còn hạn", "Đã giao, đơn vị chưa bắt đầu, chưa quá thời hạn."),
+    "in_progress_on_track": ("Đang thực hiện, còn hạn", "Đơn vị đã bắt đầu, chưa quá thời hạn."),
+    "late": ("Trễ hạn", "Chưa hoàn thành và đã quá thời hạn (kể cả khi hệ thống chưa kịp chuyển trạng thái)."),
+    "completed": ("Đã hoàn thành", "Đã xác nhận hoàn thành, đúng hạn hoặc trễ hạn."),
+}
+COUNT_PARTS = ("assigned_on_track", "in_progress_on_track", "late", "completed")
 
 
 def due_soon(user, now: datetime, limit: int = 15, loads=TASK_LOADS) -> list[Task]:

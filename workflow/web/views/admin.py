@@ -13,7 +13,7 @@ from workflow.extensions import db
 from workflow.services import users as user_service
 from workflow.text import vi_sort_key
 from workflow.web import bp, flash_error
-from workflow.web.forms import ConfirmForm, ResetPasswordForm, UserForm
+from workflow.web.forms import ConfirmForm, ResetPasswordForm, UserEditForm, UserForm
 from workflow.web.helpers import fits_db, flash_form_errors, require, unit_choices, user
 
 
@@ -61,6 +61,30 @@ def _account(user_id: int) -> User:
     if account is None:
         abort(404)
     return account
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+def admin_user_edit(user_id: int):
+    """The administrator changes an account's name, role and unit."""
+    require(permissions.can_admin(user()))
+    account = _account(user_id)
+    form = UserEditForm()
+    form.unit.choices = unit_choices(blank="— Không thuộc đơn vị —")
+    if request.method == "GET":
+        form.full_name.data, form.role.data = account.full_name, account.role
+        form.unit.data = account.unit.code if account.unit else ""
+        return render_template("admin/user_edit.html", form=form, account=account)
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return render_template("admin/user_edit.html", form=form, account=account), 400
+    try:
+        user_service.update_user(user(), account.id, full_name=form.full_name.data, role=form.role.data,
+                                 unit_code=form.unit.data or None)
+    except DomainError as exc:
+        flash_error(exc)
+        return render_template("admin/user_edit.html", form=form, account=account), exc.status
+    flash(f"Đã lưu tài khoản \"{account.username}\".", "success")
+    return redirect(url_for("web.admin_users") + f"#u{account.id}", code=303)
 
 
 @bp.post("/admin/users/<int:user_id>/<action>")

@@ -76,9 +76,14 @@ def login():
     if account is None or not account.check_password(form.password.data) or not account.active:
         flash(BAD_CREDENTIALS, "danger")
         return _refused(render_template("login.html", form=form), 401)
+    kept_form = session.get("pending_form")  # a form typed before the session ended (web.pending)
     remember = bool(form.remember.data)
     start_session(account, remember=remember, now=now(), lifetime=_lifetime(remember))  # a new token each time
     login_user(account, remember=remember, duration=current_app.config["REMEMBER_COOKIE_DURATION"])
+    if kept_form is not None:
+        session["pending_form"] = kept_form
+        if not safe_next(form.next.data) and isinstance(kept_form, dict):
+            form.next.data = safe_next(str(kept_form.get("page") or "")) or ""
     flash(f"Xin chào {account.full_name or account.username}.", "success")
     return redirect(safe_next(form.next.data) or url_for("web.dashboard"))
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from models import Unit, User
 from workflow.extensions import db
 from workflow.web import bp, reads
-from workflow.web.charts import open_late_chart
+from workflow.web.charts import narrow_chart, open_late_chart
 from workflow.web.helpers import now, task_warning, user
 
 
@@ -39,7 +39,8 @@ def dashboard():
         return render_template(
             "dashboard/leader.html", at=at, overall=overall, counts=reads.status_counts(actor, at, summary=summary),
             overdue=reads.overdue_tasks(actor, at, limit=10), on_time=reads.on_time_by_unit(table),
-            chart=open_late_chart(reads.open_by_unit(table)), days_late=reads.queries.days_late)
+            chart=open_late_chart(reads.open_by_unit(table)), chart_narrow=narrow_chart(reads.open_by_unit(table)),
+            days_late=reads.queries.days_late)
     users_by_role = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
     return render_template(
         "dashboard/admin.html", at=at, users_by_role=users_by_role,

@@ -8,7 +8,7 @@ from workflow.errors import DomainError
 from workflow.extensions import db
 from workflow.services import dispatches as dispatch_service
 from workflow.services import tasks as task_service
-from workflow.web import bp, flash_error, reads
+from workflow.web import bp, flash_error, pending, reads
 from workflow.web.forms import DispatchForm, IssueForm, TaskForm, lines
 from workflow.web.helpers import (fits_db, flash_form_errors, local_datetime, now, param, parse_int, ref_fits_db,
                                   require, task_warning, unit_choices, units_sorted, user)
@@ -92,7 +92,13 @@ def dispatch_detail(ref: str):
     if not ref_fits_db(ref):
         abort(404)
     dispatch = dispatch_service.get_dispatch(user(), ref[:200])
-    return _render_detail(dispatch)
+    task_form = None
+    kept = pending.take(request.path, action_prefix=f"/dispatches/{dispatch.id}/tasks")
+    if kept is not None and permissions.can_manage_dispatches(user()):
+        task_form = TaskForm(formdata=kept[1])  # typed before the session ended: filled in again
+        task_form.lead_unit.choices = unit_choices(blank="— Chọn đơn vị chủ trì —")
+        task_form.coordinating.choices = unit_choices()
+    return _render_detail(dispatch, task_form=task_form)
 
 
 def _dispatch_by_id(dispatch_id: int) -> Dispatch:

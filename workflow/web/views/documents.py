@@ -152,7 +152,9 @@ def _document_form(actor) -> DocumentForm:
 
 
 def _dispatch_label(dispatch: Dispatch) -> str:
-    name = dispatch.full_number or f"Dự thảo #{dispatch.id}"
+    from workflow.web.filters import dispatch_label
+
+    name = dispatch_label(dispatch)
     subject = " ".join((dispatch.subject or dispatch.title or "").split())
     label = f"{name} · {subject}" if subject else name
     return label if len(label) <= 110 else label[:109] + "…"
@@ -197,9 +199,19 @@ def _flash_refusal(exc: DomainError, form: DocumentForm) -> None:
     flash(message, "danger")
 
 
+# What each kind needs, in the words of the form (the API's KIND_PARAM_HELP names its parameters).
+KIND_FORM_HELP = {
+    "assignment": "Cần chọn công văn giao nhiệm vụ.",
+    "reminder": "Tính đến hết ngày (để trống: hôm nay); đơn vị (tùy chọn).",
+    "task_report": "Tính đến hết ngày; công văn (để trống: các nhiệm vụ trọng tâm).",
+    "indicator_form": "Cần chọn đơn vị và kỳ báo cáo (ví dụ 2026-05).",
+    "overdue_list": "Tính đến hết ngày (để trống: hôm nay); đơn vị (tùy chọn).",
+}
+
+
 def _render_new(form, *, preview=None, status=200):
     return render_template("documents/new.html", form=form, preview=preview, field_kinds=FIELD_KINDS,
-                           param_help=rendering.KIND_PARAM_HELP,
+                           param_help=KIND_FORM_HELP,
                            preview_params=_param_rows(preview["params"]) if preview else [],
                            summary=data_summary(preview["kind"], preview["data"]) if preview else []), status
 

@@ -6,10 +6,12 @@ from datetime import datetime, time
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 
+from models import Task
 from workflow import permissions, queries
+from workflow.extensions import db
 from workflow.clock import local_tz
 from workflow.web import bp, reads
-from workflow.web.helpers import now, parse_date, parse_int, require, user
+from workflow.web.helpers import now, param, parse_date, parse_int, require, unit_choices, user
 
 PER_PAGE = 100  # the screen list is paged; the printable list and the PDF hold every row
 
@@ -25,8 +27,22 @@ def _as_of() -> tuple[datetime, str, list[str]]:
     return datetime.combine(parsed, time(23, 59, 59), tzinfo=local_tz()), parsed.isoformat(), []
 
 
-def _rows(as_of: datetime):
-    tasks = reads.overdue_tasks(user(), as_of)
+def _unit_filter() -> tuple[object, list[str]]:
+    """The ``unit`` of the query string (its code): the unit, or None with a message when unknown."""
+    code = param(request.args, "unit", 120)
+    if not code:
+        return None, []
+    unit = queries.unit_by_code(code)
+    if unit is None:
+        return None, ["Không tìm thấy đơn vị cần lọc; đã bỏ qua."]
+    return unit, []
+
+
+def _rows(as_of: datetime, unit=None):
+    query, order = queries.overdue_query(user(), as_of)
+    if unit is not None:
+        query = query.where(Task.lead_unit_id == unit.id)
+    tasks = db.session.scalars(query.order_by(*order).options(*reads.TASK_LOADS))
     return [(task, queries.days_late(task, as_of)) for task in tasks]
 
 
@@ -41,16 +57,26 @@ def overdue_list():
         flash("Số trang không hợp lệ; hiển thị trang đầu.", "warning")
         errors.append("page")
         page = 1
+    unit, unit_errors = _unit_filter()
+    for message in unit_errors:
+        flash(message, "warning")
+    errors += unit_errors
     query, order = queries.overdue_query(user(), as_of)
     units = reads.late_units(user(), as_of)
-    total = queries.overdue_total(user(), as_of, {row.unit.id: row.late for row in units})
+    if unit is not None:
+        query = query.where(Task.lead_unit_id == unit.id)
+        total = None  # counted: the stored counts are per unit and status, not per deadline
+    else:
+        total = queries.overdue_total(user(), as_of, {row.unit.id: row.late for row in units})
     loads = reads.LIST_LOADS  # the list shows the lead unit and the dispatch's number, not the coordinating units
     result = queries.paginate(query, page, PER_PAGE, order, total=total, options=loads, views=True)
     if result.total and page > result.pages:
         result = queries.paginate(query, result.pages, PER_PAGE, order, total=total, options=loads, views=True)
     rows = [(task, queries.days_late(task, as_of)) for task in result.items]
+    filter_args = {k: v for k, v in (("as_of", shown), ("unit", unit.code if unit else "")) if v}
     return render_template("overdue/list.html", rows=rows, result=result, first=(result.page - 1) * PER_PAGE,
-                           as_of=as_of, as_of_value=shown, units=units,
+                           as_of=as_of, as_of_value=shown, units=units, unit=unit, filter_args=filter_args,
+                           unit_choices=unit_choices(blank="Tất cả đơn vị"),
                            pdf_available=shutil.which("wkhtmltopdf") is not None), (400 if errors else 200)
 
 
@@ -58,9 +84,12 @@ def overdue_list():
 def overdue_print():
     require(permissions.can_read_all(user()))
     as_of, _, errors = _as_of()
+    unit, unit_errors = _unit_filter()
+    errors += unit_errors
     if errors:
         return render_template("error.html", message=errors[0], status=400), 400
-    return render_template("overdue/print.html", rows=_rows(as_of), as_of=as_of, printed_at=now(), pdf=False)
+    return render_template("overdue/print.html", rows=_rows(as_of, unit), as_of=as_of, printed_at=now(), pdf=False,
+                           unit=unit)
 
 
 @bp.get("/overdue.pdf")
@@ -68,6 +97,8 @@ def overdue_pdf():
     """The printable list rendered to PDF by wkhtmltopdf (pdfkit)."""
     require(permissions.can_read_all(user()))
     as_of, shown, errors = _as_of()
+    unit, unit_errors = _unit_filter()
+    errors += unit_errors
     if errors:
         return render_template("error.html", message=errors[0], status=400), 400
     if shutil.which("wkhtmltopdf") is None:
@@ -79,8 +110,8 @@ def overdue_pdf():
 
     # The styles go inline: wkhtmltopdf runs without local file access (workflow/documents.py).
     css = (Path(current_app.static_folder) / "css" / "print.css").read_text(encoding="utf-8")
-    html = render_template("overdue/print.html", rows=_rows(as_of), as_of=as_of, printed_at=now(), pdf=True,
-                           css_text=css)
+    html = render_template("overdue/print.html", rows=_rows(as_of, unit), as_of=as_of, printed_at=now(), pdf=True,
+                           unit=unit, css_text=css)
     try:
         pdf = html_to_pdf(html)
     except ConversionError:

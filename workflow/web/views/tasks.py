@@ -11,14 +11,15 @@ from workflow.extensions import db
 from workflow.services import dispatches as dispatch_service
 from workflow.services import tasks as task_service
 from workflow.statemachine import EVENT_LABELS, TASK_MACHINE, allowed_events
-from workflow.web import bp, flash_error
+from workflow.web import bp, pending
 from workflow.web.forms import EVENT_FORMS
 from workflow.web.helpers import (day_end, day_start, fits_db, flash_form_errors, local_datetime, now, parse_date,
                                   param, parse_int, ref_fits_db, task_warning, unit_choices, user)
 
 STATUS_CHOICES = {"assigned": "Đã giao", "in_progress": "Đang thực hiện", "overdue": "Quá hạn",
                   "completed": "Đã hoàn thành"}
-WARNING_CHOICES = {"red": "Trễ hạn", "yellow": "Sắp đến hạn", "green": "Trong hạn / đã xong"}
+WARNING_CHOICES = {"red": "Trễ hạn", "yellow": "Sắp đến hạn", "green": "Trong hạn / đã xong",
+                   "on_track": "Đang mở, còn hạn", "extension": "Đang xin gia hạn"}
 PER_PAGE_CHOICES = (20, 50, 100)
 STATUS_ORDER = case((Task.status == "overdue", 0), (Task.status == "in_progress", 1),
                     (Task.status == "assigned", 2), else_=3)
@@ -122,11 +123,13 @@ def task_list():
         queries.dispatch_query(actor).where(Dispatch.status != "draft")
         .order_by(Dispatch.issued_on.desc().nulls_last(), Dispatch.id.desc())))
     filter_args = {k: v for k, v in shown.items() if v and k != "page"}
+    export_args = {k: v for k, v in filter_args.items() if k != "per_page"}
     return render_template(
         "tasks/list.html", result=result, shown=shown, filter_args=filter_args,
         statuses=STATUS_CHOICES, warnings=WARNING_CHOICES, sorts={k: v[0] for k, v in SORTS.items()},
         per_page_choices=PER_PAGE_CHOICES, units=unit_choices(blank="Tất cả đơn vị"), dispatches=dispatches,
-        warning=lambda t: task_warning(t, at), at=at,
+        warning=lambda t: task_warning(t, at), at=at, export_args=export_args,
+        bulk=permissions.can_manage_dispatches(actor),
         filtered=any(shown[k] for k in ("q", "status", "unit", "dispatch", "deadline_from", "deadline_to",
                                          "warning")),
     ), (400 if errors else 200)
@@ -171,7 +174,29 @@ def task_detail(task_id: int):
     if not fits_db(task_id):
         abort(404)
     task = task_service.get_task(user(), task_id)
-    return _render_task(task)
+    return _render_task(task, bound=_kept_forms(task_id))
+
+
+def _kept_forms(task_id: int) -> dict | None:
+    """The action form typed before a refusal or a sign-in, filled in again (``pending``)."""
+    page = url_for("web.task_detail", task_id=task_id)
+    kept = pending.take(page, action_prefix=page + "/events/")
+    if kept is None:
+        return None
+    event = kept[0].rsplit("/", 1)[-1]
+    form_class = EVENT_FORMS.get(event)
+    if form_class is None:
+        return None
+    form = form_class(formdata=kept[1])
+    return {event: form}
+
+
+def _refused(task_id: int, message: str | None = None):
+    """Post/Redirect/Get after a refused action: the message, the typed form kept for the task page."""
+    if message:
+        flash(message, "danger")
+    pending.stash(request.path, url_for("web.task_detail", task_id=task_id))
+    return redirect(url_for("web.task_detail", task_id=task_id) + "#thao-tac", code=303)
 
 
 @bp.post("/tasks/<int:task_id>/events/<event>")
@@ -184,7 +209,7 @@ def task_event(task_id: int, event: str):
     form = form_class()
     if not form.validate_on_submit():
         flash_form_errors(form)
-        return _render_task(task, bound={event: form}, status=400)
+        return _refused(task_id)
     version = parse_int(form.version.data, 0, minimum=0)
     if version is None:
         flash("Phiên bản của nhiệm vụ không hợp lệ; hãy tải lại trang.", "danger")
@@ -200,9 +225,7 @@ def task_event(task_id: int, event: str):
     except (NotFound, Forbidden):
         raise
     except DomainError as exc:
-        flash_error(exc)
-        task = task_service.get_task(actor, task_id)
-        return _render_task(task, bound={event: form}, status=exc.status)
+        return _refused(task_id, exc.message)
     flash(f"Đã ghi nhận: {EVENT_LABELS.get(event, event)}.", "success")
     return redirect(url_for("web.task_detail", task_id=task_id), code=303)
 
