@@ -272,6 +272,8 @@ def test_the_bulk_forms_progress_moves_through_the_pdf_conversion(app, monkeypat
     monkeypatch.setattr(documents.WarmTemplate, "render_body", lambda self, data: "<w:p/>")
     monkeypatch.setattr(documents.WarmTemplate, "docx", lambda self, bodies, **kwargs: b"PK docx")
     monkeypatch.setattr(documents.WarmTemplate, "__init__", lambda self, kind: None)
+    monkeypatch.setattr(documents, "document_properties", lambda kind, data, **kwargs: None)
+    monkeypatch.setattr(documents, "document_title", lambda kind, params, data: "")
     seen = []
     results = documents.render_batch("indicator_form", [{}] * 124, ["m"] * 124, processes=2,
                                      progress=lambda done, total, message: seen.append(done / total))

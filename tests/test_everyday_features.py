@@ -29,24 +29,27 @@ def workbook_rows(data: bytes) -> list[tuple]:
 # --- Excel ------------------------------------------------------------------------------------
 
 def test_text_cells_are_never_formulas(app):
-    from openpyxl import Workbook, load_workbook
+    from openpyxl import load_workbook
 
-    from workflow import xlsx
+    from workflow import spreadsheet
 
-    book = Workbook(write_only=True)
+    book = spreadsheet.new_workbook(write_only=True)
     sheet = book.create_sheet("x")
     values = ["=HYPERLINK(\"http://evil\",\"bấm\")", "+1+1", "-2+3", "@SUM(A1)", "=cmd|' /C calc'!A0", "Bình thường"]
-    xlsx.append_row(sheet, values)
+    spreadsheet.append_cells(sheet, values)
     buffer = io.BytesIO()
     book.save(buffer)
     cells = list(load_workbook(io.BytesIO(buffer.getvalue())).active.iter_rows())[0]
-    assert [c.value for c in cells] == values
+    # Formula prefixes quoted as OWASP advises (workflow/spreadsheet.py), other text as typed.
+    assert [c.value for c in cells] == ["'" + v for v in values[:5]] + [values[5]]
     assert all(c.data_type == "s" for c in cells)
-    assert [c.quotePrefix for c in cells] == [True] * 5 + [False]
+    assert [spreadsheet.unquote(c.value) for c in cells] == values
     import zipfile
 
-    sheet_xml = zipfile.ZipFile(io.BytesIO(buffer.getvalue())).read("xl/worksheets/sheet1.xml").decode()
+    archive = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet_xml and "<f " not in sheet_xml
+    assert "fullCalcOnLoad" not in archive.read("xl/workbook.xml").decode()
 
 
 def test_the_task_list_exports_with_its_filters(api, db, frozen_now):

@@ -6,7 +6,7 @@ from flask import g, request
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import Task
-from workflow import permissions, queries, xlsx
+from workflow import permissions, queries, spreadsheet
 from workflow.api import api_auth, bp
 from workflow.api.views import STATUSES, parse_deadline_value, request_now
 from workflow.clock import local_tz
@@ -89,12 +89,12 @@ def tasks_xlsx():
         raise ValidationError(f"sort phải là một trong: {', '.join(orders)}.")
     now = request_now()
     query = queries.task_query(g.api_user, now=now, **values)
-    tasks = list(db.session.scalars(query.order_by(*orders[sort][1]).limit(xlsx.MAX_ROWS + 1).options(*LOADS)))
-    truncated = len(tasks) > xlsx.MAX_ROWS
+    tasks = list(db.session.scalars(query.order_by(*orders[sort][1]).limit(spreadsheet.MAX_ROWS + 1).options(*LOADS)))
+    truncated = len(tasks) > spreadsheet.MAX_ROWS
     stamp = now.astimezone(local_tz())
     subtitle = f"Tính đến {stamp.strftime('%d/%m/%Y %H:%M')}" + (" · " + "; ".join(described) if described else "")
-    data = xlsx.task_workbook("DANH SÁCH NHIỆM VỤ", subtitle, tasks[:xlsx.MAX_ROWS], at=now, truncated=truncated)
-    return xlsx.xlsx_response(data, f"nhiem-vu-{stamp.strftime('%Y-%m-%d')}.xlsx")
+    data = spreadsheet.task_workbook("DANH SÁCH NHIỆM VỤ", subtitle, tasks[:spreadsheet.MAX_ROWS], at=now, truncated=truncated)
+    return spreadsheet.xlsx_response(data, f"nhiem-vu-{stamp.strftime('%Y-%m-%d')}.xlsx")
 
 
 @bp.get("/overdue.xlsx")
@@ -114,10 +114,10 @@ def overdue_xlsx():
             raise ValidationError(f"Không tìm thấy đơn vị có mã \"{code}\".")
         query = query.where(Task.lead_unit_id == unit.id)
         described.append(f"đơn vị chủ trì: {unit.name}")
-    tasks = list(db.session.scalars(query.order_by(*order).limit(xlsx.MAX_ROWS + 1).options(*LOADS)))
+    tasks = list(db.session.scalars(query.order_by(*order).limit(spreadsheet.MAX_ROWS + 1).options(*LOADS)))
     stamp = as_of.astimezone(local_tz())
     subtitle = f"Tính đến {stamp.strftime('%d/%m/%Y %H:%M')} · trễ lâu nhất trước" + \
         ("; " + "; ".join(described) if described else "")
-    data = xlsx.task_workbook("DANH SÁCH NHIỆM VỤ QUÁ HẠN", subtitle, tasks[:xlsx.MAX_ROWS], at=as_of,
-                              truncated=len(tasks) > xlsx.MAX_ROWS)
-    return xlsx.xlsx_response(data, f"nhiem-vu-qua-han-{stamp.strftime('%Y-%m-%d')}.xlsx")
+    data = spreadsheet.task_workbook("DANH SÁCH NHIỆM VỤ QUÁ HẠN", subtitle, tasks[:spreadsheet.MAX_ROWS], at=as_of,
+                              truncated=len(tasks) > spreadsheet.MAX_ROWS)
+    return spreadsheet.xlsx_response(data, f"nhiem-vu-qua-han-{stamp.strftime('%Y-%m-%d')}.xlsx")

@@ -6,7 +6,7 @@ from flask import flash, redirect, request, url_for
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import Task
-from workflow import permissions, queries, xlsx
+from workflow import permissions, queries, spreadsheet
 from workflow.clock import local_tz
 from workflow.errors import DomainError
 from workflow.extensions import db
@@ -42,9 +42,9 @@ def task_bulk():
             queries.task_query(actor).where(Task.id.in_(ids)).order_by(Task.deadline.asc().nulls_last(), Task.id)
             .options(joinedload(Task.lead_unit), joinedload(Task.dispatch), selectinload(Task.coordinating_units))))
         stamp = at.astimezone(local_tz())
-        data = xlsx.task_workbook("DANH SÁCH NHIỆM VỤ ĐÃ CHỌN", f"Tính đến {stamp.strftime('%d/%m/%Y %H:%M')} · "
+        data = spreadsheet.task_workbook("DANH SÁCH NHIỆM VỤ ĐÃ CHỌN", f"Tính đến {stamp.strftime('%d/%m/%Y %H:%M')} · "
                                   f"{len(tasks)} nhiệm vụ", tasks, at=at)
-        return xlsx.xlsx_response(data, f"nhiem-vu-da-chon-{stamp.strftime('%Y-%m-%d')}.xlsx")
+        return spreadsheet.xlsx_response(data, f"nhiem-vu-da-chon-{stamp.strftime('%Y-%m-%d')}.xlsx")
     if action == "reminder":
         try:
             document = document_service.generate_document(actor, "reminder", {"tasks": ids, "draft": True}, at)
