@@ -62,7 +62,7 @@ def test_the_task_list_exports_with_its_filters(api, db, frozen_now):
     assert "đơn vị chủ trì: Sở Tài chính" in rows[1][0] and "trạng thái: Đã giao" in rows[1][0]
     assert rows[2][:5] == ("STT", "Công văn", "Mục", "Nội dung nhiệm vụ", "Đơn vị chủ trì")
     data = rows[3:]
-    assert len(data) == 1 and data[0][3] == task.title and data[0][4] == "Sở Tài chính"
+    assert len(data) == 1 and data[0][3] == "'" + task.title and data[0][4] == "Sở Tài chính"  # quoted: it starts with "="
     assert data[0][6] == local(2026, 12, 1, 17, 0).replace(tzinfo=None)  # a real date cell, local time
     assert data[0][8] == "Đã giao"
     # A department exports only what it sees.
