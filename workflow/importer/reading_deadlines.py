@@ -51,6 +51,15 @@ _DEADLINE_PATTERNS = [re.compile(p) for p in (
 )]
 
 
+# A bare period after a report ("báo cáo Chánh Văn phòng hằng quý"): read only when the
+# sentence says no more precise wording (1775's "các tiêu chí hàng quý … trước ngày 05 tháng
+# đầu của quý tiếp theo" keeps the latter).
+_BARE_PERIOD = re.compile(
+    r"(?<![a-z])(?:bao cao|gui|cap nhat|tong hop)\b[^.;:]{0,100}?(?<![a-z])"
+    r"((?:dinh ky\s+)?(?:hang|moi)\s+(?:thang|quy|nam)|dinh ky\s+(?:6|sau)\s+thang)\s*(?=[.;]|$)"
+)
+
+
 def find_deadline(text: str, issued_on: date | None, *, tz: ZoneInfo, holidays: Collection[date]):
     """The deadline wording in ``text`` and what it means: (span, text, parsed or None, error)."""
     folded = fold_keep(text)
@@ -59,7 +68,10 @@ def find_deadline(text: str, issued_on: date | None, *, tz: ZoneInfo, holidays: 
         for match in pattern.finditer(folded):
             found.append((match.start(), match.end()))
     if not found:
-        return None
+        bare = _BARE_PERIOD.search(folded)
+        if bare is None:
+            return None
+        found.append(bare.span(1))
     # Longest first at each position; no overlaps.
     found.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     spans: list[tuple[int, int]] = []

@@ -601,6 +601,8 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
         return _mentions(paragraph, registry, issuer_code, result.issued_on, tz, holidays)
 
     def not_taken(item: str, text: str, reason: str) -> None:
+        if any(n["item"] == item and n["text"] == _ws(text) for n in result.not_taken):
+            return
         result.not_taken.append({"item": item, "text": _ws(text), "reason": reason,
                                  **prefill(text, registry, issuer_code=issuer_code, issued_on=result.issued_on,
                                            tz=tz, holidays=holidays)})
@@ -642,7 +644,23 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
             return []
         leads = find_leads(node.heading, registry, issuer_code)
         if leads and leads[0].kind == "generic":
-            return []
+            # "Các ban đảng, Văn phòng Tỉnh ủy: …": the units listed after a group act; the group,
+            # which no registry kind stands for, is listed as not taken.
+            folded = fold_keep(node.heading)
+            group = re.match(r"(?:cac|nhung)\s+[a-z ]{2,40}?(?=,)", folded)
+            if group is None:
+                return []
+            rest = find_leads(node.heading[group.end() + 1:].lstrip(), registry, issuer_code)
+            if not rest or rest[0].kind != "unit":
+                return []
+            offset = len(node.heading) - len(node.heading[group.end() + 1:].lstrip())
+            for actor in rest:
+                actor.start += offset
+                actor.end += offset
+            not_taken(node.code, node.heading,
+                      f"Nhóm “{_ws(node.heading[:group.end()])}” không tách được thành từng đơn vị của danh mục: "
+                      "nhiệm vụ chỉ giao cho các đơn vị được nêu tên.")
+            return rest
         return leads
 
     def make(node: _Node, actor: _Actor, own_end: int | None, inherited_coord: list[UnitMention],
