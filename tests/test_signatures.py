@@ -562,3 +562,18 @@ def test_the_admin_records_a_title_and_installs_a_certificate_on_the_page(app, d
     assert "Đã cài đặt chứng thư số" in page and "mật khẩu không được lưu" in page
     credential = db.session.scalars(select(SigningCredential)).one()
     assert credential.unit.code == "tinh-uy" and credential.image == seal and credential.user_id is None
+
+
+def test_an_archived_document_pdf_is_pdfa_2b(db, users, frozen_now):
+    """The archive's PDFs (LibreOffice path) are PDF/A-2b too, not only the signed ones."""
+    from pypdf import PdfReader
+
+    from workflow.services.documents import document_file, generate_document
+
+    document = generate_document(users["office"], "reminder", {"draft": True, "as_of": "2026-11-22"},
+                                 frozen_now.current())
+    pdf = document_file(users["office"], document.id, "pdf")[1]
+    reader = PdfReader(io.BytesIO(pdf))
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+    assert "<pdfaid:part>2</pdfaid:part>" in xmp and "/OutputIntents" in reader.trailer["/Root"]
+    assert "DỰ THẢO" in _text(pdf)
