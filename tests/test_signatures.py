@@ -490,8 +490,9 @@ def test_the_pages_offer_each_step_to_the_right_person(app, db, signing_setup, f
         "csrf_token": csrf_token_from(page), "version": "2", "passphrase": PASSPHRASE, "reservation": ""},
         follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert re.search(r"Đã phát hành văn bản số \d+-CV/TU; đã gửi tới \d+ cơ quan, đơn vị", page)
+    number = re.search(r"Đã phát hành văn bản số (\d+-CV/TU); đã gửi tới \d+ cơ quan, đơn vị", page).group(1)
     assert "Chưa đọc" in page and "Đã gửi" in page
+    assert f"{number} (cấp khi phát hành) · Đã dùng trong sổ đăng ký" in page
 
 
 def test_issuing_a_signed_assignment_issues_its_dispatch_and_its_tasks_go_live(
