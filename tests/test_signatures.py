@@ -490,8 +490,9 @@ def test_the_pages_offer_each_step_to_the_right_person(app, db, signing_setup, f
         "csrf_token": csrf_token_from(page), "version": "2", "passphrase": PASSPHRASE, "reservation": ""},
         follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert re.search(r"Đã phát hành văn bản số \d+-CV/TU; đã gửi tới \d+ cơ quan, đơn vị", page)
+    number = re.search(r"Đã phát hành văn bản số (\d+-CV/TU); đã gửi tới \d+ cơ quan, đơn vị", page).group(1)
     assert "Chưa đọc" in page and "Đã gửi" in page
+    assert f"{number} (cấp khi phát hành) · Đã dùng trong sổ đăng ký" in page
 
 
 def test_issuing_a_signed_assignment_issues_its_dispatch_and_its_tasks_go_live(
@@ -562,3 +563,18 @@ def test_the_admin_records_a_title_and_installs_a_certificate_on_the_page(app, d
     assert "Đã cài đặt chứng thư số" in page and "mật khẩu không được lưu" in page
     credential = db.session.scalars(select(SigningCredential)).one()
     assert credential.unit.code == "tinh-uy" and credential.image == seal and credential.user_id is None
+
+
+def test_an_archived_document_pdf_is_pdfa_2b(db, users, frozen_now):
+    """The archive's PDFs (LibreOffice path) are PDF/A-2b too, not only the signed ones."""
+    from pypdf import PdfReader
+
+    from workflow.services.documents import document_file, generate_document
+
+    document = generate_document(users["office"], "reminder", {"draft": True, "as_of": "2026-11-22"},
+                                 frozen_now.current())
+    pdf = document_file(users["office"], document.id, "pdf")[1]
+    reader = PdfReader(io.BytesIO(pdf))
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+    assert "<pdfaid:part>2</pdfaid:part>" in xmp and "/OutputIntents" in reader.trailer["/Root"]
+    assert "DỰ THẢO" in _text(pdf)

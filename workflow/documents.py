@@ -1717,7 +1717,8 @@ def converter() -> LibreOffice:
 
 
 def docx_to_pdf(docx: bytes) -> bytes:
-    return converter().convert(docx)
+    """.docx → PDF/A-2b: every archived PDF is PDF/A (issue 13; ``PDFA_EXPORT`` below)."""
+    return converter().convert(docx, export=PDFA_EXPORT)
 
 
 # wkhtmltopdf options that work with Debian's build (STACK.md): all four margins, or left/right are ignored.

@@ -56,11 +56,13 @@ def font_file(path: Path) -> str:
 
     pyHanko 0.38's glyph accumulator writes the glyph widths and the TJ adjustments in font units as
     if every font had 1000 units per em; Liberation Serif has 2048, which spreads the letters apart.
+    The copy keeps only the Latin and Vietnamese characters, so that pyHanko's own subsetting at every
+    signature reads a small font (about 0.25 s less per signature).
     """
     import os
 
     cache = Path(tempfile.gettempdir()) / f"workflow-fonts-{os.getuid()}"
-    target = cache / f"{path.stem}-1000.ttf"
+    target = cache / f"{path.stem}-1000-vi.ttf"
     if not target.is_file():
         from fontTools.ttLib import TTFont
         from fontTools.ttLib.scaleUpem import scale_upem
@@ -71,6 +73,7 @@ def font_file(path: Path) -> str:
         font = TTFont(str(path))
         if font["head"].unitsPerEm != 1000:
             scale_upem(font, 1000)
+        _keep_vietnamese(font)
         out = io.BytesIO()
         font.save(out)
         write_atomically(target, out.getvalue())
@@ -86,6 +89,21 @@ def _quiet_validation_logs() -> None:
 
 
 _quiet_validation_logs()
+
+
+def _keep_vietnamese(font) -> None:
+    from fontTools import subset
+
+    unicodes = [*range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x300, 0x370), *range(0x1E00, 0x1F00),
+                *range(0x2000, 0x2070), 0x20AB, 0x2116]
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.glyph_names = True
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=unicodes)
+    subsetter.subset(font)
 
 
 class SignatureRefused(ValidationError):

@@ -31,6 +31,7 @@ def document_links(document) -> dict:
         "self": url_for("api.get_document", document_id=document.id),
         "docx": url_for("api.download_document", document_id=document.id, fmt="docx"),
         "pdf": url_for("api.download_document", document_id=document.id, fmt="pdf"),
+        "lifecycle": url_for("api.document_lifecycle", document_id=document.id),  # issue 13
     }
 
 

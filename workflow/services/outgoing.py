@@ -131,6 +131,16 @@ def _check_version(lifecycle: DocumentLifecycle | None, version) -> None:
                            "hãy tải lại rồi thử lại.")
 
 
+def _require_allowed(lifecycle: DocumentLifecycle, event: str) -> None:
+    """Refuse, before any slow or irreversible work, an event the machine does not allow from here."""
+    from workflow.errors import TransitionNotAllowed
+    from workflow.statemachine import EVENT_LABELS, allowed_events
+
+    if event not in allowed_events(DOCUMENT_MACHINE, lifecycle.status):
+        raise TransitionNotAllowed(f"Không thể thực hiện \"{EVENT_LABELS.get(event, event)}\" khi văn bản đang ở "
+                                   f"trạng thái \"{lifecycle.status_label}\".")
+
+
 def _record(lifecycle: DocumentLifecycle, actor, event: str, now: datetime, *, note: str | None = None,
             details: dict | None = None, **kwargs) -> None:
     source, dest = fire(DOCUMENT_MACHINE, lifecycle, event, note=note, **kwargs)
@@ -218,10 +228,8 @@ def submit(actor, document_id: int, *, version, signer, now: datetime, note: str
                        "— số sẽ được cấp khi văn thư phát hành.")
     lifecycle = lifecycle_of(document.id)
     _check_version(lifecycle, version)
-    if lifecycle is not None and lifecycle.status not in ("draft", "returned"):
-        fire_check = lifecycle.status
-        raise Conflict(f"Không thể trình ký khi văn bản đang ở trạng thái \"{lifecycle.status_label}\""
-                       if fire_check else "Không thể trình ký lúc này.")
+    if lifecycle is not None:
+        _require_allowed(lifecycle, "submit")
     user = _find_signer(signer)
     issuer, symbol, dispatch = _issuer_and_symbol(document)
     if dispatch is not None and dispatch.status != "draft":
@@ -281,8 +289,7 @@ def sign(actor, document_id: int, *, version, passphrase: str | None, now: datet
     """The signer signs on the server with the PKCS#12 the admin installed, unlocked by ``passphrase``."""
     with unit_of_work():
         lifecycle = _lifecycle_for(actor, document_id, version, "sign")
-        if lifecycle.status != "submitted":
-            fire(DOCUMENT_MACHINE, lifecycle, "sign", signed_pdf=b"-")  # raises the Vietnamese refusal
+        _require_allowed(lifecycle, "sign")
         credential = _credential(user=actor)
         if credential is None:
             raise ValidationError("Tài khoản của bạn chưa có chứng thư số trên máy chủ; quản trị hệ thống cần cài đặt "
@@ -303,8 +310,7 @@ def upload_signed(actor, document_id: int, content: bytes, *, now: datetime, ver
     with unit_of_work():
         lifecycle = _lifecycle_for(actor, document_id, lifecycle_version(document_id) if version is None else version,
                                    "sign")
-        if lifecycle.status != "submitted":
-            fire(DOCUMENT_MACHINE, lifecycle, "sign", signed_pdf=b"-")
+        _require_allowed(lifecycle, "sign")
         unsigned = _read(lifecycle.unsigned_key, lifecycle.unsigned_sha256)
         result = signing.check_signed_upload(unsigned, content, trust_roots(), moment=now)
         _store_signed(lifecycle, actor, content, "upload", now,
@@ -333,8 +339,7 @@ def issue(actor, document_id: int, *, version, passphrase: str | None, now: date
     """Văn thư: number and date from the register now, filled into the signed file, then the seal."""
     with unit_of_work():
         lifecycle = _lifecycle_for(actor, document_id, version, "issue")
-        if lifecycle.status != "signed":
-            fire(DOCUMENT_MACHINE, lifecycle, "issue", number="-")
+        _require_allowed(lifecycle, "issue")
         document = get_document(document_id)
         issuer, symbol, dispatch = _issuer_and_symbol(document)
         credential = _credential(unit=issuer)
