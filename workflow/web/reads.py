@@ -197,11 +197,17 @@ def overdue_tasks(user, as_of: datetime, limit: int | None = None) -> list[Task]
     return list(db.session.scalars(query))
 
 
+@dataclass
+class _Unit:
+    """A unit by its id, for ``task_query(unit=…)``."""
+    id: int
+
+
 def unit_tasks_to_act(user, now: datetime) -> list[Task]:
     """Open tasks the user's unit leads, most urgent first: late, then nearest deadline, undated last."""
     if user.unit_id is None:
         return []
-    query = queries.task_query(user).where(Task.lead_unit_id == user.unit_id, Task.status.in_(OPEN_STATUSES))
+    query = queries.task_query(user, unit=_Unit(user.unit_id)).where(Task.status.in_(OPEN_STATUSES))
     tasks = list(db.session.scalars(query.options(*TASK_LOADS)))
     far = datetime.max.replace(tzinfo=now.tzinfo)
 
