@@ -30,3 +30,10 @@ __all__ += ["IndicatorPeriodTask", "IndicatorReportEvent"]
 from models.ratelimit import RateLimitCounter  # noqa: E402
 
 __all__ += ["RateLimitCounter"]
+
+# Collaboration on a task: attachments, comments, assignees, notification read state (issue 15).
+from models.collab import (CommentMention, NotificationRead, NotificationState, TaskAssignment,  # noqa: E402
+                           TaskAttachment, TaskComment)
+
+__all__ += ["CommentMention", "NotificationRead", "NotificationState", "TaskAssignment", "TaskAttachment",
+            "TaskComment"]

@@ -81,6 +81,17 @@ MATRIX = [
     ("GET", "/api/v1/indicators/matrix?period=2026-05", None, READ_ALL_ONLY),
     ("GET", "/api/v1/indicator-reports/{report}", None, expect(200, department=404, other_department=404)),
     ("POST", "/api/v1/indicator-reports/{report}/events", {"event": "accept"}, expect(403, office=200)),
+    # Collaboration on a task (issue 15); admin reads every task but takes no part in it.
+    ("GET", "/api/v1/tasks/{task}/attachments", None, expect(200, other_department=404)),
+    ("POST", "/api/v1/tasks/{task}/attachments", {}, expect(415, admin=403, other_department=404)),
+    ("GET", "/api/v1/attachments/{attachment}", None, expect(200, other_department=404)),
+    ("GET", "/api/v1/tasks/{task}/comments", None, expect(200, other_department=404)),
+    ("POST", "/api/v1/tasks/{task}/comments", {"body": "Ý kiến thử quyền"},
+     expect(201, admin=403, other_department=404)),
+    ("POST", "/api/v1/tasks/{task}/assignee", {"user": None}, expect(403, department=409, other_department=404)),
+    ("GET", "/api/v1/my-tasks", None, READ),
+    ("GET", "/api/v1/notifications", None, READ),
+    ("POST", "/api/v1/notifications/read", {"all": True}, READ),
 ]
 COVERED_ELSEWHERE = {
     "/api/v1/indicators/<code>": "the CT7 rows",
@@ -123,6 +134,12 @@ def objects(app, db, users, frozen_now, monkeypatch):
 
         return save_report(office, indicator_code="CT7", unit_code="xa-lac-duong", period="2026-05", value=85, now=now)
 
+    def attachment():
+        from workflow.services.attachments import add_attachment
+
+        return add_attachment(office, task().id, filename="Công văn đôn đốc.pdf", data=b"%PDF-1.4 thu quyen\n%%EOF",
+                              now=now)
+
     return LazyObjects({
         "task": lambda: task().id,
         "version": lambda: task().version,
@@ -133,6 +150,7 @@ def objects(app, db, users, frozen_now, monkeypatch):
         "entry": lambda: reserve(office, issuer="tinh-uy", symbol="CV/TU", reason="Giữ số cho ma trận", now=now).id,
         "holiday": lambda: db.session.scalar(select(Holiday).order_by(Holiday.date.desc())).id,
         "report": lambda: indicator_report().id,
+        "attachment": lambda: attachment().id,
     })
 
 
@@ -166,7 +184,8 @@ def test_every_api_route_is_in_the_matrix(app):
         rule = path.split("?")[0]
         for name, converter in [("{task}", "<int:task_id>"), ("{document}", "<int:document_id>"),
                                 ("{job}", "<int:job_id>"), ("{entry}", "<int:entry_id>"),
-                                ("{holiday}", "<int:holiday_id>"), ("{report}", "<int:report_id>")]:
+                                ("{holiday}", "<int:holiday_id>"), ("{report}", "<int:report_id>"),
+                                ("{attachment}", "<int:attachment_id>")]:
             rule = rule.replace(name, converter)
         covered.add(rule)
     missing = []

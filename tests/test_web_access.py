@@ -72,6 +72,14 @@ PAGES = [
     ("/indicators/import", expect(200, leader=403, admin=403)),
     ("/indicators/six-month", EVERYONE),
     ("/indicators/CT7", EVERYONE),
+    # Collaboration on a task (issue 15)
+    ("/my-tasks", EVERYONE),
+    ("/notifications", EVERYONE),
+    ("/notifications?kind=directive", EVERYONE),
+    ("/notifications/settings", EVERYONE),
+    ("/notifications/digest", EVERYONE),
+    ("/notifications/digest?unit=so-tai-chinh", expect(200, department=403, other_department=200)),
+    ("/attachments/{attachment}", expect(200, other_department=404)),
 ]
 
 # (method path, form data, expected status per role); the CSRF token is always sent.
@@ -111,6 +119,12 @@ ACTIONS = [
                                     "subject": "V/v thử quyền", "tasks-0-include": "y", "tasks-0-item": "1",
                                     "tasks-0-title": "Rà soát", "tasks-0-lead_unit": "so-tai-chinh"},
      expect(403, office=302)),
+    # Collaboration on a task (issue 15): admin reads every task but takes no part in it.
+    ("/tasks/{task}/comments", {"body": "Ý kiến thử quyền"}, expect(303, admin=403, other_department=404)),
+    ("/tasks/{task}/attachments", {"purpose": "task"}, expect(400, admin=403, other_department=404)),
+    ("/tasks/{task}/assignee", {"person": ""}, expect(403, department=409, other_department=404)),
+    ("/notifications/read", {}, expect(303)),
+    ("/notifications/settings", {"email": "vanthu@lamdong.gov.vn", "kinds": "directive"}, expect(303)),
 ]
 
 
@@ -126,8 +140,12 @@ def objects(db, users, frozen_now):
 
     holiday = db.session.scalar(select(Holiday).order_by(Holiday.date.desc()))
     documents = document_objects(users, frozen_now.current())
+    from workflow.services.attachments import add_attachment
+
+    attachment = add_attachment(users["office"], task.id, filename="Công văn đôn đốc.pdf",
+                                data=b"%PDF-1.4 thu quyen\n%%EOF", now=frozen_now.current())
     return {"task": task.id, "version": task.version, "draft": draft.id, "user": users["xaydung"].id,
-            "holiday": holiday.id, **documents}
+            "holiday": holiday.id, "attachment": attachment.id, **documents}
 
 
 def document_objects(users, now):
@@ -212,7 +230,7 @@ def test_every_web_route_is_in_the_matrix(app):
     covered = {c.replace("{task}", "<int:task_id>").replace("{draft}", "<int:dispatch_id>")
                .replace("{user}", "<int:user_id>").replace("{holiday}", "<int:holiday_id>") for c in covered}
     covered = {c.replace("{document}", "<int:document_id>").replace("{job}", "<int:job_id>")
-               .replace("{entry}", "<int:entry_id>") for c in covered}
+               .replace("{entry}", "<int:entry_id>").replace("{attachment}", "<int:attachment_id>") for c in covered}
     # Routes tested elsewhere (sign-in, sign-out, PDF) or not pages.
     elsewhere = {"/login", "/logout", "/favicon.ico", "/overdue.pdf"}
     missing = []

@@ -120,3 +120,4 @@ from workflow.api import holidays  # noqa: E402,F401
 from workflow.api import imports  # noqa: E402,F401  (dispatch import: issue 7)
 from workflow.api import indicators  # noqa: E402,F401  (indicators: issue 6)
 from workflow.api import openapi  # noqa: E402,F401
+from workflow.api import collab  # noqa: E402,F401  (attachments, comments, notifications: issue 15)

@@ -71,3 +71,4 @@ from workflow.web.views import holidays  # noqa: E402,F401  (admin: public holid
 from workflow.web.views import documents  # noqa: E402,F401  (documents, bulk forms, register)
 from workflow.web.views import imports  # noqa: E402,F401  (dispatch import: issue 7)
 from workflow.web.views import indicators  # noqa: E402,F401  (indicators: issue 6)
+from workflow.web.views import collab  # noqa: E402,F401  (files, comments, notifications: issue 15)
