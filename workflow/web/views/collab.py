@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField
 from sqlalchemy import select
@@ -87,7 +87,7 @@ def task_collab(task: Task, events) -> dict:
     """What the task page shows of the collaboration: the merged timeline, the files, the person
     assigned, and the forms the signed-in user may use (bound ones after a refused submit)."""
     actor = user()
-    bound = getattr(g, "collab_forms", {})
+    bound = request.environ.get("workflow.collab_forms", {})
     attachments = attachment_service.attachments_of(task.id)
     assignments = assignment_service.assignments_of(task.id)
     current = assignments[-1] if assignments else None
@@ -119,9 +119,10 @@ def unread_notifications() -> int:
     """The bell's count, once per request."""
     if not current_user.is_authenticated:
         return 0
-    if "unread_notifications" not in g:
-        g.unread_notifications = notification_service.unread_count(user(), now())
-    return g.unread_notifications
+    cache = request.environ  # per request (``g`` may outlive one request in tests)
+    if "workflow.unread_notifications" not in cache:
+        cache["workflow.unread_notifications"] = notification_service.unread_count(user(), now())
+    return cache["workflow.unread_notifications"]
 
 
 @bp.app_context_processor
@@ -138,7 +139,7 @@ def _refused(task_id: int, name: str, form, status: int):
     """Show the task page again with the form as typed (and the flashed reason)."""
     from workflow.web.views.tasks import _render_task
 
-    g.collab_forms = {name: form}
+    request.environ["workflow.collab_forms"] = {name: form}
     return _render_task(task_service.get_task(user(), task_id), status=status)
 
 
