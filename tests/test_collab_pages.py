@@ -113,12 +113,14 @@ def test_the_unit_assigns_a_person_who_finds_it_in_my_tasks(web, db, users, task
     token = as_user(web, users, "taichinh")
     page = text(web.get(f"/tasks/{task.id}"))
     assert "Phân công trong đơn vị" in page and "Nguyễn Văn A (nguyenvana)" in page
+    assert "Thiếu 3/6" in page  # no person, product or approving authority written on the task
     response = web.post(f"/tasks/{task.id}/assignee", data={"csrf_token": token, "person": "nguyenvana",
                                                             "note": "Đồng chí A chủ trì soạn báo cáo"},
                         follow_redirects=True)
     page = text(response)
     assert "Đã phân công Nguyễn Văn A phụ trách nhiệm vụ." in flashes(page)
     assert '<span class="fw-semibold assignee">Nguyễn Văn A</span>' in page
+    assert "Thiếu 2/6" in page, "the person assigned makes the task's person clear (Rõ người)"
     assert "Phân công người phụ trách: Nguyễn Văn A" in timeline(page)
     response = web.post(f"/tasks/{task.id}/assignee", data={"csrf_token": token, "person": "xaydung"})
     assert response.status_code == 400 and "không phải người dùng đang hoạt động của Sở Tài chính" in text(response)
