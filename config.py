@@ -71,6 +71,11 @@ class Config:
         self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
         self.MAIL_SENDER = os.environ.get("MAIL_SENDER", "nhacviec@localhost")
+        # Collaboration on a task (issue 15): the largest attachment (under MAX_CONTENT_LENGTH),
+        # how many days of history the notifications look back, and the address put in e-mails.
+        self.ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 8 * 1024 * 1024)
+        self.NOTIFICATION_DAYS = env_int("NOTIFICATION_DAYS", 30)
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
 
     def check(self) -> None:
         """Refuse configurations that must not run; overridden per environment."""

@@ -27,7 +27,7 @@ from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import delete, exists, false, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased
 
 from models import (OPEN_STATUSES, CommentMention, NotificationRead, NotificationState, Task, TaskAssignment,
                     TaskComment, TaskEvent, User)
@@ -77,18 +77,17 @@ def _state(user_id: int) -> NotificationState | None:
     return db.session.get(NotificationState, user_id)
 
 
-def _task_label(task: Task) -> str:
-    return f"{task.dispatch.reference if task.dispatch else ''} mục {task.item}".strip() if task.item else \
-        (task.dispatch.reference if task.dispatch else f"#{task.id}")
+def derive(user, now: datetime, *, after: datetime | None = None) -> list[Notification]:
+    """Every notification of ``user`` in the window (only those after ``after`` when given), each
+    marked read or not; unread first, then the newest first.
 
-
-def derive(user, now: datetime) -> list[Notification]:
-    """Every notification of ``user`` in the window, each marked read or not; unread first,
-    then the newest first."""
+    Column queries (no ORM objects): the bell derives them on every page."""
     if not (user is not None and user.is_authenticated and user.active):
         return []
     days = int(current_app.config.get("NOTIFICATION_DAYS", DEFAULT_DAYS))
     since = now - timedelta(days=days)
+    if after is not None and after > since:
+        since = after
     found: dict[str, Notification] = {}
 
     def add(n: Notification):
@@ -96,7 +95,7 @@ def derive(user, now: datetime) -> list[Notification]:
 
     unit_id = user.unit_id if user.role == "department" else None
     mine = permissions.visible_tasks_filter(user) if unit_id is not None else None
-    task_options = (joinedload(TaskEvent.task).joinedload(Task.dispatch), joinedload(TaskEvent.actor))
+    actor = aliased(User)
 
     # History rows: new tasks, directives, extension decisions.
     wanted = []
@@ -106,37 +105,39 @@ def derive(user, now: datetime) -> list[Notification]:
     elif user.role == "office":
         wanted.append(TaskEvent.event == "directive")
     if wanted:
-        rows = db.session.scalars(
-            select(TaskEvent).join(Task, Task.id == TaskEvent.task_id)
-            .where(TaskEvent.at >= since, TaskEvent.at <= now, live_condition(), or_(*wanted),
+        rows = db.session.execute(
+            select(TaskEvent.id, TaskEvent.event, TaskEvent.at, TaskEvent.note, TaskEvent.deadline_after,
+                   Task.id, Task.title, Task.item, Task.lead_unit_id, actor.full_name, actor.username)
+            .join(Task, Task.id == TaskEvent.task_id).outerjoin(actor, actor.id == TaskEvent.actor_id)
+            .where(TaskEvent.at > since, TaskEvent.at <= now, live_condition(), or_(*wanted),
                    or_(TaskEvent.actor_id.is_(None), TaskEvent.actor_id != user.id))
-            .options(*task_options).order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(MAX_ITEMS))
-        for e in rows:
-            task = e.task
-            who = _name(e.actor)
-            if e.event == "create":
-                role = "chủ trì" if task.lead_unit_id == unit_id else "phối hợp"
-                text = f"Nhiệm vụ mới đơn vị {role} ({_task_label(task)})"
+            .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(MAX_ITEMS))
+        for event_id, event, at, note, deadline_after, task_id, title, item, lead_id, full_name, username in rows:
+            who = full_name or username
+            if event == "create":
+                text = f"Nhiệm vụ mới đơn vị {'chủ trì' if lead_id == unit_id else 'phối hợp'}"
                 kind = "new_task"
-            elif e.event == "directive":
-                text = f"Ý kiến chỉ đạo của {who or 'lãnh đạo'}: “{_short(e.note)}”"
+            elif event == "directive":
+                text = f"Ý kiến chỉ đạo của {who or 'lãnh đạo'}: “{_short(note)}”"
                 kind = "directive"
             else:
-                decided = "đồng ý" if e.event == "approve_extension" else "không đồng ý"
-                deadline = f"; thời hạn mới {_dt(e.deadline_after)}" if e.event == "approve_extension" else ""
+                decided = "đồng ý" if event == "approve_extension" else "không đồng ý"
+                deadline = f"; thời hạn mới {_dt(deadline_after)}" if event == "approve_extension" else ""
                 text = f"Văn phòng {decided} gia hạn{deadline}"
                 kind = "extension"
-            add(Notification(f"ev:{e.id}", kind, e.at, text, task.id, task.title, task.item, who))
+            add(Notification(f"ev:{event_id}", kind, at, text, task_id, title, item, who))
 
     # Assignments of a person to me.
-    for a in db.session.scalars(
-            select(TaskAssignment).join(Task, Task.id == TaskAssignment.task_id)
-            .where(TaskAssignment.user_id == user.id, TaskAssignment.at >= since, TaskAssignment.at <= now,
+    for assignment_id, at, task_id, title, item, full_name, username in db.session.execute(
+            select(TaskAssignment.id, TaskAssignment.at, Task.id, Task.title, Task.item, actor.full_name,
+                   actor.username)
+            .join(Task, Task.id == TaskAssignment.task_id).join(actor, actor.id == TaskAssignment.assigned_by_id)
+            .where(TaskAssignment.user_id == user.id, TaskAssignment.at > since, TaskAssignment.at <= now,
                    TaskAssignment.assigned_by_id != user.id, live_condition())
-            .options(joinedload(TaskAssignment.task), joinedload(TaskAssignment.assigned_by))
             .order_by(TaskAssignment.id.desc()).limit(MAX_ITEMS)):
-        add(Notification(f"as:{a.id}", "new_task", a.at, f"{_name(a.assigned_by)} phân công bạn phụ trách nhiệm vụ",
-                         a.task_id, a.task.title, a.task.item, _name(a.assigned_by)))
+        who = full_name or username
+        add(Notification(f"as:{assignment_id}", "new_task", at, f"{who} phân công bạn phụ trách nhiệm vụ",
+                         task_id, title, item, who))
 
     # Comments: those that mention me or my unit, and (for a unit) those on its tasks.
     mentioned = exists(select(CommentMention.id).where(
@@ -147,20 +148,19 @@ def derive(user, now: datetime) -> list[Notification]:
     if unit_id is not None:
         about.append(mine)
     visible = permissions.visible_tasks_filter(user)
-    query = (select(TaskComment).join(Task, Task.id == TaskComment.task_id)
-             .where(TaskComment.created_at >= since, TaskComment.created_at <= now, TaskComment.author_id != user.id,
+    query = (select(TaskComment.id, TaskComment.created_at, TaskComment.body, mentioned.label("named"),
+                    Task.id, Task.title, Task.item, actor.full_name, actor.username)
+             .join(Task, Task.id == TaskComment.task_id).join(actor, actor.id == TaskComment.author_id)
+             .where(TaskComment.created_at > since, TaskComment.created_at <= now, TaskComment.author_id != user.id,
                     live_condition(), or_(*about))
-             .options(joinedload(TaskComment.task), joinedload(TaskComment.author),
-                      joinedload(TaskComment.mentions))
              .order_by(TaskComment.created_at.desc(), TaskComment.id.desc()).limit(MAX_ITEMS))
     if visible is not None:
         query = query.where(visible)
-    for c in db.session.scalars(query).unique():
-        named = any(m.user_id == user.id or (user.unit_id is not None and m.unit_id == user.unit_id)
-                    for m in c.mentions)
+    for comment_id, at, body, named, task_id, title, item, full_name, username in db.session.execute(query):
+        who = full_name or username
         verb = "nhắc đến bạn" if named else "gửi ý kiến"
-        add(Notification(f"cm:{c.id}", "comment", c.created_at, f"{_name(c.author)} {verb}: “{_short(c.body)}”",
-                         c.task_id, c.task.title, c.task.item, _name(c.author)))
+        add(Notification(f"cm:{comment_id}", "comment", at, f"{who} {verb}: “{_short(body)}”",
+                         task_id, title, item, who))
 
     # Deadlines: my unit's led tasks (and those assigned to me) due soon or late.
     if unit_id is not None:
@@ -169,18 +169,21 @@ def derive(user, now: datetime) -> list[Notification]:
         yellow = timedelta(days=current_app.config.get("WARNING_YELLOW_DAYS", 3))
         ids = assigned_task_ids(user)
         owned = or_(Task.lead_unit_id == unit_id, Task.id.in_(ids)) if ids else (Task.lead_unit_id == unit_id)
-        for task in db.session.scalars(
-                select(Task).where(owned, Task.status.in_(OPEN_STATUSES), Task.deadline.is_not(None),
-                                   Task.deadline <= now + yellow, live_condition())
-                .options(joinedload(Task.dispatch)).order_by(Task.deadline.desc()).limit(MAX_ITEMS)):
-            stamp = int(task.deadline.timestamp())
-            if task.deadline < now or task.status == "overdue":
-                add(Notification(f"over:{task.id}:{stamp}", "overdue", min(task.deadline, now),
-                                 f"Đã quá hạn (hạn {_dt(task.deadline)})", task.id, task.title, task.item))
+        query = (select(Task.id, Task.title, Task.item, Task.deadline, Task.status, Task.created_at)
+                 .where(owned, Task.status.in_(OPEN_STATUSES), Task.deadline.is_not(None),
+                        Task.deadline <= now + yellow, live_condition())
+                 .order_by(Task.deadline.desc()).limit(MAX_ITEMS))
+        if after is not None:  # only those whose notification comes after the marker
+            query = query.where(or_(Task.deadline > after, Task.created_at > after))
+        for task_id, title, item, deadline, status, created_at in db.session.execute(query):
+            stamp = int(deadline.timestamp())
+            if deadline < now or status == "overdue":
+                add(Notification(f"over:{task_id}:{stamp}", "overdue", min(deadline, now),
+                                 f"Đã quá hạn (hạn {_dt(deadline)})", task_id, title, item))
             else:
-                at = max(task.deadline - yellow, task.created_at or since)
-                add(Notification(f"due:{task.id}:{stamp}", "due_soon", min(at, now),
-                                 f"Sắp đến hạn: {_dt(task.deadline)}", task.id, task.title, task.item))
+                at = max(deadline - yellow, created_at or since)
+                add(Notification(f"due:{task_id}:{stamp}", "due_soon", min(at, now),
+                                 f"Sắp đến hạn: {_dt(deadline)}", task_id, title, item))
 
     state = _state(user.id)
     marker = state.read_before if state else None
@@ -193,7 +196,10 @@ def derive(user, now: datetime) -> list[Notification]:
 
 
 def unread_count(user, now: datetime) -> int:
-    return sum(1 for n in derive(user, now) if not n.read)
+    """The bell's number: only what came after the user's read marker is derived."""
+    state = _state(user.id) if user is not None and getattr(user, "id", None) else None
+    after = state.read_before if state else None
+    return sum(1 for n in derive(user, now, after=after) if not n.read)
 
 
 def mark_read(user, now: datetime, *, keys=None, everything: bool = False) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField
 from sqlalchemy import select
@@ -38,7 +38,7 @@ class CommentForm(Form):
 
 
 class AttachmentForm(Form):
-    file = FileField("Tệp", description=f"{attachment_service.ACCEPTED_TEXT}; tối đa 8 MB.")
+    file = FileField("Tệp")
     purpose = SelectField("Loại", choices=list(ATTACHMENT_PURPOSES.items()), default="task")
     note = StringField("Ghi chú", validators=[Length(max=1000)])
 
@@ -101,6 +101,8 @@ def task_collab(task: Task, events) -> dict:
         data["comment_form"] = bound.get("comment") or CommentForm(formdata=None)
     if permissions.can_attach(actor, task):
         form = bound.get("attachment") or AttachmentForm(formdata=None)
+        form.file.description = (f"{attachment_service.ACCEPTED_TEXT}; "
+                                  f"tối đa {attachment_service.max_bytes() // (1024 * 1024)} MB.")
         if not permissions.can_attach(actor, task, "completion"):
             form.purpose.choices = [("task", ATTACHMENT_PURPOSES["task"])]
         data["attachment_form"] = form
@@ -249,7 +251,7 @@ def notifications():
         kind = ""
     shown = [n for n in items if not kind or n.kind == kind]
     return render_template("notifications/list.html", notes=shown, unread=sum(1 for n in items if not n.read),
-                           kind=kind, read_form=ReadForm(formdata=None))
+                           kind=kind, days=current_app.config.get("NOTIFICATION_DAYS", 30))
 
 
 @bp.post("/notifications/read")
