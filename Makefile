@@ -21,4 +21,5 @@ test:
 bench: setup
 	.venv/bin/python bench/bench_sweep.py
 	.venv/bin/python bench/bench_documents.py
+	.venv/bin/python bench/bench_notifications.py
 	.venv/bin/python bench/load.py
