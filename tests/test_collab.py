@@ -231,6 +231,10 @@ def test_api_refusals_are_json_and_change_nothing(api, task, app, monkeypatch):
     assert response.status_code == 413 and "quá lớn" in response.get_json()["error"]
     response = api.post(url, "taichinh", json={"file": "x"})
     assert response.status_code == 415
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4096)  # the whole request is capped too
+    response = api.post(url, "taichinh", data={"file": (io.BytesIO(b"%PDF-" + b"0" * 8000), "lon.pdf")},
+                        content_type="multipart/form-data")
+    assert response.status_code == 413 and "error" in response.get_json()
     assert count(TaskAttachment) == before
 
 
@@ -328,6 +332,8 @@ def test_assignee_api(api, task, colleague):
     response = api.post(url, "taichinh", json={"user": "nguyenvana", "note": "Phụ trách chính"})
     assert response.status_code == 200
     assert response.get_json()["assignee"]["user"] == {"username": "nguyenvana", "full_name": "Nguyễn Văn A"}
+    detail = api.get(f"/api/v1/tasks/{task.id}", "xaydung").get_json()
+    assert detail["assignee"] == {"username": "nguyenvana", "full_name": "Nguyễn Văn A"}
     assert api.post(url, "taichinh", json={}).status_code == 400
     assert api.post(url, "taichinh", json={"user": 7}).status_code == 400
     assert api.post(url, "taichinh", json={"user": "leader"}).status_code == 400

@@ -83,6 +83,17 @@ def test_a_refused_upload_says_why_and_stores_nothing(web, db, users, task):
     response = web.post(f"/tasks/{task.id}/attachments", data={"csrf_token": token, "purpose": "task"},
                         content_type="multipart/form-data")
     assert response.status_code == 400 and "Hãy chọn tệp cần đính kèm." in flashes(text(response))
+    from flask import current_app
+
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    current_app.config["MAX_CONTENT_LENGTH"] = 4096
+    try:
+        response = web.post(f"/tasks/{task.id}/attachments", data={
+            "csrf_token": token, "purpose": "task", "file": (io.BytesIO(b"%PDF-" + b"0" * 8000), "lon.pdf")},
+            content_type="multipart/form-data")
+    finally:
+        current_app.config["MAX_CONTENT_LENGTH"] = limit
+    assert response.status_code == 413 and "quá lớn" in text(response)
     assert (count(db, StoredFile), count(db, TaskAttachment)) == (files, rows)
 
 

@@ -52,6 +52,12 @@ def assignment_json(a) -> dict | None:
     return {"user": user_ref(a.user), "assigned_by": user_ref(a.assigned_by), "note": a.note, "at": iso(a.at)}
 
 
+def current_assignee_json(task_id: int) -> dict | None:
+    """The person the lead unit assigned (``{username, full_name}``), or None."""
+    current = assignment_service.current_assignment(task_id)
+    return user_ref(current.user) if current is not None else None
+
+
 @bp.get("/tasks/<int:task_id>/attachments")
 @api_auth
 def list_attachments(task_id: int):
