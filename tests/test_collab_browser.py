@@ -99,8 +99,11 @@ def test_coordinating_department_gives_its_opinion_and_downloads(browser, live_s
     coordinating.go("/notifications?kind=comment")
     notice = page.locator(".notification").first
     assert "nhắc đến bạn" in notice.inner_text()
-    notice.locator("a").click()
-    assert page.is_visible(f"h1:has-text('{TITLE}')")
+    notice.locator("button.btn-link >> nth=0").click()  # opening it marks it read
+    assert page.is_visible(f"h1:has-text('{TITLE}')") and page.url.endswith("#lich-su")
+    coordinating.go("/notifications?kind=comment")
+    assert "is-read" in page.locator(".notification").first.get_attribute("class").split()
+    page.locator(".notification a").first.click()
     assert page.locator("#attach-purpose option[value=completion]").count() == 0
     page.fill("#comment-body", "Sở Xây dựng thống nhất; đề nghị @leader cho ý kiến về nguồn vốn.")
     page.click("button:has-text('Gửi ý kiến')")

@@ -168,6 +168,7 @@ def test_the_bell_and_the_notifications_page(web, db, users, task, frozen_now):
     assert first < page.index("notification is-read"), "unread first"
     assert "Ý kiến chỉ đạo của leader: “Đề nghị Sở Tài chính khẩn trương.”" in page
     key = re.search(r'name="key" value="([^"]+)"', page).group(1)
+    assert f'name="next" value="/tasks/{task.id}#lich-su"' in page, "opening an unread one marks it read"
     assert key.startswith("ev:")
     page = text(web.get("/notifications?kind=directive"))
     assert page.count("list-group-item notification") == 1
