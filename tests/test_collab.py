@@ -397,6 +397,8 @@ def test_read_marker_and_single_reads(db, task, frozen_now):
     first = items[0].key
     left = notifications.mark_read(taichinh, at, keys=[first])
     assert left == len(items) - 1
+    assert notifications.mark_read(taichinh, at, keys=[first, first]) == left, "marking twice changes nothing"
+    assert count(NotificationRead) == 1
     again = notifications.derive(taichinh, at)
     assert again[-1].key == first and again[-1].read, "unread first"
     assert notifications.mark_read(taichinh, at, everything=True) == 0

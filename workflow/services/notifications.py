@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import delete, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
+from models.types import insert_for
 from models import (OPEN_STATUSES, CommentMention, NotificationRead, NotificationState, Task, TaskAssignment,
                     TaskComment, TaskEvent, User)
 from workflow import permissions
@@ -215,19 +216,25 @@ def mark_read(user, now: datetime, *, keys=None, everything: bool = False) -> in
             raise ValidationError(f"Mã thông báo không hợp lệ: {str(bad[0])[:40]}.")
     with unit_of_work():
         if everything:
-            state = _state(user.id)
-            if state is None:
-                state = NotificationState(user_id=user.id, email_kinds=[])
-                db.session.add(state)
+            state = _ensure_state(user.id)
             state.read_before = now
             db.session.execute(delete(NotificationRead).where(NotificationRead.user_id == user.id))
         else:
-            have = set(db.session.scalars(select(NotificationRead.key).where(
-                NotificationRead.user_id == user.id, NotificationRead.key.in_(keys))))
-            for key in dict.fromkeys(keys):
-                if key not in have:
-                    db.session.add(NotificationRead(user_id=user.id, key=key, at=now))
+            # Two tabs marking the same notification: the second insert does nothing.
+            insert = insert_for(db.session.get_bind().dialect.name)
+            db.session.execute(insert(NotificationRead).values(
+                [{"user_id": user.id, "key": key, "at": now} for key in dict.fromkeys(keys)])
+                .on_conflict_do_nothing(index_elements=["user_id", "key"]))
     return unread_count(user, now)
+
+
+def _ensure_state(user_id: int) -> NotificationState:
+    """The user's row, created if missing (concurrent requests create it once)."""
+    insert = insert_for(db.session.get_bind().dialect.name)
+    db.session.execute(insert(NotificationState).values(user_id=user_id, email_kinds=[])
+                       .on_conflict_do_nothing(index_elements=["user_id"]))
+    state = db.session.get(NotificationState, user_id, populate_existing=True)
+    return state
 
 
 def preferences(user) -> tuple[str, list[str]]:
@@ -250,10 +257,7 @@ def save_preferences(user, *, email: str | None, kinds) -> NotificationState:
     if kinds and not email:
         raise ValidationError("Cần nhập địa chỉ e-mail để nhận thông báo qua e-mail.")
     with unit_of_work():
-        state = _state(user.id)
-        if state is None:
-            state = NotificationState(user_id=user.id)
-            db.session.add(state)
+        state = _ensure_state(user.id)
         state.email = email
         state.email_kinds = [k for k in KINDS if k in kinds]
     return state
