@@ -13,8 +13,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
-from models import (NotificationRead, NotificationState, StoredFile, TaskAssignment, TaskAttachment, TaskComment,
-                    TaskEvent)
+from models import (NotificationRead, NotificationState, StoredFile, TaskAssignment, TaskAttachment,
+                    TaskComment)
 from tests.conftest import local
 from tests.factories import issued_dispatch_with_task, user
 from workflow.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, UnsupportedType, ValidationError

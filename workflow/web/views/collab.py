@@ -9,16 +9,14 @@ from datetime import datetime
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField
-from sqlalchemy import select
 from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from models import Task, Unit
+from models import Task
 from models.collab import ATTACHMENT_PURPOSES
 from workflow import permissions, queries
 from workflow.errors import DomainError
-from workflow.extensions import db
 from workflow.services import assignments as assignment_service
 from workflow.services import attachments as attachment_service
 from workflow.services import comments as comment_service
@@ -26,7 +24,7 @@ from workflow.services import notifications as notification_service
 from workflow.services import tasks as task_service
 from workflow.web import bp, flash_error
 from workflow.web.forms import REQUIRED, Form
-from workflow.web.helpers import fits_db, flash_form_errors, now, param, safe_next, task_warning, user
+from workflow.web.helpers import flash_form_errors, now, param, safe_next, task_warning, user
 
 
 # --- Forms ------------------------------------------------------------------------------------
