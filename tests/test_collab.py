@@ -389,6 +389,22 @@ def test_notifications_are_derived_from_the_history_comments_and_deadlines(db, t
     assert [n.kind for n in about("taichinh", late, task) if n.kind in ("overdue", "due_soon")] == ["overdue"]
 
 
+def test_a_task_drafted_long_before_its_dispatch_is_issued_is_news_from_the_issue(db, frozen_now):
+    from workflow.services.dispatches import create_dispatch, issue_dispatch
+    from workflow.services.tasks import create_task
+
+    office, drafted, issued = user("office"), local(2026, 10, 1, 9, 0), local(2026, 11, 20, 15, 0)
+    dispatch = create_dispatch(office, issuer="tinh-uy", subject="V/v dự thảo để lâu", now=drafted)
+    task = create_task(office, dispatch_ref=str(dispatch.id), title="Nhiệm vụ soạn từ tháng 10",
+                       lead_unit="so-xay-dung", deadline=local(2026, 12, 31, 17), now=drafted)
+    notifications.mark_read(user("xaydung"), local(2026, 11, 20, 10, 0), everything=True)  # read that morning
+    assert about("xaydung", local(2026, 11, 20, 14, 0), task) == [], "a draft is nobody's news"
+    issue_dispatch(office, str(dispatch.id), now=issued)
+    (news,) = about("xaydung", local(2026, 11, 22, 8, 0), task)
+    assert (news.kind, news.at, news.read) == ("new_task", issued, False)
+    assert notifications.unread_count(user("xaydung"), local(2026, 11, 22, 8, 0)) >= 1
+
+
 def test_read_marker_and_single_reads(db, task, frozen_now):
     at = local(2026, 11, 22, 9, 0)
     taichinh = user("taichinh")

@@ -124,6 +124,7 @@ def issue_dispatch(actor, ref: str, *, now: datetime, issued_on: date | None = N
         dispatch = get_dispatch(actor, ref)
         fire(DISPATCH_MACHINE, dispatch, "issue")
         dispatch.issued_on = issued_on or dispatch.issued_on or local_today(now)
+        dispatch.issued_at = now  # its tasks are news for their units from now on (notifications)
         dispatch.year = dispatch.issued_on.year
         if dispatch.number is None:
             dispatch.number = take_number(dispatch.issuer_id, dispatch.symbol, dispatch.year)

@@ -30,7 +30,7 @@ from sqlalchemy import delete, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
 from models.types import insert_for
-from models import (OPEN_STATUSES, CommentMention, NotificationRead, NotificationState, Task, TaskAssignment,
+from models import (OPEN_STATUSES, CommentMention, Dispatch, NotificationRead, NotificationState, Task, TaskAssignment,
                     TaskComment, TaskEvent, User)
 from workflow import permissions
 from workflow.clock import to_local
@@ -106,16 +106,24 @@ def derive(user, now: datetime, *, after: datetime | None = None) -> list[Notifi
     elif user.role == "office":
         wanted.append(TaskEvent.event == "directive")
     if wanted:
-        rows = db.session.execute(
-            select(TaskEvent.id, TaskEvent.event, TaskEvent.at, TaskEvent.note, TaskEvent.deadline_after,
-                   Task.id, Task.title, Task.item, Task.lead_unit_id, actor.full_name, actor.username)
-            .join(Task, Task.id == TaskEvent.task_id).outerjoin(actor, actor.id == TaskEvent.actor_id)
-            .where(TaskEvent.at > since, TaskEvent.at <= now, live_condition(), or_(*wanted),
-                   or_(TaskEvent.actor_id.is_(None), TaskEvent.actor_id != user.id))
-            .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(MAX_ITEMS))
-        for event_id, event, at, note, deadline_after, task_id, title, item, lead_id, full_name, username in rows:
+        columns = (TaskEvent.id, TaskEvent.event, TaskEvent.at, TaskEvent.note, TaskEvent.deadline_after,
+                   Task.id, Task.title, Task.item, Task.lead_unit_id, actor.full_name, actor.username,
+                   Dispatch.issued_at)
+        base = (select(*columns).join(Task, Task.id == TaskEvent.task_id)
+                .join(Dispatch, Dispatch.id == Task.dispatch_id).outerjoin(actor, actor.id == TaskEvent.actor_id)
+                .where(TaskEvent.at <= now, live_condition(),
+                       or_(TaskEvent.actor_id.is_(None), TaskEvent.actor_id != user.id))
+                .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(MAX_ITEMS))
+        rows = list(db.session.execute(base.where(TaskEvent.at > since, or_(*wanted))))
+        if unit_id is not None:
+            # Tasks drafted before the window whose dispatch was issued within it: news from the issue.
+            rows += db.session.execute(base.where(TaskEvent.at <= since, TaskEvent.event == "create", mine,
+                                                  Dispatch.issued_at > since, Dispatch.issued_at <= now))
+        for event_id, event, at, note, deadline_after, task_id, title, item, lead_id, full_name, username, \
+                issued_at in rows:
             who = full_name or username
             if event == "create":
+                at = max(at, issued_at) if issued_at is not None and issued_at <= now else at
                 text = f"Nhiệm vụ mới đơn vị {'chủ trì' if lead_id == unit_id else 'phối hợp'}"
                 kind = "new_task"
             elif event == "directive":
