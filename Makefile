@@ -25,3 +25,4 @@ bench: setup
 	.venv/bin/python bench/explain_lists.py --plans flagged
 	.venv/bin/python bench/import_accuracy.py
 	.venv/bin/python bench/fuzz.py
+	.venv/bin/python bench/bench_notifications.py

@@ -131,6 +131,11 @@ class Config:
         # Trust anchors for verifying signatures (issue 13): PEM or DER files, separated by ":" (the
         # national root certificate in production; a test CA in the tests).
         self.SIGNATURE_TRUST_ANCHORS = [p for p in os.environ.get("SIGNATURE_TRUST_ANCHORS", "").split(":") if p]
+        # Collaboration on a task (issue 15): the largest attachment (under MAX_CONTENT_LENGTH),
+        # how many days of history the notifications look back, and the address put in e-mails.
+        self.ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 8 * 1024 * 1024)
+        self.NOTIFICATION_DAYS = env_int("NOTIFICATION_DAYS", 30)
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
 
     def check(self) -> None:
         """Refuse configurations that must not run; overridden per environment."""

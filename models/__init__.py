@@ -40,3 +40,9 @@ from models.outgoing import (LIFECYCLE_STATUS_LABELS, DocumentEvent, DocumentLif
                              SigningCredential)
 
 __all__ += ["DocumentEvent", "DocumentLifecycle", "InboxItem", "LIFECYCLE_STATUS_LABELS", "SigningCredential"]
+# Collaboration on a task: attachments, comments, assignees, notification read state (issue 15).
+from models.collab import (CommentMention, NotificationRead, NotificationState, TaskAssignment,  # noqa: E402
+                           TaskAttachment, TaskComment)
+
+__all__ += ["CommentMention", "NotificationRead", "NotificationState", "TaskAssignment", "TaskAttachment",
+            "TaskComment"]

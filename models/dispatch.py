@@ -25,6 +25,8 @@ class Dispatch(db.Model):
     title: Mapped[str | None] = mapped_column(String(300), nullable=True)  # for unnumbered sources
     issuer_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The instant it was issued (the date above may be the one written on it); null before issue 15.
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     subject: Mapped[str] = mapped_column(Text, default="")
     search_folded: Mapped[str] = mapped_column(Text, default="")  # number + subject, diacritics folded
     recipients: Mapped[list] = mapped_column(JSON, default=list)

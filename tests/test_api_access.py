@@ -98,6 +98,17 @@ MATRIX = [
     ("POST", "/api/v1/signatures/verify", None, expect(400)),
     ("GET", "/api/v1/inbox", None, READ),
     ("GET", "/api/v1/inbox/{inbox}.pdf", None, expect(404, department=200)),
+    # Collaboration on a task (issue 15); admin reads every task but takes no part in it.
+    ("GET", "/api/v1/tasks/{task}/attachments", None, expect(200, other_department=404)),
+    ("POST", "/api/v1/tasks/{task}/attachments", {}, expect(415, admin=403, other_department=404)),
+    ("GET", "/api/v1/attachments/{attachment}", None, expect(200, other_department=404)),
+    ("GET", "/api/v1/tasks/{task}/comments", None, expect(200, other_department=404)),
+    ("POST", "/api/v1/tasks/{task}/comments", {"body": "Ý kiến thử quyền"},
+     expect(201, admin=403, other_department=404)),
+    ("POST", "/api/v1/tasks/{task}/assignee", {"user": None}, expect(403, department=409, other_department=404)),
+    ("GET", "/api/v1/my-tasks", None, READ),
+    ("GET", "/api/v1/notifications", None, READ),
+    ("POST", "/api/v1/notifications/read", {"all": True}, READ),
 ]
 COVERED_ELSEWHERE = {
     "/api/v1/indicators/<code>": "the CT7 rows",
@@ -149,6 +160,12 @@ def objects(app, db, users, frozen_now, monkeypatch):
 
         return save_report(office, indicator_code="CT7", unit_code="xa-lac-duong", period="2026-05", value=85, now=now)
 
+    def attachment():
+        from workflow.services.attachments import add_attachment
+
+        return add_attachment(office, task().id, filename="Công văn đôn đốc.pdf", data=b"%PDF-1.4 thu quyen\n%%EOF",
+                              now=now)
+
     return LazyObjects({
         "task": lambda: task().id,
         "version": lambda: task().version,
@@ -161,6 +178,7 @@ def objects(app, db, users, frozen_now, monkeypatch):
         "report": lambda: indicator_report().id,
         "lifedoc": lambda: lifecycle()["lifedoc"],
         "inbox": lambda: lifecycle()["inbox"],
+        "attachment": lambda: attachment().id,
     })
 
 
@@ -195,7 +213,8 @@ def test_every_api_route_is_in_the_matrix(app):
         for name, converter in [("{task}", "<int:task_id>"), ("{document}", "<int:document_id>"),
                                 ("{job}", "<int:job_id>"), ("{entry}", "<int:entry_id>"),
                                 ("{holiday}", "<int:holiday_id>"), ("{report}", "<int:report_id>"),
-                                ("{lifedoc}", "<int:document_id>"), ("{inbox}", "<int:item_id>")]:
+                                ("{lifedoc}", "<int:document_id>"), ("{inbox}", "<int:item_id>"),
+                                ("{attachment}", "<int:attachment_id>")]:
             rule = rule.replace(name, converter)
         covered.add(rule)
     missing = []

@@ -86,6 +86,14 @@ PAGES = [
     ("/dispatches/{draft}/tasks/{drafttask}/edit", OFFICE_ONLY),
     ("/admin/users/{user}/edit", ADMIN_ONLY),
     ("/calendar?month=2026-12&scope=all", EVERYONE),
+    # Collaboration on a task (issue 15)
+    ("/my-tasks", EVERYONE),
+    ("/notifications", EVERYONE),
+    ("/notifications?kind=directive", EVERYONE),
+    ("/notifications/settings", EVERYONE),
+    ("/notifications/digest", EVERYONE),
+    ("/notifications/digest?unit=so-tai-chinh", expect(200, department=403, other_department=200)),
+    ("/attachments/{attachment}", expect(200, other_department=404)),
 ]
 
 # (method path, form data, expected status per role); the CSRF token is always sent.
@@ -148,6 +156,12 @@ ACTIONS = [
     ("/tasks/bulk", {"action": "approve_extension", "task": "{task}"}, expect(403, office=303)),
     ("/admin/users/{user}/edit", {"full_name": "Cán bộ Sở Xây dựng", "role": "department", "unit": "so-xay-dung"},
      expect(403, admin=303)),
+    # Collaboration on a task (issue 15): admin reads every task but takes no part in it.
+    ("/tasks/{task}/comments", {"body": "Ý kiến thử quyền"}, expect(303, admin=403, other_department=404)),
+    ("/tasks/{task}/attachments", {"purpose": "task"}, expect(400, admin=403, other_department=404)),
+    ("/tasks/{task}/assignee", {"person": ""}, expect(403, department=409, other_department=404)),
+    ("/notifications/read", {}, expect(303)),
+    ("/notifications/settings", {"email": "vanthu@lamdong.gov.vn", "kinds": "directive"}, expect(303)),
 ]
 
 
@@ -167,8 +181,12 @@ def objects(db, users, frozen_now):
 
     holiday = db.session.scalar(select(Holiday).order_by(Holiday.date.desc()))
     documents = document_objects(users, frozen_now.current())
+    from workflow.services.attachments import add_attachment
+
+    attachment = add_attachment(users["office"], task.id, filename="Công văn đôn đốc.pdf",
+                                data=b"%PDF-1.4 thu quyen\n%%EOF", now=frozen_now.current())
     return {"task": task.id, "version": task.version, "draft": draft.id, "drafttask": drafttask.id,
-            "user": users["xaydung"].id, "holiday": holiday.id, **documents,
+            "user": users["xaydung"].id, "holiday": holiday.id, "attachment": attachment.id, **documents,
             **lifecycle_objects(users, frozen_now.current())}
 
 
@@ -282,7 +300,8 @@ def test_every_web_route_is_in_the_matrix(app):
                .replace("{user}", "<int:user_id>").replace("{holiday}", "<int:holiday_id>") for c in covered}
     covered = {c.replace("{document}", "<int:document_id>").replace("{job}", "<int:job_id>")
                .replace("{entry}", "<int:entry_id>") for c in covered}
-    covered = {c.replace("{lifedoc}", "<int:document_id>").replace("{inbox}", "<int:item_id>") for c in covered}
+    covered = {c.replace("{lifedoc}", "<int:document_id>").replace("{inbox}", "<int:item_id>")
+               .replace("{attachment}", "<int:attachment_id>") for c in covered}
     # Routes tested elsewhere (sign-in, sign-out, PDF) or not pages.
     elsewhere = {"/login", "/logout", "/favicon.ico", "/overdue.pdf"}
     missing = []

@@ -131,6 +131,14 @@ def register(app: Flask) -> None:
 
         click.echo(send_daily_digests(parse_now(now_text)))
 
+    @app.cli.command("send-notifications")
+    @click.option("--now", "now_text", default=None, help="ISO 8601 instant (default: now).")
+    def send_notifications(now_text):
+        """E-mail each user the new notifications of the kinds they chose; print how many were sent."""
+        from workflow.services.notifications import send_notification_emails
+
+        click.echo(send_notification_emails(parse_now(now_text)))
+
     @app.cli.command("feed-link")
     @click.argument("unit_code")
     @click.option("--rotate", is_flag=True, help="Issue a new secret (the old link stops working).")

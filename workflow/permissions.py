@@ -256,3 +256,55 @@ def fire_condition(user, event: str):
     if not conditions:
         return False
     return or_(*conditions) if len(conditions) > 1 else conditions[0]
+# --- Collaboration on a task (issue 15) -------------------------------------------------
+# Files and comments are read by whoever may read the task. The lead unit, the coordinating
+# units (their "ý kiến phối hợp"), the office and leaders write comments and add files; only
+# the lead unit (or the office on its behalf) adds the proof of completion. A department user
+# of the lead unit assigns the task to a person of that unit.
+
+
+def task_capacity(user, task: Task) -> str | None:
+    """What ``user`` is to ``task`` when taking part in it: lead, coordinating, office, leader."""
+    if not can_view_task(user, task):
+        return None
+    if user.role in ("office", "leader"):
+        return user.role
+    if user.role == "department" and user.unit_id is not None:
+        if task.lead_unit_id == user.unit_id:
+            return "lead"
+        if any(u.id == user.unit_id for u in task.coordinating_units):
+            return "coordinating"
+    return None
+
+
+def can_comment(user, task: Task) -> bool:
+    return task_capacity(user, task) is not None
+
+
+def require_comment(user, task: Task) -> None:
+    if not can_comment(user, task):
+        raise Forbidden("Chỉ đơn vị chủ trì, đơn vị phối hợp, Văn phòng và lãnh đạo được trao đổi trên nhiệm vụ.")
+
+
+def can_attach(user, task: Task, purpose: str = "task") -> bool:
+    capacity = task_capacity(user, task)
+    if purpose == "completion":
+        return capacity in ("lead", "office")
+    return capacity is not None
+
+
+def require_attach(user, task: Task, purpose: str = "task") -> None:
+    if not can_attach(user, task, purpose):
+        if purpose == "completion" and can_comment(user, task):
+            raise Forbidden("Chỉ đơn vị chủ trì (hoặc Văn phòng) được đính kèm minh chứng hoàn thành.")
+        raise Forbidden("Chỉ đơn vị chủ trì, đơn vị phối hợp, Văn phòng và lãnh đạo được đính kèm tệp.")
+
+
+def can_assign_person(user, task: Task) -> bool:
+    return (_active(user) and user.role == "department" and user.unit_id is not None
+            and task.lead_unit_id == user.unit_id and can_view_task(user, task))
+
+
+def require_assign_person(user, task: Task) -> None:
+    if not can_assign_person(user, task):
+        raise Forbidden("Chỉ đơn vị chủ trì được phân công người phụ trách nhiệm vụ.")

@@ -122,7 +122,11 @@ def list_tasks():
 @api_auth
 def get_task(task_id: int):
     task = task_service.get_task(g.api_user, task_id)
-    return jsonify(task_json(queries.task_detail(task.id), request_now(), history=True))
+    data = task_json(queries.task_detail(task.id), request_now(), history=True)
+    from workflow.api.collab import current_assignee_json  # the person in charge (issue 15)
+
+    data["assignee"] = current_assignee_json(task.id)
+    return jsonify(data)
 
 
 @bp.post("/tasks")

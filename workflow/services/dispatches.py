@@ -136,6 +136,7 @@ def issue_dispatch_in_transaction(dispatch: Dispatch, actor, *, now: datetime,
     fire(DISPATCH_MACHINE, dispatch, "issue")
     draft_date = dispatch.issued_on
     dispatch.issued_on = issued_on or dispatch.issued_on or local_today(now)
+    dispatch.issued_at = now  # its tasks are news for their units from now on (notifications)
     dispatch.year = dispatch.issued_on.year
     recount_deadlines_at_issue(dispatch, actor, draft_date=draft_date, now=now)
     if dispatch.number is None:

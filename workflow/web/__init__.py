@@ -95,3 +95,4 @@ from workflow.web.views import signatures  # noqa: E402,F401  (the outgoing docu
 from workflow.web.views import drafts  # noqa: E402,F401  (editing before issue: issue 15)
 from workflow.web.views import calendar  # noqa: E402,F401  (calendar of deadlines: issue 15)
 from workflow.web.views import bulk  # noqa: E402,F401  (bulk actions of the office: issue 15)
+from workflow.web.views import collab  # noqa: E402,F401  (files, comments, notifications: issue 15)

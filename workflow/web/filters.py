@@ -233,6 +233,7 @@ def nav_items() -> list[dict]:
     if role == "department":
         items.append({"label": "Nhiệm vụ của đơn vị", "endpoint": "web.task_list", "prefix": "/tasks"})
         items.append({"label": "Công văn", "endpoint": "web.dispatch_list", "prefix": "/dispatches"})
+        items.append({"label": "Việc của tôi", "endpoint": "web.my_tasks", "prefix": "/my-tasks"})
     elif role in ("office", "leader"):
         items.append({"label": "Công văn", "endpoint": "web.dispatch_list", "prefix": "/dispatches"})
         items.append({"label": "Nhiệm vụ", "endpoint": "web.task_list", "prefix": "/tasks"})
