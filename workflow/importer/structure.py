@@ -515,8 +515,7 @@ def _entries(lines: list[str]) -> tuple[list, list[tuple[int, list[str]]]]:
             if table.assigns_tasks:
                 entries.append(table)
             else:
-                other_rows.extend((n, table.cell(cells, "lead") and cells) for n, cells in table.rows
-                                  if table.cell(cells, "lead"))
+                other_rows.extend((n, cells) for n, cells in table.rows if table.cell(cells, "lead"))
             continue
         stripped = line.strip()
         cells = [c.strip() for c in stripped.split("\t") if c.strip()]
@@ -619,8 +618,7 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
         assignment.deadline_error = error
         return text[:start] + " " + text[end:]
 
-    table_rows = [(n, cells) for n, cells in other_rows]
-    for _n, cells in table_rows:
+    for _n, cells in other_rows:
         not_taken("", " | ".join(c for c in cells if c),
                   "Dòng của một bảng không có cột nội dung nhiệm vụ (bảng chỉ tiêu, số liệu): chưa tạo nhiệm vụ.")
 
