@@ -83,6 +83,15 @@ MATRIX = [
     ("GET", "/api/v1/indicators/matrix?period=2026-05", None, READ_ALL_ONLY),
     ("GET", "/api/v1/indicator-reports/{report}", None, expect(200, department=404, other_department=404)),
     ("POST", "/api/v1/indicator-reports/{report}/events", {"event": "accept"}, expect(403, office=200)),
+    # Issue 15: drafts edited before issue, extensions decided together, the calendar, accounts
+    ("PATCH", "/api/v1/dispatches/{draft}", {"subject": "V/v sửa thử quyền"}, expect(404, office=200)),
+    ("DELETE", "/api/v1/dispatches/{draft}", None, expect(404, office=200)),
+    ("PATCH", "/api/v1/tasks/{drafttask}", {"title": "Sửa thử quyền"}, expect(404, office=200)),
+    ("DELETE", "/api/v1/tasks/{drafttask}", None, expect(404, office=200)),
+    ("POST", "/api/v1/tasks/extensions", {"tasks": ["{task}"], "event": "approve_extension"},
+     expect(403, office=200)),
+    ("GET", "/api/v1/calendar?month=2026-12", None, READ),
+    ("PATCH", "/api/v1/users/{user}", {"full_name": "Cán bộ thử quyền"}, expect(403, admin=200)),
 ]
 COVERED_ELSEWHERE = {
     "/api/v1/indicators/<code>": "the CT7 rows",
@@ -120,6 +129,13 @@ def objects(app, db, users, frozen_now, monkeypatch):
     def task():
         return db.session.scalar(select(Task).join(Dispatch).where(Dispatch.number == 1534, Task.item == "2.a"))
 
+    def draft_task():
+        from workflow.services.tasks import create_task
+
+        draft = create_dispatch(office, issuer="tinh-uy", subject="Dự thảo có nhiệm vụ", now=now)
+        return create_task(office, dispatch_ref=str(draft.id), title="Việc trong dự thảo", lead_unit="so-tai-chinh",
+                           deadline_text="trước ngày 31/12/2026", now=now)
+
     def indicator_report():
         from workflow.services.indicators import save_report
 
@@ -135,16 +151,20 @@ def objects(app, db, users, frozen_now, monkeypatch):
         "entry": lambda: reserve(office, issuer="tinh-uy", symbol="CV/TU", reason="Giữ số cho ma trận", now=now).id,
         "holiday": lambda: db.session.scalar(select(Holiday).order_by(Holiday.date.desc())).id,
         "report": lambda: indicator_report().id,
+        "drafttask": lambda: draft_task().id,
+        "user": lambda: users["xaydung"].id,
     })
 
 
 def fill(value, objects):
     if isinstance(value, str):
-        if value == "{version}":
-            return objects["version"]
+        if value in ("{version}", "{task}"):  # a whole value that is an id: the number itself
+            return objects[value[1:-1]]
         return string.Formatter().vformat(value, (), objects)
     if isinstance(value, dict):
         return {k: fill(v, objects) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, objects) for v in value]
     return value
 
 
@@ -168,7 +188,9 @@ def test_every_api_route_is_in_the_matrix(app):
         rule = path.split("?")[0]
         for name, converter in [("{task}", "<int:task_id>"), ("{document}", "<int:document_id>"),
                                 ("{job}", "<int:job_id>"), ("{entry}", "<int:entry_id>"),
-                                ("{holiday}", "<int:holiday_id>"), ("{report}", "<int:report_id>")]:
+                                ("{holiday}", "<int:holiday_id>"), ("{report}", "<int:report_id>"),
+                                ("{drafttask}", "<int:task_id>"), ("{user}", "<int:user_id>"),
+                                ("{draft}", "<int:dispatch_id>")]:
             rule = rule.replace(name, converter)
         covered.add(rule)
     missing = []

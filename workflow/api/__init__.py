@@ -121,3 +121,4 @@ from workflow.api import imports  # noqa: E402,F401  (dispatch import: issue 7)
 from workflow.api import indicators  # noqa: E402,F401  (indicators: issue 6)
 from workflow.api import openapi  # noqa: E402,F401
 from workflow.api import exports  # noqa: E402,F401  (Excel exports: issue 15)
+from workflow.api import everyday  # noqa: E402,F401  (drafts, bulk extensions, calendar, accounts: issue 15)
