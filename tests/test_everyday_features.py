@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -330,3 +331,11 @@ def test_the_api_lets_the_admin_change_an_account(api, db, users):
     refused = api.client.patch(f"/api/v1/users/{account.id}", headers=api._headers("admin"),
                                json={"role": "department"})
     assert refused.status_code == 400 and "đơn vị" in refused.get_json()["error"]
+
+
+def test_a_dispatchs_tasks_export_from_its_page(web, db, users, frozen_now):
+    as_user(web, users, "office")
+    page = text(web.get("/dispatches/1775-CV/TU"))
+    link = re.search(r'href="(/api/v1/tasks\.xlsx\?dispatch=[^"]+)"', page).group(1)
+    rows = workbook_rows(web.get(link).data)[3:]
+    assert rows and all(r[1] == "1775-CV/TU" for r in rows)
