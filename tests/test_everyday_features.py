@@ -339,3 +339,15 @@ def test_a_dispatchs_tasks_export_from_its_page(web, db, users, frozen_now):
     link = re.search(r'href="(/api/v1/tasks\.xlsx\?dispatch=[^"]+)"', page).group(1)
     rows = workbook_rows(web.get(link).data)[3:]
     assert rows and all(r[1] == "1775-CV/TU" for r in rows)
+
+
+def test_a_bulk_reminder_names_its_chosen_tasks_in_words(web, db, users, frozen_now):
+    from workflow.services import documents as document_service
+
+    _, tasks = issued_dispatch_with_task(title="Việc đôn đốc trang văn bản", tasks=2)
+    frozen_now(local(2026, 12, 10, 9, 0))
+    document = document_service.generate_document(user("office"), "reminder",
+                                                  {"tasks": [tasks[0].id], "draft": True}, frozen_now.current())
+    as_user(web, users, "office")
+    page = text(web.get(f"/documents/{document.id}"))
+    assert "Nhiệm vụ đã chọn" in page and "1 nhiệm vụ" in page and f"[{tasks[0].id}]" not in page
