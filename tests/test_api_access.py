@@ -109,6 +109,15 @@ MATRIX = [
     ("GET", "/api/v1/my-tasks", None, READ),
     ("GET", "/api/v1/notifications", None, READ),
     ("POST", "/api/v1/notifications/read", {"all": True}, READ),
+    # Issue 15: drafts edited before issue, extensions decided together, the calendar, accounts
+    ("PATCH", "/api/v1/dispatches/{draft}", {"subject": "V/v sửa thử quyền"}, expect(404, office=200)),
+    ("DELETE", "/api/v1/dispatches/{draft}", None, expect(404, office=200)),
+    ("PATCH", "/api/v1/tasks/{drafttask}", {"title": "Sửa thử quyền"}, expect(404, office=200)),
+    ("DELETE", "/api/v1/tasks/{drafttask}", None, expect(404, office=200)),
+    ("POST", "/api/v1/tasks/extensions", {"tasks": ["{task}"], "event": "approve_extension"},
+     expect(403, office=200)),
+    ("GET", "/api/v1/calendar?month=2026-12", None, READ),
+    ("PATCH", "/api/v1/users/{user}", {"full_name": "Cán bộ thử quyền"}, expect(403, admin=200)),
 ]
 COVERED_ELSEWHERE = {
     "/api/v1/indicators/<code>": "the CT7 rows",
@@ -155,6 +164,13 @@ def objects(app, db, users, frozen_now, monkeypatch):
             made.update(lifecycle_objects(users, now))
         return made
 
+    def draft_task():
+        from workflow.services.tasks import create_task
+
+        draft = create_dispatch(office, issuer="tinh-uy", subject="Dự thảo có nhiệm vụ", now=now)
+        return create_task(office, dispatch_ref=str(draft.id), title="Việc trong dự thảo", lead_unit="so-tai-chinh",
+                           deadline_text="trước ngày 31/12/2026", now=now)
+
     def indicator_report():
         from workflow.services.indicators import save_report
 
@@ -179,16 +195,20 @@ def objects(app, db, users, frozen_now, monkeypatch):
         "lifedoc": lambda: lifecycle()["lifedoc"],
         "inbox": lambda: lifecycle()["inbox"],
         "attachment": lambda: attachment().id,
+        "drafttask": lambda: draft_task().id,
+        "user": lambda: users["xaydung"].id,
     })
 
 
 def fill(value, objects):
     if isinstance(value, str):
-        if value == "{version}":
-            return objects["version"]
+        if value in ("{version}", "{task}"):  # a whole value that is an id: the number itself
+            return objects[value[1:-1]]
         return string.Formatter().vformat(value, (), objects)
     if isinstance(value, dict):
         return {k: fill(v, objects) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, objects) for v in value]
     return value
 
 
@@ -214,7 +234,9 @@ def test_every_api_route_is_in_the_matrix(app):
                                 ("{job}", "<int:job_id>"), ("{entry}", "<int:entry_id>"),
                                 ("{holiday}", "<int:holiday_id>"), ("{report}", "<int:report_id>"),
                                 ("{lifedoc}", "<int:document_id>"), ("{inbox}", "<int:item_id>"),
-                                ("{attachment}", "<int:attachment_id>")]:
+                                ("{attachment}", "<int:attachment_id>"),
+                                ("{drafttask}", "<int:task_id>"), ("{user}", "<int:user_id>"),
+                                ("{draft}", "<int:dispatch_id>")]:
             rule = rule.replace(name, converter)
         covered.add(rule)
     missing = []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -282,3 +283,74 @@ def test_the_office_exports_and_reminds_the_selected_tasks(web, db, users, froze
     body = str(document.data["context"])
     assert "Việc đôn đốc chọn 1" in body and "Việc đôn đốc chọn 3" in body and "Việc đôn đốc chọn 2" not in body
     assert document.data["params"]["draft"] is True
+
+
+# --- The API of the everyday features ----------------------------------------------------------------
+
+def test_the_api_edits_and_deletes_a_draft(api, db, frozen_now):
+    office, draft, task = _draft(frozen_now)
+    response = api.client.patch(f"/api/v1/dispatches/{draft.id}", headers=api._headers("office"),
+                                json={"subject": "V/v sửa qua API", "recipients": ["Sở Y tế"]})
+    assert response.status_code == 200 and response.get_json()["subject"] == "V/v sửa qua API"
+    assert draft.recipients == ["Sở Y tế"] and draft.symbol == "CV/TU"
+    response = api.client.patch(f"/api/v1/tasks/{task.id}", headers=api._headers("office"),
+                                json={"deadline_text": "trong 10 ngày làm việc", "lead_unit": "so-y-te"})
+    body = response.get_json()
+    assert response.status_code == 200 and body["lead_unit"]["code"] == "so-y-te"
+    assert [e["event"] for e in body["history"]] == ["create", "revise"]
+    bad = api.client.patch(f"/api/v1/tasks/{task.id}", headers=api._headers("office"), json={"title": 5})
+    assert bad.status_code == 400 and "error" in bad.get_json()
+    task_id, draft_id = task.id, draft.id
+    assert api.client.delete(f"/api/v1/tasks/{task_id}", headers=api._headers("office")).status_code == 200
+    assert db.session.get(Task, task_id) is None
+    assert api.client.delete(f"/api/v1/dispatches/{draft_id}", headers=api._headers("office")).status_code == 200
+    _, issued_task = issued_dispatch_with_task()
+    refused = api.client.patch(f"/api/v1/tasks/{issued_task.id}", headers=api._headers("office"),
+                               json={"title": "Sau ban hành"})
+    assert refused.status_code == 409 and "đã ban hành" in refused.get_json()["error"]
+
+
+def test_the_api_decides_extensions_together_and_reads_the_calendar(api, db, frozen_now):
+    first, second, plain = _with_extension_requests(frozen_now)
+    response = api.post("/api/v1/tasks/extensions", user="office",
+                        json={"tasks": [first.id, plain.id], "event": "approve_extension"})
+    body = response.get_json()
+    assert response.status_code == 200 and [t["id"] for t in body["done"]] == [first.id]
+    assert body["refused"][0]["task"] == plain.id and "gia hạn" in body["refused"][0]["error"]
+    assert api.post("/api/v1/tasks/extensions", user="office",
+                    json={"tasks": "x", "event": "approve_extension"}).status_code == 400
+    calendar = api.get("/api/v1/calendar?month=2026-12&scope=all", user="taichinh").get_json()
+    assert calendar["month"] == "2026-12" and calendar["total"] >= 2
+    assert {t["id"] for t in calendar["days"]["2026-12-01"]} >= {second.id, plain.id}
+    assert api.get("/api/v1/calendar?month=2026-13", user="office").status_code == 400
+
+
+def test_the_api_lets_the_admin_change_an_account(api, db, users):
+    account = users["xaydung"]
+    response = api.client.patch(f"/api/v1/users/{account.id}", headers=api._headers("admin"),
+                                json={"role": "leader", "unit": None, "full_name": "Lãnh đạo mới"})
+    assert response.status_code == 200 and response.get_json()["role"] == "leader"
+    assert (account.role, account.unit, account.full_name) == ("leader", None, "Lãnh đạo mới")
+    refused = api.client.patch(f"/api/v1/users/{account.id}", headers=api._headers("admin"),
+                               json={"role": "department"})
+    assert refused.status_code == 400 and "đơn vị" in refused.get_json()["error"]
+
+
+def test_a_dispatchs_tasks_export_from_its_page(web, db, users, frozen_now):
+    as_user(web, users, "office")
+    page = text(web.get("/dispatches/1775-CV/TU"))
+    link = re.search(r'href="(/api/v1/tasks\.xlsx\?dispatch=[^"]+)"', page).group(1)
+    rows = workbook_rows(web.get(link).data)[3:]
+    assert rows and all(r[1] == "1775-CV/TU" for r in rows)
+
+
+def test_a_bulk_reminder_names_its_chosen_tasks_in_words(web, db, users, frozen_now):
+    from workflow.services import documents as document_service
+
+    _, tasks = issued_dispatch_with_task(title="Việc đôn đốc trang văn bản", tasks=2)
+    frozen_now(local(2026, 12, 10, 9, 0))
+    document = document_service.generate_document(user("office"), "reminder",
+                                                  {"tasks": [tasks[0].id], "draft": True}, frozen_now.current())
+    as_user(web, users, "office")
+    page = text(web.get(f"/documents/{document.id}"))
+    assert "Nhiệm vụ đã chọn" in page and "1 nhiệm vụ" in page and f"[{tasks[0].id}]" not in page

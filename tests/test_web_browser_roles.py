@@ -184,3 +184,24 @@ def test_a_report_typed_when_the_session_ended_survives_the_sign_in(browser, liv
     assert float(width.replace("px", "")) >= 3, width
     person.shot("btc-task-after-sign-in")
     person.close()
+
+
+def test_any_form_typed_when_the_session_ended_is_filled_in_by_the_page(browser, live_server):
+    """The document form has no server-side restore: app.js fills it from the kept fields."""
+    live_server.set_now(local(2026, 11, 22, 8, 0))
+    person = Person(browser, live_server, "office", "1366")
+    page = person.open("/documents/new")
+    page.select_option("select[name=kind]", "reminder")
+    page.fill("input[name=signer_name]", "Nguyễn Văn Đã Gõ")
+    person.context.clear_cookies()
+    page.click("button:has-text('Xem trước')")
+    page.wait_for_load_state()
+    assert "/login?next=" in page.url, page.url
+    page.fill("input[name=username]", "office")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('Đăng nhập')")
+    page.wait_for_load_state()
+    assert page.url.endswith("/documents/new")
+    assert page.input_value("input[name=signer_name]") == "Nguyễn Văn Đã Gõ"
+    assert page.input_value("select[name=kind]") == "reminder"
+    person.close()

@@ -1929,13 +1929,17 @@ def pdf_groups_per_process() -> int:
     """Combined documents per LibreOffice process in a batch (``DOCUMENTS_PDF_GROUPS_PER_PROCESS``,
     default 2): more groups move the progress bar more often, each costs one LibreOffice start
     (1 gives the fastest batch and a bar that waits for the whole conversion)."""
+    configured = os.environ.get("DOCUMENTS_PDF_GROUPS_PER_PROCESS")
     try:
         from flask import current_app
 
-        configured = current_app.config.get("DOCUMENTS_PDF_GROUPS_PER_PROCESS")
+        configured = current_app.config.get("DOCUMENTS_PDF_GROUPS_PER_PROCESS", configured)
     except RuntimeError:
-        configured = None
-    return max(1, int(configured)) if configured else PDF_GROUPS_PER_PROCESS
+        pass
+    try:
+        return max(1, int(configured)) if configured else PDF_GROUPS_PER_PROCESS
+    except ValueError:
+        return PDF_GROUPS_PER_PROCESS
 
 
 def default_processes() -> int:

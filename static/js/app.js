@@ -186,7 +186,8 @@
   var fields;
   try { fields = JSON.parse(kept.getAttribute("data-fields") || "[]"); } catch (e) { return; }
   var form = Array.prototype.find.call(document.forms, function (candidate) {
-    return new URL(candidate.action, window.location.href).pathname === action;
+    // getAttribute: a form with a field named "action" hides the form's own .action property.
+    return new URL(candidate.getAttribute("action") || "", window.location.href).pathname === action;
   });
   if (!form) { return; }
   var multi = {};

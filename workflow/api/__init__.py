@@ -131,3 +131,4 @@ from workflow.api import openapi  # noqa: E402,F401
 from workflow.api import signatures  # noqa: E402,F401  (the outgoing document's life: issue 13)
 from workflow.api import exports  # noqa: E402,F401  (Excel exports: issue 15)
 from workflow.api import collab  # noqa: E402,F401  (attachments, comments, notifications: issue 15)
+from workflow.api import everyday  # noqa: E402,F401  (drafts, bulk extensions, calendar, accounts: issue 15)

@@ -6,8 +6,9 @@ default, under the request limit ``MAX_CONTENT_LENGTH``), and its type read from
 interface (``workflow.storage``: the database by default) in the same transaction as the
 attachment's row. Reading and downloading are authorised exactly like the task.
 
-The shared safe-upload module (``workflow/uploads.py``, another branch) will take over the
-archive checks: ``_check_zip`` is the one place to call it from.
+Word files and workbooks also pass the shared upload checks (``workflow/uploads.py``: bytes
+counted while inflating, XML caps, time), from ``_check_zip``; a plain zip is stored as it is, never
+unpacked by the server, so its directory is enough to refuse an obvious bomb.
 """
 from __future__ import annotations
 
@@ -84,8 +85,8 @@ def content_disposition(name: str) -> str:
 
 
 def _check_zip(data: bytes) -> str:
-    """A zip's kind (docx, xlsx, zip) from its directory; refuse what looks like a zip bomb.
-    (Plug point for ``workflow.uploads`` once merged.)"""
+    """A zip's kind (docx, xlsx, zip) from its directory; refuse what looks like a zip bomb, and
+    check a Word file or a workbook as every upload is checked (``workflow.uploads``)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
@@ -99,12 +100,24 @@ def _check_zip(data: bytes) -> str:
             or any(i.file_size and not i.compress_size for i in infos):
         raise UnsupportedType("Tệp nén giải nén ra quá lớn so với dung lượng; không nhận.")
     names = {i.filename for i in infos}
+    kind = "zip"
     if "[Content_Types].xml" in names:
         if any(n.startswith("word/") for n in names):
-            return "docx"
-        if any(n.startswith("xl/") for n in names):
-            return "xlsx"
-    return "zip"
+            kind = "docx"
+        elif any(n.startswith("xl/") for n in names):
+            kind = "xlsx"
+    if kind != "zip":
+        from dataclasses import replace
+
+        from workflow import uploads
+
+        limits = uploads.DOCX_LIMITS if kind == "docx" else uploads.XLSX_LIMITS
+        limits = replace(limits, max_bytes=max(len(data), limits.max_bytes), max_text_chars=None)
+        try:
+            uploads.check_office(data, limits)
+        except uploads.UploadUnreadable as exc:
+            raise UnsupportedType(exc.message) from None
+    return kind
 
 
 def detect_type(data: bytes) -> str | None:

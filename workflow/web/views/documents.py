@@ -44,6 +44,7 @@ PARAM_LABELS = {
     "draft": "Dự thảo", "issuer": "Cơ quan ban hành", "symbol": "Ký hiệu", "reservation": "Số đã giữ",
     "signing_authority": "Thẩm quyền ký", "signer_title": "Chức vụ người ký", "signer_name": "Người ký",
     "distribution": "Nơi nhận", "catalogue": "Danh mục chỉ tiêu", "title": "Tiêu đề",
+    "tasks": "Nhiệm vụ đã chọn",
 }
 
 
@@ -258,6 +259,8 @@ def _param_rows(params: dict) -> list[tuple[str, str]]:
         if key == "dispatch" and value:
             dispatch = db.session.get(Dispatch, value)
             value = (dispatch.full_number or dispatch.display_name) if dispatch is not None else value
+        elif key == "tasks" and isinstance(value, list):
+            value = f"{len(value)} nhiệm vụ (chọn trên danh sách nhiệm vụ)"
         elif key == "as_of" and value:
             from workflow.web.filters import format_datetime
 
