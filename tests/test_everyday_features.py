@@ -224,6 +224,19 @@ def test_the_calendar_shows_a_month_of_deadlines_by_scope(web, db, users, frozen
     assert "Nộp báo cáo lịch tháng mười hai" not in text(leader.get("/calendar?month=2026-12&scope=mine"))
 
 
+def test_the_calendar_of_mine_shows_what_my_unit_assigned_to_me(web, db, users, frozen_now):
+    """"Của tôi" follows the person the lead unit assigned ("Việc của tôi"), not only a typed name."""
+    from workflow.services.assignments import assign_person
+
+    _, task = issued_dispatch_with_task(title="Việc được giao cho tôi trong lịch", deadline=local(2026, 12, 18, 17, 0))
+    as_user(web, users, "taichinh")
+    assert "Việc được giao cho tôi trong lịch" not in text(web.get("/calendar?month=2026-12&scope=mine"))
+    assign_person(users["taichinh"], task.id, "taichinh", now=frozen_now.current())
+    assert "Việc được giao cho tôi trong lịch" in text(web.get("/calendar?month=2026-12&scope=mine"))
+    assign_person(users["taichinh"], task.id, None, now=frozen_now.current())  # the latest assignment counts
+    assert "Việc được giao cho tôi trong lịch" not in text(web.get("/calendar?month=2026-12&scope=mine"))
+
+
 # --- Bulk actions of the office ----------------------------------------------------------------------
 
 def _with_extension_requests(frozen_now, count=2):

@@ -35,15 +35,20 @@ def _month(raw: str, today: date) -> tuple[date, str | None]:
 
 
 def scope_filter(actor, scope: str):
-    """The condition of a scope: "mine" (the tasks assigned to me, by account when tasks carry one,
-    else by the name written as người phụ trách), "unit" (my unit leads or coordinates), "all"."""
+    """The condition of a scope: "mine" (the tasks my unit assigned to me, or whose người phụ trách
+    is written with my name), "unit" (my unit leads or coordinates), "all"."""
     if scope == "mine":
-        assignee = getattr(Task, "assignee_id", None)
+        from models import TaskAssignment
+        from workflow.services.assignments import latest_assignments
+
+        last = latest_assignments()
+        assigned = (select(TaskAssignment.task_id).join(last, TaskAssignment.id == last.c.last_id)
+                    .where(TaskAssignment.user_id == actor.id))
+        mine = [Task.id.in_(assigned)]  # assigned to me by my unit ("Việc của tôi")
         name = (actor.full_name or "").strip().lower()
-        mine = [assignee == actor.id] if assignee is not None else []
         if name:
             mine.append(func.lower(Task.person_in_charge) == name)
-        return or_(*mine) if mine else Task.id.is_(None)
+        return or_(*mine)
     if scope == "unit":
         if actor.unit_id is None:
             return Task.id.is_(None)
