@@ -578,3 +578,17 @@ def test_an_archived_document_pdf_is_pdfa_2b(db, users, frozen_now):
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
     assert "<pdfaid:part>2</pdfaid:part>" in xmp and "/OutputIntents" in reader.trailer["/Root"]
     assert "DỰ THẢO" in _text(pdf)
+
+
+def test_a_pdf_without_the_blanks_or_the_signing_block_is_a_clear_error(db, signing_setup, frozen_now,
+                                                                        monkeypatch, stub_draft_pdf):
+    from workflow import documents as rendering
+    from workflow.services import outgoing
+
+    now = frozen_now.current()
+    document = _draft_reminder(signing_setup["office"], now)
+    monkeypatch.setattr(rendering, "docx_to_pdfa", lambda docx: b"%PDF-1.7\n% a template without the blanks\n")
+    monkeypatch.setattr("workflow.signing.page_words", lambda pdf: [])  # no "Số … -CV/TU", no date, no block
+    error = _refused(lambda: outgoing.submit(signing_setup["office"], document.id, version=0, signer="leader",
+                                             now=now), "Không đặt được ô số, ngày và chữ ký")
+    assert error.status == 503 and outgoing.lifecycle_of(document.id) is None

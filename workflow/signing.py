@@ -206,7 +206,8 @@ def locate_fields(pdf: bytes, *, symbol: str, signer_title: str, signer_name: st
     page = 0
     for line in lines:
         texts = [w.text for w in line]
-        if number and number_box is None and len(line) >= 2 and texts[0] == "Số" and texts[1] == f"-{symbol}":
+        if number and number_box is None and len(line) >= 2 and texts[0] in ("Số", "Số:") \
+                and texts[1] == f"-{symbol}":
             left, right = line[0], line[1]
             number_box = (left.x1 + 1, right.pdf_y(right.y1) - 1, right.x0, right.pdf_y(right.y0) + 1)
             number_size, page = _font_size(left), left.page

@@ -239,8 +239,13 @@ def submit(actor, document_id: int, *, version, signer, now: datetime, note: str
     docx = rendering.render_docx(document.kind, data, title=title)
     docx = rendering.with_core_properties(docx, author=issuer.name, title=title)
     pdf = rendering.docx_to_pdfa(docx)
-    layout = signing.locate_fields(pdf, symbol=symbol, signer_title=data.get("signer_title") or "",
-                                   signer_name=data["signer_name"], number=dispatch is None or dispatch.number is None)
+    try:
+        layout = signing.locate_fields(pdf, symbol=symbol, signer_title=data.get("signer_title") or "",
+                                       signer_name=data["signer_name"],
+                                       number=dispatch is None or dispatch.number is None)
+    except ValueError as exc:  # the template no longer has the blanks or the signing block where expected
+        raise rendering.ConversionError(f"Không đặt được ô số, ngày và chữ ký vào tệp PDF trình ký ({exc}); "
+                                        "hãy báo quản trị hệ thống kiểm tra mẫu văn bản.") from None
     prepared = signing.prepare(pdf, layout)
     with unit_of_work():
         lifecycle = lifecycle_of(document.id)
