@@ -174,3 +174,29 @@ def test_the_counts_give_the_same_totals_as_counting_the_tasks(db, as_of):
     assert mine["total"] == counted(queries.task_query(department).where(Task.lead_unit_id == department.unit_id))
     assert mine["late"] == counted(queries.task_query(department).where(
         Task.lead_unit_id == department.unit_id, queries.late_condition(as_of)))
+
+
+@pytest.mark.parametrize("as_of", [local(2026, 11, 22, 8, 0), local(2026, 12, 3, 8, 0)])
+def test_list_totals_read_from_the_counts_equal_counting_the_list(db, as_of):
+    """Issue 16: the task lists' totals come from the task counts for a user who sees every task
+    (by status, unit, warning red or green); each must equal counting the list's rows."""
+    from workflow import queries
+
+    office = user("office")
+    issued_dispatch_with_task(lead="so-y-te", coordinating=(), tasks=3, deadline=local(2026, 11, 24, 17, 0))
+    unit = db.session.get(Unit, unit_id("so-y-te"))
+    checked = 0
+    for status in (None, "assigned", "in_progress", "overdue", "completed"):
+        for warning in (None, "red", "green", "yellow"):
+            for lead in (None, unit):
+                filters = dict(status=status, unit=lead, warning=warning, now=as_of)
+                query = queries.task_query(office, **filters)
+                counted = db.session.scalar(select(db.func.count()).select_from(query.order_by(None).subquery()))
+                assert queries.task_total(office, query, **filters) == counted, filters
+                checked += counted
+    assert checked > 0
+    department = user("taichinh")
+    query = queries.task_query(department, warning="red", now=as_of)
+    assert queries.counts_total(department, warning="red", now=as_of) is None  # counted instead
+    assert queries.task_total(department, query, warning="red", now=as_of) == db.session.scalar(
+        select(db.func.count()).select_from(query.order_by(None).subquery()))

@@ -8,7 +8,8 @@ Roles (DESIGN section 1):
 """
 from __future__ import annotations
 
-from sqlalchemy import any_, exists, func, or_, select
+from sqlalchemy import Integer, any_, cast, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from models import Task, task_coordinating_units
 from workflow.errors import Forbidden
@@ -54,21 +55,17 @@ def visible_tasks_filter(user):
     if user.role in READ_ALL_ROLES:
         return None
     if user.role == "department" and user.unit_id is not None:
-        coordinated = select(task_coordinating_units.c.task_id).where(
-            task_coordinating_units.c.unit_id == user.unit_id)
         from workflow.extensions import db
 
+        links = task_coordinating_units
         if db.engine.dialect.name == "postgresql":
             # "Led, or one of the ids the unit coordinates (read once, as an array)": both sides
             # are index lookups (ix_tasks_lead_status, the primary key) that PostgreSQL ORs as
             # bitmaps, so it reads the unit's few hundred tasks instead of scanning them all.
-            ids = select(func.array_agg(task_coordinating_units.c.task_id)).where(
-                task_coordinating_units.c.unit_id == user.unit_id).scalar_subquery()
-            from sqlalchemy import Integer, cast
-            from sqlalchemy.dialects.postgresql import ARRAY
-
+            ids = select(func.array_agg(links.c.task_id)).where(links.c.unit_id == user.unit_id).scalar_subquery()
             return or_(Task.lead_unit_id == user.unit_id, Task.id == any_(cast(ids, ARRAY(Integer))))
-        return or_(Task.lead_unit_id == user.unit_id, Task.id.in_(coordinated))
+        return or_(Task.lead_unit_id == user.unit_id,
+                   Task.id.in_(select(links.c.task_id).where(links.c.unit_id == user.unit_id)))
     return Task.id.is_(None)  # sees nothing
 
 
