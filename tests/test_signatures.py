@@ -592,3 +592,13 @@ def test_a_pdf_without_the_blanks_or_the_signing_block_is_a_clear_error(db, sign
     error = _refused(lambda: outgoing.submit(signing_setup["office"], document.id, version=0, signer="leader",
                                              now=now), "Không đặt được ô số, ngày và chữ ký")
     assert error.status == 503 and outgoing.lifecycle_of(document.id) is None
+
+
+@pytest.mark.parametrize("content", [b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n",
+                                     b"%PDF-1.4\n" + bytes(range(256)) * 4, b"%PDF-"])
+def test_verifying_a_broken_pdf_answers_in_vietnamese(api, db, content):
+    response = api.client.post("/api/v1/signatures/verify", headers={"Authorization": f"Bearer {api.tokens['taichinh']}"},
+                               data={"file": (io.BytesIO(content), "hong.pdf")}, content_type="multipart/form-data")
+    assert response.status_code in (200, 400), response.get_data(as_text=True)[:300]
+    body = response.get_json()
+    assert ("không đọc được" in body["error"]) if response.status_code == 400 else body["count"] == 0

@@ -632,8 +632,9 @@ def verify(pdf: bytes, trust_roots: list, *, moment: datetime | None = None) -> 
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         signatures = reader.embedded_signatures
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as exc:
-        raise SignatureRefused(f"Tệp không đọc được như một tệp PDF: {exc}") from None
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError,
+            AssertionError, NotImplementedError) as exc:
+        raise SignatureRefused(f"Tệp không đọc được như một tệp PDF: {str(exc)[:200]}") from None
     results = []
     for sig in signatures:
         item = {"field": sig.field_name, "signer": None, "subject": None, "issuer": None, "time": None,
@@ -698,8 +699,8 @@ def check_signed_upload(unsigned: bytes, signed: bytes, trust_roots: list, *, mo
     results = verify(signed, trust_roots, moment=moment)
     if not results:
         raise SignatureRefused("Tệp tải lên chưa có chữ ký số nào.")
-    reader = PdfFileReader(io.BytesIO(signed), strict=False)
-    ours = [s for s in reader.embedded_signatures if s.field_name == SIGNER_FIELD]
+    ours = [s for s in PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures
+            if s.field_name == SIGNER_FIELD]
     result = next((r for r in results if r["field"] == SIGNER_FIELD), None)
     if not ours or result is None:
         raise SignatureRefused(f"Văn bản phải được ký vào ô chữ ký của người ký ({SIGNER_FIELD}).")
