@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from models import OPEN_STATUSES, Dispatch, Task, Unit
@@ -122,8 +122,6 @@ def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None 
              options=None, search: bool = False, views: bool = False) -> Page:
     """One page of ``query``; ``total`` when the caller knows how many rows it has; ``options``
     the relationships to load with tasks (default: dispatch, lead and coordinating units)."""
-    from sqlalchemy.orm import joinedload
-
     from workflow.extensions import db
 
     if options is None:

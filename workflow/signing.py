@@ -334,7 +334,6 @@ def prepare(pdf: bytes, layout: FieldLayout) -> bytes:
     """Add the number and date text fields and the two signature fields (one incremental update)."""
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.generic import pdf_name, pdf_string
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields
 
     writer = _writer(pdf)
@@ -507,7 +506,6 @@ def _stamp_style(image_png: bytes | None, text: str, *, opacity: float = 1.0):
 
 def _sign(pdf: bytes, signer, *, field: str, certify: bool, name: str, when: datetime, image: bytes | None,
           text: str, reason: str, location: str = "Lâm Đồng") -> bytes:
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.sign.fields import SigSeedSubFilter
 

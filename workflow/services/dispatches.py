@@ -56,11 +56,9 @@ def get_dispatch(actor, ref: str) -> Dispatch:
     return dispatch
 
 
-def create_dispatch(actor, *, issuer: str, subject: str, symbol: str = "CV/TU", kind: str = "CV",
-                    recipients=(), distribution=(), signing_authority: str = "", signer_title: str = "",
-                    signer_name: str = "", references=(), now: datetime) -> Dispatch:
-    """The office opens a draft dispatch (no number until it is issued)."""
-    permissions.require_office(actor)
+def checked_header(issuer: str, subject: str, symbol: str):
+    """A dispatch header's issuing body, subject and symbol as typed, checked: (unit, subject, symbol)
+    or a Vietnamese refusal (drafting and editing a draft alike)."""
     subject = nfc(subject)
     if not subject:
         raise ValidationError("Cần nhập trích yếu của công văn.")
@@ -70,6 +68,15 @@ def create_dispatch(actor, *, issuer: str, subject: str, symbol: str = "CV/TU", 
     symbol = (nfc(symbol) or "").upper()
     if not re.fullmatch(r"[A-ZĐ0-9]+(/[A-ZĐ0-9\-]+)+", symbol):
         raise ValidationError("Ký hiệu công văn không hợp lệ (ví dụ: CV/TU, CV/BTCTU).")
+    return issuer_unit, subject, symbol
+
+
+def create_dispatch(actor, *, issuer: str, subject: str, symbol: str = "CV/TU", kind: str = "CV",
+                    recipients=(), distribution=(), signing_authority: str = "", signer_title: str = "",
+                    signer_name: str = "", references=(), now: datetime) -> Dispatch:
+    """The office opens a draft dispatch (no number until it is issued)."""
+    permissions.require_office(actor)
+    issuer_unit, subject, symbol = checked_header(issuer, subject, symbol)
     with unit_of_work():
         dispatch = Dispatch(
             issuer=issuer_unit, subject=subject, symbol=symbol, kind=kind,

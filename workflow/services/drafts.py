@@ -9,7 +9,6 @@ anyone but the office. Nothing of an issued dispatch is edited or deleted here.
 """
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 from sqlalchemy import delete, select
@@ -108,20 +107,11 @@ def update_header(actor, dispatch_id: int, *, issuer: str, subject: str, symbol:
                   distribution=(), references=(), signing_authority: str = "", signer_title: str = "",
                   signer_name: str = "", now: datetime) -> Dispatch:
     """The office corrects a draft's header."""
-    from workflow.queries import unit_by_code
-    from workflow.services.dispatches import refresh_search_text
+    from workflow.services.dispatches import checked_header, refresh_search_text
 
     with unit_of_work():
         dispatch = _draft(actor, dispatch_id)
-        subject = nfc(subject)
-        if not subject:
-            raise ValidationError("Cần nhập trích yếu của công văn.")
-        issuer_unit = unit_by_code(issuer)
-        if issuer_unit is None:
-            raise ValidationError(f"Không tìm thấy cơ quan ban hành có mã \"{issuer}\".")
-        symbol = (nfc(symbol) or "").upper()
-        if not re.fullmatch(r"[A-ZĐ0-9]+(/[A-ZĐ0-9\-]+)+", symbol):
-            raise ValidationError("Ký hiệu công văn không hợp lệ (ví dụ: CV/TU, CV/BTCTU).")
+        issuer_unit, subject, symbol = checked_header(issuer, subject, symbol)
         dispatch.issuer, dispatch.subject, dispatch.symbol = issuer_unit, subject, symbol
         dispatch.recipients = [nfc(r) for r in recipients if nfc(r)]
         dispatch.distribution = [nfc(r) for r in distribution if nfc(r)]

@@ -23,13 +23,8 @@ def check_password_strength(password: str) -> None:
         raise ValidationError("Mật khẩu phải có cả chữ và số (hoặc ký tự đặc biệt).")
 
 
-def create_user(username: str, password: str, *, role: str, unit_code: str | None = None,
-                full_name: str = "") -> User:
-    username = normalise_username(username)
-    if not username or len(username) > 80 or any(ch.isspace() for ch in username):
-        raise ValidationError("Tên đăng nhập không hợp lệ (không để trống, không có dấu cách).")
-    if role not in ROLES:
-        raise ValidationError(f"Vai trò không hợp lệ: \"{role}\". Chọn một trong: {', '.join(ROLES)}.")
+def _unit_for_role(role: str, unit_code: str | None):
+    """The account's unit from its code (None without one); a department account must have one."""
     unit = None
     if unit_code:
         unit = unit_by_code(unit_code)
@@ -37,6 +32,17 @@ def create_user(username: str, password: str, *, role: str, unit_code: str | Non
             raise ValidationError(f"Không tìm thấy đơn vị có mã \"{unit_code}\".")
     if role == "department" and unit is None:
         raise ValidationError("Tài khoản đơn vị phải thuộc một đơn vị: hãy chọn đơn vị.")
+    return unit
+
+
+def create_user(username: str, password: str, *, role: str, unit_code: str | None = None,
+                full_name: str = "") -> User:
+    username = normalise_username(username)
+    if not username or len(username) > 80 or any(ch.isspace() for ch in username):
+        raise ValidationError("Tên đăng nhập không hợp lệ (không để trống, không có dấu cách).")
+    if role not in ROLES:
+        raise ValidationError(f"Vai trò không hợp lệ: \"{role}\". Chọn một trong: {', '.join(ROLES)}.")
+    unit = _unit_for_role(role, unit_code)
     check_password_strength(password)
     if db.session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"Tên đăng nhập \"{username}\" đã tồn tại.")
@@ -239,13 +245,7 @@ def update_user(actor, user_id: int, *, full_name: str, role: str, unit_code: st
         raise ValidationError("Cần nhập họ và tên.")
     if role not in ROLES:
         raise ValidationError("Vai trò không hợp lệ.")
-    unit = None
-    if unit_code:
-        unit = unit_by_code(unit_code)
-        if unit is None:
-            raise ValidationError(f"Không tìm thấy đơn vị có mã \"{unit_code}\".")
-    if role == "department" and unit is None:
-        raise ValidationError("Tài khoản đơn vị phải thuộc một đơn vị: hãy chọn đơn vị.")
+    unit = _unit_for_role(role, unit_code)
     if user.id == actor.id and role != "admin":
         raise Conflict("Không thể tự bỏ vai trò quản trị của tài khoản đang đăng nhập.")
     with unit_of_work():
