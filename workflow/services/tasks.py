@@ -187,7 +187,7 @@ def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
     if changes:
         row = connection.execute(update(_TASKS).where(_TASKS.c.id == task_id).values(**changes)
                                  .returning(*_TASKS.c)).mappings().first()
-    connection.execute(insert(TaskEvent.__table__).values(
+    connection.execute(_HISTORY_INSERT, dict(  # a statement built once; the row as its parameters
         task_id=task_id, actor_id=actor.id, event=event, from_status=source, to_status=dest, note=kwargs["note"],
         deadline_before=before["deadline"], deadline_after=row["deadline"], data=data, version=row["version"],
         at=now))
@@ -202,6 +202,7 @@ def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
 
 
 _LEAN_UPDATES: dict = {}
+_HISTORY_INSERT = insert(TaskEvent.__table__)
 
 
 def _lean_update(event: str, machine_event, allowed):
