@@ -36,8 +36,14 @@ def live_condition():
 
     Written as "not in the (few) drafts" rather than "in the (many) issued": the same tasks,
     since every task belongs to a dispatch, but PostgreSQL checks a small hashed set per row
-    instead of joining every dispatch."""
-    return Task.dispatch_id.not_in(select(Dispatch.id).where(Dispatch.status == "draft"))
+    instead of joining every dispatch. Built once (an expression never changes; several per page)."""
+    global _LIVE_CONDITION
+    if _LIVE_CONDITION is None:
+        _LIVE_CONDITION = Task.dispatch_id.not_in(select(Dispatch.id).where(Dispatch.status == "draft"))
+    return _LIVE_CONDITION
+
+
+_LIVE_CONDITION = None
 
 
 def title_has_words(words: list[str]):
