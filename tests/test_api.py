@@ -162,6 +162,28 @@ def test_events_through_the_api(api, frozen_now):
     assert api.post(url, "office", json={"event": "reopen", "version": 3}).status_code == 400  # needs a reason
 
 
+def test_each_department_fires_on_its_own_tasks_only_whichever_fires_first(api, frozen_now):
+    """The event path keeps its statement per event and permission: one unit's permission never
+    serves another unit (each leads one task and coordinates the other's)."""
+    tasks = {lead: new_task(api, lead_unit=lead, coordinating_units=[other]).get_json()
+             for lead, other in (("so-tai-chinh", "so-xay-dung"), ("so-xay-dung", "so-tai-chinh"))}
+    url = {lead: f"/api/v1/tasks/{task['id']}/events" for lead, task in tasks.items()}
+    for _ in range(2):  # again, once every statement has been built
+        before = {lead: api.get(f"/api/v1/tasks/{t['id']}", "office").get_json()["version"] for lead, t in tasks.items()}
+        assert api.post(url["so-tai-chinh"], "xaydung", json={"event": "report", "version": before["so-tai-chinh"],
+                                                              "note": "x"}).status_code == 403
+        assert api.post(url["so-xay-dung"], "taichinh", json={"event": "report", "version": before["so-xay-dung"],
+                                                              "note": "x"}).status_code == 403
+        for lead, user in (("so-tai-chinh", "taichinh"), ("so-xay-dung", "xaydung")):
+            answer = api.post(url[lead], user, json={"event": "report", "version": before[lead], "note": "tiến độ"})
+            assert answer.status_code == 200 and answer.get_json()["version"] == before[lead] + 1
+        assert api.post(url["so-tai-chinh"], "xaydung", json={"event": "report", "version": before["so-tai-chinh"] + 1,
+                                                              "note": "x"}).status_code == 403
+    for lead, task in tasks.items():
+        history = api.get(f"/api/v1/tasks/{task['id']}", "office").get_json()["history"]
+        assert [h["event"] for h in history] == ["create", "report", "report"]
+
+
 def test_extension_flow_through_the_api(api, frozen_now):
     task = new_task(api).get_json()
     url = f"/api/v1/tasks/{task['id']}/events"

@@ -524,3 +524,23 @@ def test_an_unexpected_error_is_a_vietnamese_500_page(web, db, users, frozen_now
     assert response.status_code == 500
     assert "Lỗi hệ thống" in page and "boom" not in page and "Traceback" not in page
     assert 'href="/static/css/app.css"' in page  # the error page wears the application's layout
+
+
+def test_links_built_once_per_list_are_the_addresses_url_for_builds(app):
+    """``url_maker`` (the /overdue page's unit and task links, built once per page) gives exactly
+    ``url_for``'s address for every kind of value, including ones that need quoting."""
+    from flask import url_for
+
+    from workflow.web.helpers import url_maker
+
+    with app.test_request_context("/overdue"):
+        for as_of in (None, "2026-12-31"):
+            unit_href = url_maker("web.overdue_list", "unit", as_of=as_of)
+            for code in ("so-01", "xa-001", "a b&c=d/é?#%", "", 7):
+                assert unit_href(code) == url_for("web.overdue_list", unit=code, as_of=as_of)
+        task_href = url_maker("web.task_detail", "task_id")
+        for task_id in (1, 42, 2147483647):
+            assert task_href(task_id) == url_for("web.task_detail", task_id=task_id)
+    with app.test_request_context("/overdue", base_url="http://example.test/office/"):  # under a prefix
+        assert url_maker("web.task_detail", "task_id")(5) == url_for("web.task_detail", task_id=5)
+        assert url_maker("web.overdue_list", "unit")("so-01") == url_for("web.overdue_list", unit="so-01")

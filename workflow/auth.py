@@ -35,6 +35,19 @@ def user_from_bearer() -> tuple[User | None, bool]:
     if scheme.lower() != "bearer" or not token.strip():
         return None, True
     # One query: the user of a live token (a revoked one is refused on its next request).
-    user = db.session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-        ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None), User.active.is_(True)))
+    user = db.session.scalar(_token_user_query(), {"token_hash": hash_token(token.strip())})
     return user, True
+
+
+_TOKEN_USER_QUERY = None
+
+
+def _token_user_query():
+    """The token's user query, built once (its construction cost more than running it: issue 16)."""
+    global _TOKEN_USER_QUERY
+    if _TOKEN_USER_QUERY is None:
+        from sqlalchemy import bindparam
+
+        _TOKEN_USER_QUERY = select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+            ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active.is_(True))
+    return _TOKEN_USER_QUERY

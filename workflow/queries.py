@@ -36,8 +36,14 @@ def live_condition():
 
     Written as "not in the (few) drafts" rather than "in the (many) issued": the same tasks,
     since every task belongs to a dispatch, but PostgreSQL checks a small hashed set per row
-    instead of joining every dispatch."""
-    return Task.dispatch_id.not_in(select(Dispatch.id).where(Dispatch.status == "draft"))
+    instead of joining every dispatch. Built once (an expression never changes; several per page)."""
+    global _LIVE_CONDITION
+    if _LIVE_CONDITION is None:
+        _LIVE_CONDITION = Task.dispatch_id.not_in(select(Dispatch.id).where(Dispatch.status == "draft"))
+    return _LIVE_CONDITION
+
+
+_LIVE_CONDITION = None
 
 
 def title_has_words(words: list[str]):
@@ -335,28 +341,45 @@ class TaskView:
         return f"<TaskView {self.id} {self.item} {self.status}>"
 
 
+_TASK_VIEW_STATEMENTS: tuple = ()
+
+
+def _task_view_statements() -> tuple:
+    """The two queries of ``task_view``, built once with the task id as a bound parameter: building
+    a statement and its cache key costs more Python than running it (issue 16)."""
+    global _TASK_VIEW_STATEMENTS
+    if not _TASK_VIEW_STATEMENTS:
+        from sqlalchemy import bindparam
+
+        from models import TaskEvent, User, task_coordinating_units
+
+        tasks, dispatches, units = Task.__table__, Dispatch.__table__, Unit.__table__
+        lead = _VIEW_LEAD
+        links = task_coordinating_units
+        head = (select(dispatches.c.id, dispatches.c.number, dispatches.c.symbol, dispatches.c.year,
+                       dispatches.c.kind, dispatches.c.title, dispatches.c.status, lead.c.code, lead.c.name,
+                       units.c.id, units.c.code, units.c.name)
+                .select_from(tasks.join(dispatches, dispatches.c.id == tasks.c.dispatch_id)
+                             .join(lead, lead.c.id == tasks.c.lead_unit_id)
+                             .outerjoin(links, links.c.task_id == tasks.c.id)
+                             .outerjoin(units, units.c.id == links.c.unit_id))
+                .where(tasks.c.id == bindparam("task_id")).order_by(units.c.name))
+        events = (select(TaskEvent.__table__, User.__table__.c.username)
+                  .outerjoin(User.__table__, User.__table__.c.id == TaskEvent.__table__.c.actor_id)
+                  .where(TaskEvent.__table__.c.task_id == bindparam("task_id"))
+                  .order_by(TaskEvent.__table__.c.id))
+        _TASK_VIEW_STATEMENTS = (head, events)
+    return _TASK_VIEW_STATEMENTS
+
+
 def task_view(row) -> TaskView:
     """``row`` (a task's columns, as just written) with its dispatch, units and history: two queries."""
-    from models import TaskEvent, User, task_coordinating_units
     from workflow.extensions import db
 
-    tasks, dispatches, units = Task.__table__, Dispatch.__table__, Unit.__table__
-    lead = _VIEW_LEAD
-    links = task_coordinating_units
-    head = db.session.execute(
-        select(dispatches.c.id, dispatches.c.number, dispatches.c.symbol, dispatches.c.year, dispatches.c.kind,
-               dispatches.c.title, dispatches.c.status, lead.c.code, lead.c.name, units.c.id, units.c.code,
-               units.c.name)
-        .select_from(tasks.join(dispatches, dispatches.c.id == tasks.c.dispatch_id)
-                     .join(lead, lead.c.id == tasks.c.lead_unit_id)
-                     .outerjoin(links, links.c.task_id == tasks.c.id)
-                     .outerjoin(units, units.c.id == links.c.unit_id))
-        .where(tasks.c.id == row["id"]).order_by(units.c.name)).all()
+    head_query, events_query = _task_view_statements()
+    head = db.session.execute(head_query, {"task_id": row["id"]}).all()
     first = head[0]
-    events = db.session.execute(
-        select(TaskEvent.__table__, User.__table__.c.username)
-        .outerjoin(User.__table__, User.__table__.c.id == TaskEvent.__table__.c.actor_id)
-        .where(TaskEvent.__table__.c.task_id == row["id"]).order_by(TaskEvent.__table__.c.id)).mappings().all()
+    events = db.session.execute(events_query, {"task_id": row["id"]}).mappings().all()
     values = dict(row)
     values["dispatch"] = _DispatchRef(id=first[0], number=first[1], symbol=first[2], year=first[3], kind=first[4],
                                       title=first[5], status=first[6])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Integer, and_, any_, cast, exists, insert, literal, select, update
+from sqlalchemy import JSON, Integer, and_, any_, bindparam, cast, exists, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload
 
@@ -175,15 +175,8 @@ def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
     session = db.session()
     session.flush()  # the caller's pending changes first (as the ORM's autoflush would)
     connection = session.connection()
-    conditions = [_TASKS.c.id == task_id, _TASKS.c.version == version,
-                  _TASKS.c.status.in_(list(machine_event.transitions)),  # the states the machine fires it from
-                  _TASKS.c.dispatch_id.in_(select(Dispatch.__table__.c.id)
-                                           .where(Dispatch.__table__.c.status != "draft"))]
-    if allowed is not True:
-        conditions.append(allowed)
-    row = connection.execute(update(_TASKS).where(*conditions)
-                             .values(version=_TASKS.c.version + 1, updated_at=now)
-                             .returning(*_TASKS.c)).mappings().first()
+    row = connection.execute(_lean_update(event, machine_event, allowed),
+                             {"lean_task_id": task_id, "lean_version": version, "lean_now": now}).mappings().first()
     if row is None:
         return None
     task = _Row(row)
@@ -194,7 +187,7 @@ def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
     if changes:
         row = connection.execute(update(_TASKS).where(_TASKS.c.id == task_id).values(**changes)
                                  .returning(*_TASKS.c)).mappings().first()
-    connection.execute(insert(TaskEvent.__table__).values(
+    connection.execute(_HISTORY_INSERT, dict(  # a statement built once; the row as its parameters
         task_id=task_id, actor_id=actor.id, event=event, from_status=source, to_status=dest, note=kwargs["note"],
         deadline_before=before["deadline"], deadline_after=row["deadline"], data=data, version=row["version"],
         at=now))
@@ -206,6 +199,43 @@ def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
     if "completed" in (source, dest) and source != dest:
         _sync_dispatch(session.get(Dispatch, row["dispatch_id"]))  # completing or reopening may close or reopen it
     return task_view(row)
+
+
+_LEAN_UPDATES: dict = {}
+_HISTORY_INSERT = insert(TaskEvent.__table__)
+
+
+def _lean_update(event: str, machine_event, allowed):
+    """The event path's first ``UPDATE … RETURNING`` (id, version, the states the shared machine fires
+    ``event`` from, a live dispatch, the permission ``allowed``), built once per event and permission
+    with the task id, version and time as bound parameters: building it and its cache key cost more
+    Python than running it (issue 16). The permission is part of the key by its SQL structure and its
+    values, so a different condition is a different statement."""
+    key = None
+    if allowed is True:
+        key = (event, True)
+    else:
+        cache_key = allowed._generate_cache_key()
+        if cache_key is not None:
+            key = (event, cache_key.key, tuple(b.effective_value for b in cache_key.bindparams))
+    try:
+        statement = _LEAN_UPDATES.get(key) if key is not None else None
+    except TypeError:  # a value that cannot be a dictionary key: build the statement every time
+        key = statement = None
+    if statement is None:
+        conditions = [_TASKS.c.id == bindparam("lean_task_id"), _TASKS.c.version == bindparam("lean_version"),
+                      _TASKS.c.status.in_(list(machine_event.transitions)),  # the states the machine fires it from
+                      _TASKS.c.dispatch_id.in_(select(Dispatch.__table__.c.id)
+                                               .where(Dispatch.__table__.c.status != "draft"))]
+        if allowed is not True:
+            conditions.append(allowed)
+        statement = (update(_TASKS).where(*conditions)
+                     .values(version=_TASKS.c.version + 1,
+                             updated_at=bindparam("lean_now", type_=_TASKS.c.updated_at.type))
+                     .returning(*_TASKS.c))
+        if key is not None and len(_LEAN_UPDATES) < 10_000:
+            _LEAN_UPDATES[key] = statement
+    return statement
 
 
 def _expire_loaded(session, model, ident) -> None:

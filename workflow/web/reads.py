@@ -99,13 +99,16 @@ COUNT_TERMS = {
 COUNT_PARTS = ("assigned_on_track", "in_progress_on_track", "late", "completed")
 
 
-def due_soon(user, now: datetime, limit: int = 15, loads=TASK_LOADS) -> list[Task]:
+def due_soon(user, now: datetime, limit: int = 15, loads=TASK_LOADS, *, views: bool = False) -> list[Task]:
     """Open tasks due within the yellow window, nearest first (``loads``: LIST_LOADS when the
-    coordinating units are not shown)."""
+    coordinating units are not shown; ``views``: plain rows, ``queries.task_views``, without them)."""
     query = queries.task_query(user).where(
         Task.status.in_(("assigned", "in_progress")), Task.deadline >= now,
         Task.deadline <= now + timedelta(days=yellow_days()))
-    return list(db.session.scalars(query.order_by(Task.deadline.asc(), Task.id).limit(limit).options(*loads)))
+    order = (Task.deadline.asc(), Task.id)
+    if views:
+        return queries.task_views(query, order, limit=limit, coordinating=False)
+    return list(db.session.scalars(query.order_by(*order).limit(limit).options(*loads)))
 
 
 @dataclass
@@ -233,11 +236,13 @@ def unit_tasks_coordinating(user, limit: int = 20) -> list[Task]:
                                    .limit(limit).options(*TASK_LOADS)))
 
 
-def pending_extensions(user, limit: int = 20, loads=TASK_LOADS) -> list[Task]:
-    """Open tasks waiting for the office's answer on an extension."""
+def pending_extensions(user, limit: int = 20, loads=TASK_LOADS, *, views: bool = False) -> list[Task]:
+    """Open tasks waiting for the office's answer on an extension (``views``: as in ``due_soon``)."""
     query = queries.task_query(user).where(Task.extension_deadline.is_not(None), Task.status.in_(OPEN_STATUSES))
-    return list(db.session.scalars(query.order_by(Task.extension_requested_at.asc(), Task.id)
-                                   .limit(limit).options(*loads)))
+    order = (Task.extension_requested_at.asc(), Task.id)
+    if views:
+        return queries.task_views(query, order, limit=limit, coordinating=False)
+    return list(db.session.scalars(query.order_by(*order).limit(limit).options(*loads)))
 
 
 def dispatch_late_counts(dispatch_ids: list[int], user, now: datetime) -> dict[int, int]:

@@ -19,9 +19,9 @@ def dashboard():
         late_units = reads.late_by_unit(reads.unit_table(actor, at, summary=summary))
         return render_template(
             "dashboard/office.html", at=at, counts=reads.status_counts(actor, at, summary=summary),
-            due_soon=reads.due_soon(actor, at, loads=reads.LIST_LOADS), late_units=late_units[:reads.DASHBOARD_UNITS],
+            due_soon=reads.due_soon(actor, at, views=True), late_units=late_units[:reads.DASHBOARD_UNITS],
             late_units_total=len(late_units), recent=reads.recent_events(actor, limit=8),
-            extensions=reads.pending_extensions(actor, loads=reads.LIST_LOADS),
+            extensions=reads.pending_extensions(actor, views=True),
             yellow_days=reads.yellow_days(), warning=lambda t: task_warning(t, at), drafts=reads.drafts())
     if actor.role == "department":
         tasks = reads.unit_tasks_to_act(actor, at)

@@ -11,7 +11,7 @@ from workflow import permissions, queries
 from workflow.extensions import db
 from workflow.clock import local_tz
 from workflow.web import bp, reads
-from workflow.web.helpers import now, param, parse_date, parse_int, require, unit_choices, user
+from workflow.web.helpers import now, param, parse_date, parse_int, require, unit_choices, url_maker, user
 
 PER_PAGE = 100  # the screen list is paged; the printable list and the PDF hold every row
 
@@ -77,7 +77,9 @@ def overdue_list():
     return render_template("overdue/list.html", rows=rows, result=result, first=(result.page - 1) * PER_PAGE,
                            as_of=as_of, as_of_value=shown, units=units, unit=unit, filter_args=filter_args,
                            unit_choices=unit_choices(blank="Tất cả đơn vị"),
-                           pdf_available=shutil.which("wkhtmltopdf") is not None), (400 if errors else 200)
+                           pdf_available=shutil.which("wkhtmltopdf") is not None,
+                           task_href=url_maker("web.task_detail", "task_id"),
+                           unit_href=url_maker("web.overdue_list", "unit", as_of=shown or None)), (400 if errors else 200)
 
 
 @bp.get("/overdue/print")
