@@ -157,9 +157,11 @@
     var options = {
       create: false,
       maxOptions: 500,
+      refreshThrottle: 0,  // 150 local options: filter at each key, no timer to race with
       allowEmptyOption: true,
       placeholder: multiple ? "Gõ tên đơn vị để tìm…" : null,
       plugins: multiple ? ["remove_button"] : [],
+      clearAfterSelect: true,  // the next unit is typed into an empty box, not after the last search
       render: {
         no_results: function () { return "<div class=\"no-results\">Không tìm thấy đơn vị</div>"; }
       },
