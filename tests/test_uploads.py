@@ -263,3 +263,26 @@ def test_a_damaged_compressed_stream_is_unreadable_not_a_crash():
     raw[start:start + 16] = b"\xff" * 16
     with pytest.raises(uploads.UploadUnreadable):
         uploads.check_office(bytes(raw), uploads.DOCX_LIMITS)
+
+
+def test_task_attachments_and_every_other_upload_read_the_same_magic_numbers(db):
+    """One table of magic numbers (``uploads.sniff``): a task's attachment and an import agree on what
+    a file is; an empty zip named .docx is refused by both with a message, never stored or parsed."""
+    import io
+    import zipfile
+
+    from workflow.errors import UnsupportedType
+    from workflow.services import attachments
+
+    empty = io.BytesIO()
+    zipfile.ZipFile(empty, "w").close()
+    samples = {b"%PDF-1.7\n": ("pdf", "pdf"), b"\x89PNG\r\n\x1a\n....": ("png", "png"),
+               b"\xff\xd8\xff\xe0....": ("jpg", "jpeg"), docx_bytes(): ("zip", "docx"),
+               empty.getvalue(): ("zip", "zip"), b"MZ\x90\x00": (None, None)}
+    for data, (sniffed, attachment_kind) in samples.items():
+        assert uploads.sniff(data) == sniffed
+        assert attachments.detect_type(data) == attachment_kind
+    with pytest.raises(uploads.UploadUnreadable, match="word/document.xml"):
+        uploads.accept(empty.getvalue(), "cv.docx", kinds=("docx",))
+    with pytest.raises(UnsupportedType):
+        attachments.check_upload("bao-cao.docx", empty.getvalue())

@@ -287,14 +287,17 @@ class Accepted:
     data: bytes
 
 
-def _sniff(data: bytes) -> str | None:
+def sniff(data: bytes) -> str | None:
+    """What the first bytes say a file is ("pdf", "png", "jpg", "zip"), whatever its name says; None
+    when none of these. The one table of magic numbers for every upload (attachments use it too).
+    An empty zip (only its end record) is a zip: what it must contain is checked by the caller."""
     if data.startswith(b"%PDF-"):
         return "pdf"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if data.startswith(b"\xff\xd8\xff"):
         return "jpg"
-    if data.startswith(b"PK\x03\x04"):
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return "zip"
     return None
 
@@ -318,7 +321,7 @@ def accept(data: bytes, filename: str | None, *, kinds: tuple[str, ...] = ("pdf"
     kind = next((k for k in kinds if name.endswith(KINDS[k][1])), None)
     if kind is None:
         raise UnsupportedType(f"Chỉ nhận tệp {allowed}.")
-    sniffed = _sniff(data)
+    sniffed = sniff(data)
     if kind in ("docx", "xlsx"):
         if sniffed != "zip":
             raise UploadUnreadable(f"Tệp \"{filename}\" không phải tệp {KIND_LABELS[kind]} thật.")
