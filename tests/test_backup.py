@@ -40,3 +40,18 @@ def test_restore_refuses_a_missing_or_foreign_file(app, db, tmp_path):
     bogus.write_bytes(b"not a backup")
     result = runner.invoke(args=["restore", str(bogus)])
     assert result.exit_code == 1
+
+
+def test_backup_reaches_postgresql_over_tcp_or_its_unix_socket():
+    """pg_dump/pg_restore get the host of the URL, or the socket directory libpq reads from ?host=."""
+    from sqlalchemy.engine import make_url
+
+    from workflow.backup import _pg_args
+
+    args, env = _pg_args(make_url("postgresql+psycopg://workflow:bi%20mat@10.0.0.5:6432/workflow"))
+    assert args == ["-h", "10.0.0.5", "-p", "6432", "-d", "workflow", "-U", "workflow"]
+    assert env["PGPASSWORD"] == "bi mat"
+    args, env = _pg_args(make_url("postgresql+psycopg://workflow@/workflow?host=/run/postgresql"))
+    assert args[:2] == ["-h", "/run/postgresql"] and args[-2:] == ["-U", "workflow"]
+    args, _ = _pg_args(make_url("postgresql:///workflow"))
+    assert args[:4] == ["-h", "127.0.0.1", "-p", "5432"]

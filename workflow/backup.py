@@ -35,7 +35,11 @@ def _pg_args(url) -> tuple[list[str], dict]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = url.password
-    args = ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-d", url.database]
+    # A Unix socket is written libpq's way, as a query: postgresql:///workflow?host=/run/postgresql
+    query_host = url.query.get("host")
+    if isinstance(query_host, tuple):
+        query_host = query_host[0] if query_host else None
+    args = ["-h", url.host or query_host or "127.0.0.1", "-p", str(url.port or 5432), "-d", url.database]
     if url.username:
         args += ["-U", url.username]
     return args, env
