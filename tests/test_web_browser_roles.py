@@ -212,3 +212,24 @@ def test_any_form_typed_when_the_session_ended_is_filled_in_by_the_page(browser,
     assert page.input_value("input[name=signer_name]") == "Nguyễn Văn Đã Gõ"
     assert page.input_value("select[name=kind]") == "reminder"
     person.close()
+
+
+@pytest.mark.parametrize("username", ["office", "admin"])
+def test_the_main_menu_is_one_row_of_unbroken_labels_on_a_1366_screen(browser, live_server, username):
+    """The office's menu has the most entries: at 1366 px each label stays on one line (no "Nhiệm vụ /
+    quá hạn" broken in two) and every entry sits in the same row."""
+    live_server.set_now(local(2026, 11, 22, 8, 0))
+    person = Person(browser, live_server, username, "1366")
+    boxes = person.page.eval_on_selector_all(
+        "nav.app-nav .navbar-nav > li > .nav-link",
+        """links => links.map(a => { const r = a.getBoundingClientRect();
+             const line = parseFloat(getComputedStyle(a).lineHeight);
+             const pad = parseFloat(getComputedStyle(a).paddingTop) + parseFloat(getComputedStyle(a).paddingBottom);
+             const border = parseFloat(getComputedStyle(a).borderBottomWidth);
+             return {text: a.textContent.trim(), top: Math.round(r.top), lines: Math.round((r.height - pad - border) / line)}; })""")
+    person.shot(f"{username}-menu")
+    person.close()
+    assert len(boxes) >= 5
+    broken = [b["text"] for b in boxes if b["lines"] != 1]
+    assert not broken, f"labels on more than one line: {broken}"
+    assert len({b["top"] for b in boxes}) == 1, boxes
