@@ -43,6 +43,8 @@ Conventions (see DESIGN.md §5):
   "trước ngày 31/12 hằng năm"                 FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31
   "định kỳ 6 tháng (trước ngày 15/6 và 15/12)" FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=15
   "hằng quý, trước ngày 20 của tháng cuối quý" FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=20
+  "định kỳ hằng tháng (trước ngày 20)"        FREQ=MONTHLY;BYMONTHDAY=20
+  "trước ngày 25 tháng cuối mỗi quý"          FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=25
   ==========================================  ==========================================
 
   Two days of the year ("trước ngày 15/6 và 15/12") make one rule only when they are the
@@ -900,6 +902,8 @@ def _recurring(cleaned: str, rule: str, issued_on: date, tz) -> ParsedDeadline:
 def _read_recurring(folded, cleaned, issued_on, tz, holidays) -> ParsedDeadline | None:
     """A deadline that comes back every month, quarter, half-year or year."""
     text = re.sub(r"^(?:dinh ky|theo dinh ky),? ", "", folded)
+    # "hằng tháng (trước ngày 20)": the day in brackets after the period reads as "hằng tháng, trước ngày 20".
+    text = re.sub(rf"^({_EVERY} (?:thang|quy|nam)) ?\((.+?)\)?$", r"\1, \2", text)
 
     def on_day(match, months):
         day = int(match["d"])

@@ -192,7 +192,18 @@ _FAN_OUT = re.compile(
     r"(?:xa,?\s+phuong(?:,|\s+va)?\s+(?:va\s+)?dac khu|don vi hanh chinh cap xa|dia phuong cap xa|xa,\s*phuong)\b"
 )
 # The departments as an actor: "các sở, ban, ngành (tỉnh)", "các sở, ngành".
-_DEPARTMENTS = re.compile(r"(?:cac|tat ca cac)\s+so,?\s+(?:ban,?\s+)?nganh(?:\s+(?:cua\s+)?tinh)?\b")
+_DEPARTMENTS = re.compile(r"(?:(?:ban thuong vu\s+)?(?:dang uy|dang bo|cap uy)\s+)?"
+                          r"(?:cac|tat ca cac)\s+so,?\s+(?:ban,?\s+)?nganh(?:\s+(?:cua\s+)?tinh)?\b")
+# A person named by the office they head ("Đồng chí Trưởng Ban Tổ chức Tỉnh ủy", "đồng chí Nguyễn Văn A,
+# Chánh Văn phòng Tỉnh ủy", "Giám đốc Sở Y tế"): the task goes to that office.
+_HEAD_OF = re.compile(
+    r"(?:(?:dong chi|d/c)\s+(?:[a-z]+(?:\s+[a-z]+){1,4},\s+)?)?(?:(?:uy vien ban thuong vu tinh uy|tinh uy vien),\s+)?"
+    r"(?:pho\s+)?(?:truong|chanh|chu nhiem|giam doc|chu tich|thu truong)\s+(?=\S)"
+)
+# The party committee of a commune is that commune's unit ("Đảng ủy xã Tuy Phong", "Đảng ủy phường
+# Xuân Hương - Đà Lạt"). A department's party committee ("Đảng ủy Sở Xây dựng") is not the department:
+# it stays an organ the registry lacks, flagged with the department as first suggestion.
+_COMMITTEE_OF = re.compile(r"(?:ban thuong vu\s+)?(?:dang uy|dang bo|chi bo)\s+(?=\S)")
 # The first words of an organ's name (folded, capitalised). Common words that begin a sentence
 # as well ("Báo cáo", "Ban hành", "Bảo đảm", "Trường hợp", "Hội nghị" …) are not.
 _UNIT_HEAD = re.compile(
@@ -212,6 +223,7 @@ _STOP_PHRASES = (
     "de", "trong", "truoc", "theo", "ve", "tai", "cac", "co", "duoc", "cham nhat", "cho", "voi", "khi", "sau",
     "moi", "nham", "ket hop", "cung", "va cac", "phan cong", "thuoc", "mo", "van dong", "tap trung", "day manh",
     "khao sat", "dinh huong", "dieu chinh", "sap xep", "rut kinh nghiem", "lam viec", "cua", "thao go", "la",
+    "chu dong", "nam chac", "kip thoi", "nghiem tuc",
 )
 # Lower-case words that belong to an organ's name although they would end a name elsewhere
 # ("Đảng ủy các cơ quan Đảng tỉnh").
@@ -293,6 +305,37 @@ def _group_at(text: str, folded: str, pos: int) -> _Actor | None:
     return None
 
 
+def _unit_at(text: str, pos: int, registry: Registry, *, allow_unknown: bool = False) -> tuple[UnitRef | None, int]:
+    """The registry unit named at ``pos``, also when written as the office its head holds
+    ("Đồng chí Trưởng Ban Tổ chức Tỉnh ủy") or as the party committee of a commune ("Đảng ủy
+    xã Tuy Phong"); and where its name ends. With ``allow_unknown``, an organ the
+    registry lacks after a head's title ("Đồng chí Giám đốc Công an tỉnh") is returned as
+    (None, end) with end > pos."""
+    unit, end = registry.match_prefix(text, pos)
+    if unit is not None:
+        return unit, end
+    folded = fold_keep(text)
+    start = pos
+    while start < len(text) and text[start] == " ":
+        start += 1
+    head = _HEAD_OF.match(folded, start)
+    if head is not None:
+        unit, end = registry.match_prefix(text, head.end())
+        if unit is not None:
+            return unit, end
+        if allow_unknown and _looks_like_unit(text, head.end()):
+            phrase, end, why = _unknown_unit_phrase(text, head.end())
+            if phrase and why in ("verb", "punct:", "punct,"):
+                return None, end
+        return None, pos
+    committee = _COMMITTEE_OF.match(folded, start)
+    if committee is not None:
+        unit, end = registry.match_prefix(text, committee.end())
+        if unit is not None and unit.kind == "commune":
+            return unit, end
+    return None, pos
+
+
 def _actor_at(text: str, pos: int, registry: Registry, *, allow_unknown: bool) -> _Actor | None:
     """Who is named at ``pos``: a registry unit, a group that fans out (the communes, the
     departments), a group that does not (a directive), or an unknown unit."""
@@ -302,7 +345,7 @@ def _actor_at(text: str, pos: int, registry: Registry, *, allow_unknown: bool) -
     group = _group_at(text, folded, pos)
     if group is not None:
         return group
-    unit, end = registry.match_prefix(text, pos)
+    unit, end = _unit_at(text, pos, registry)
     if unit is not None:
         return _Actor("unit", UnitMention(_ws(text[pos:end]), unit), pos, end)
     if _GENERIC.match(folded, pos):
@@ -346,9 +389,14 @@ def find_actor(text: str, registry: Registry, issuer_code: str | None = None) ->
         return group
     if _GENERIC.match(folded):
         return _Actor("generic", None, 0, 0)
-    unit, end = registry.match_prefix(text, 0)
+    unit, end = _unit_at(text, 0, registry, allow_unknown=True)
     if unit is not None and _followed_by_action(text, folded, end):
         return _Actor("unit", UnitMention(_ws(text[:end]), unit), 0, end)
+    if unit is None and end > 0 and _followed_by_action(text, folded, end):
+        # A head's title before an organ the registry lacks: the organ, as written.
+        head = _HEAD_OF.match(folded)
+        phrase = _ws(text[head.end():end]) if head else _ws(text[:end])
+        return _Actor("unit", UnitMention(phrase, None), 0, end)
     sentence = re.split(r"(?<=[.:;])\s", text, maxsplit=1)[0]
     folded_sentence = fold_keep(sentence)
     chu_tri = re.search(r"\s+chu\s+tri\b", folded_sentence)
@@ -361,6 +409,12 @@ def find_actor(text: str, registry: Registry, issuer_code: str | None = None) ->
         phrase, end, why = _unknown_unit_phrase(text, 0)
         if len(phrase.split()) >= 2 and (why == "verb" or why == "punct:") and not _SPEAKING.match(folded, end):
             return _Actor("unit", UnitMention(phrase, None), 0, end)
+        # The first of a list of leads ("Công an tỉnh, Bộ Chỉ huy Quân sự tỉnh chủ động …"): another
+        # organ follows the comma.
+        if len(phrase.split()) >= 2 and why == "punct,":
+            nxt = end + re.match(r"\s*,\s*", text[end:]).end()
+            if _unit_at(text, nxt, registry)[0] is not None or _looks_like_unit(text, nxt):
+                return _Actor("unit", UnitMention(phrase, None), 0, end)
     # "Ban Thường vụ Tỉnh ủy giao Sở Tài chính …": an act verb inside the first sentence.
     for act in re.finditer(r"(?<![^\W\d_])(?:giao(?: cho)?|de nghi|yeu cau)\s+", folded_sentence):
         actor = _actor_at(text, act.end(), registry, allow_unknown=False)

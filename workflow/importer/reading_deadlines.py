@@ -34,6 +34,10 @@ _DEADLINE_PATTERNS = [re.compile(p) for p in (
     r"(?:\s+cua)?\s+thang\s+cuoi(?:\s+cua)?(?:\s+(?:moi|hang))?\s+quy",
     r"(?<![a-z])(?:truoc|cham nhat(?: la| vao)?|han chot|vao)\s+ngay\s+\d{1,2}(?:\s+cua)?\s+(?:hang|moi|cac)\s+thang",
     r"(?<![a-z])(?:hang|moi)\s+thang,?\s+(?:truoc|cham nhat|vao)\s+ngay\s+\d{1,2}(?!\s*/)",
+    # "định kỳ hằng tháng (trước ngày 20)", "hằng quý (trước ngày 20 của tháng cuối quý)"
+    r"(?<![a-z])(?:dinh ky\s+)?(?:hang|moi)\s+thang\s*\(\s*(?:truoc|cham nhat(?: la)?|vao)\s+ngay\s+\d{1,2}\s*\)",
+    r"(?<![a-z])(?:dinh ky\s+)?(?:hang|moi)\s+quy\s*\(\s*(?:truoc|cham nhat(?: la)?|vao)\s+ngay\s+\d{1,2}"
+    r"(?:\s+cua)?\s+thang\s+cuoi(?:\s+cua)?(?:\s+(?:moi|hang))?\s+quy\s*\)",
     r"(?<![a-z])(?:hang|moi)\s+nam,?\s+(?:truoc|cham nhat|vao)\s+ngay\s+\d{1,2}\s*/\s*\d{1,2}(?!\s*/)",
     # "trước ngày 31/12 hằng năm"
     rf"(?<![a-z])(?:truoc|cham nhat(?: la| vao)?|han chot|vao)\s+ngay\s+{_D_DAY_MONTH}(?:\s+cua)?\s+{_D_EVERY}\s+nam",
@@ -47,6 +51,10 @@ _DEADLINE_PATTERNS = [re.compile(p) for p in (
     r"(?<![a-z])(?:truoc|trong|cham nhat(?: trong| la| vao)?|den het|den|han chot)\s+"
     r"(?:thang\s+\d{1,2}\s*(?:/|,?\s+nam)\s*\d{4}|quy\s+(?:iv|i{1,3}|[1-4])\s*/\s*\d{4}|(?:6|sau)\s+thang\s+(?:dau|cuoi)\s+nam\s+\d{4})",
     rf"(?<![a-z])(?:trong|vao)\s+ngay\s+(?:{_D_DATE})",
+    # "báo cáo tại phiên giao ban tháng 01/2027": the meeting of that month, whose day the
+    # dispatch does not say; the month is the deadline (its last day), the wording "tháng 01/2027".
+    r"(?<![a-z])(?:tai|vao|trong)\s+(?:phien|ky|cuoc|buoi)\s+(?:hop|giao ban|hoi nghi|lam viec)"
+    r"(?:\s+(?:thuong ky|dinh ky|thuong le|cua [a-z ]{3,40}?))?\s+(?P<w>thang\s+\d{1,2}\s*/\s*\d{4})",
     r"(?<![a-z])(?:trong|truoc|den het|cham nhat trong)\s+nam\s+\d{4}(?!\s*[-–])",
 )]
 
@@ -66,7 +74,8 @@ def find_deadline(text: str, issued_on: date | None, *, tz: ZoneInfo, holidays: 
     found = []
     for pattern in _DEADLINE_PATTERNS:
         for match in pattern.finditer(folded):
-            found.append((match.start(), match.end()))
+            # A pattern with a group "w" reads only that part of its match as the wording.
+            found.append(match.span("w") if "w" in pattern.groupindex else (match.start(), match.end()))
     if not found:
         bare = _BARE_PERIOD.search(folded)
         if bare is None:

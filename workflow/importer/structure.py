@@ -8,8 +8,8 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from workflow.deadlines import DEFAULT_TZ, DeadlineParseError, parse_deadline
-from workflow.importer.actors import (Registry, _Actor, _actor_at, find_coordinating, find_leads,
-                                      split_units)
+from workflow.importer.actors import (Registry, _Actor, _actor_at, _looks_like_unit, _unit_at,
+                                      _unknown_unit_phrase, find_coordinating, find_leads, split_units)
 from workflow.importer.tables import TextTable, table_at
 from workflow.importer.reading_deadlines import find_deadline
 from workflow.importer.results import Assignment, ImportResult, UnitMention
@@ -60,9 +60,10 @@ def _split_entries(text: str) -> list[str]:
 _ITEM_MARKERS = (
     ("3", re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{1,2})\.?\s+(?=\S)")),
     ("2", re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s+(?=\S)")),
-    ("1", re.compile(r"^(\d{1,2})[.)]\s+(?=\S)")),
-    ("a", re.compile(r"^([a-zđ])\)\s+(?=\S)")),
-    ("roman", re.compile(r"^([IVX]{1,5})[.)]\s+(?=\S)")),
+    # "1.", "1)" and, as typed by some organs, "1-" / "I-" / "a-" (a hyphen then a space).
+    ("1", re.compile(r"^(\d{1,2})(?:[.)]|\s?-)\s+(?=\S)")),
+    ("a", re.compile(r"^([a-zđ])(?:\)|\s?-)\s+(?=\S)")),
+    ("roman", re.compile(r"^([IVX]{1,5})(?:[.)]|\s?-)\s+(?=\S)")),
     ("article", re.compile(r"^(?:Điều|Dieu|ĐIỀU)\s+(\d{1,2})\s*[.:]\s*(?=\S)")),
 )
 _CLOSING = re.compile(r"\./\.\s*$|^Nhận được (?:công văn|văn bản)", re.I)
@@ -74,6 +75,17 @@ _RESULTS_SECTION = re.compile(r"^(?:ket qua|tinh hinh|danh gia|thuc trang|kiem d
 _TASKS_SECTION = re.compile(r"nhiem vu|giai phap|phuong huong|de xuat|kien nghi|to chuc thuc hien|phan cong")
 _EXECUTION = re.compile(r"thi hanh (?:quyet dinh|chi thi)|(?:quyet dinh|chi thi)(?: nay)? thi hanh|"
                         r"chiu trach nhiem thi hanh")
+
+
+# An unmarked paragraph that opens with an act verb ("Giao …", "Đề nghị …", "Đồng thời, đề nghị …")
+# asks a unit to act on its own; a sentence inside a paragraph that opens so starts another one.
+_ACT_PARAGRAPH = re.compile(r"^(?:dong thoi|ngoai ra|mat khac)?,?\s*(?:giao(?: cho)?|de nghi|yeu cau|phan cong)\s+"
+                            r"(?!cac |nhung |moi |tat ca |toan the )\S")
+# "… đề nghị các cơ quan, đơn vị nêu trên …": a paragraph after a list of bare unit names that
+# asks those units to act.
+_UNITS_ABOVE = re.compile(r"(?:cac|nhung)\s+(?:co quan|don vi|dia phuong|dong chi)(?:,?\s+(?:don vi|dia phuong))?"
+                          r"\s+(?:neu tren|ke tren|noi tren|tren day|tren|co ten (?:o |neu )?tren|(?:vua )?neu)\b")
+_ACT_SENTENCE = re.compile(r"(?<=[.;])\s+(?=(?:Giao|Đề nghị|Yêu cầu|Phân công|Đồng thời)\s)")
 
 
 @dataclass
@@ -175,6 +187,12 @@ def _parse_items(entries: list) -> _Items:
         if marker is None:
             if current is not None and _CLOSING.search(paragraph) and not paragraph[:1].islower():
                 out.closing.append(paragraph)
+            elif current is not None and _ACT_PARAGRAPH.match(fold_keep(paragraph)):
+                # "Giao Phòng … theo dõi …" after an item: a new assignment, not more of that item;
+                # each "Giao …"/"Đề nghị …" sentence of it is one.
+                for sentence in _ACT_SENTENCE.split(paragraph):
+                    if sentence.strip():
+                        out.loose.append((section, sentence.strip()))
             elif current is None:
                 if in_section_intro:
                     out.loose.append((section, paragraph))
@@ -185,6 +203,12 @@ def _parse_items(entries: list) -> _Items:
                 host = current.parent
                 while host is not None and host.bullet is not None:
                     host = host.parent
+                if host is None and _UNITS_ABOVE.search(fold_keep(paragraph)):
+                    # Top-level bullets naming units, then "… các cơ quan, đơn vị nêu trên …".
+                    for root in out.roots:
+                        if root.bullet is not None and not root.children and not root.tail:
+                            root.tail.append(paragraph)
+                    continue
                 (host.tail if host is not None else out.preamble).append(paragraph)
                 current = host if host is not None else current
             elif current.children and any(c.bullet for c in current.children):
@@ -523,9 +547,29 @@ def _entries(lines: list[str]) -> tuple[list, list[tuple[int, list[str]]]]:
                 r"\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\)|[IVX]{1,5}\.|[-+•–]|(?:Điều|Dieu)\s+\d{1,2}\.", cells[0]):
             stripped = " ".join(cells)  # "1.<tab>Giao …": an item typed with a tab after its number
         if stripped and stripped != "*" and "\t" not in stripped:
-            entries.append(stripped)
+            if entries and isinstance(entries[-1], str) and lines[i - 1].strip() and _continues(entries[-1], stripped):
+                entries[-1] = f"{entries[-1]} {stripped}"  # a line broken mid-sentence (text copied from PDF)
+            else:
+                entries.append(stripped)
         i += 1
     return entries, other_rows
+
+
+# The words a sentence broken before its date ends with ("… trước ngày" / "05/02/2027").
+_BROKEN_BEFORE_DATE = re.compile(r"(?:ngay|truoc|nhat|han|den|thang|nam|quy|luc|gio|phut)$")
+
+
+def _continues(previous: str, line: str) -> bool:
+    """``line`` continues the sentence of ``previous`` (a line break inside a sentence, as when
+    text is copied from a PDF): the previous line ends with no punctuation and this one starts
+    in lower case, or with a date after "… ngày"; an item marker or a bullet never continues."""
+    if re.search(r"[.;:!?)”\"]$", previous) or _is_upper_line(previous):
+        return False
+    if _item_marker(line) or _BULLET.match(line):
+        return False
+    if line[:1].islower():
+        return True
+    return line[:1].isdigit() and bool(_BROKEN_BEFORE_DATE.search(fold_keep(previous)))
 
 
 def prefill(text: str, registry: Registry, *, issuer_code: str | None, issued_on: date | None, tz,
@@ -566,6 +610,22 @@ def prefill(text: str, registry: Registry, *, issuer_code: str | None, issued_on
             "deadline_text": deadline_text}
 
 
+def _bare_unit(heading: str, registry: Registry) -> UnitMention | None:
+    """The unit a list entry names and nothing else ("Sở Xây dựng;", "Đảng ủy xã Tuy Phong.",
+    "Sở KH&ĐT;"), or None."""
+    name = re.sub(r"[\s;,.]+$", "", heading or "")
+    if not name or len(name) > 120:
+        return None
+    unit, end = _unit_at(name, 0, registry)
+    if unit is not None:
+        return UnitMention(_ws(name), unit) if not name[end:].strip() else None
+    if _looks_like_unit(name, 0):
+        phrase, end, _why = _unknown_unit_phrase(name, 0)
+        if phrase and not name[end:].strip() and len(phrase.split()) >= 2:
+            return UnitMention(_ws(phrase), registry.lookup_short(phrase))
+    return None
+
+
 def _mentions(paragraph: str, registry: Registry, issuer_code, issued_on, tz, holidays) -> bool:
     """The paragraph names a unit to act, a group of units, or a deadline."""
     if find_deadline(paragraph, issued_on, tz=tz, holidays=holidays) is not None:
@@ -573,7 +633,9 @@ def _mentions(paragraph: str, registry: Registry, issuer_code, issued_on, tz, ho
     for actor in find_leads(paragraph, registry, issuer_code):
         if actor.kind in ("unit", "fan_out"):
             return True
-    return False
+    # Any unit named anywhere in it (not its issuer): shown, never dropped silently.
+    return prefill(paragraph, registry, issuer_code=issuer_code, issued_on=None, tz=tz,
+                   holidays=holidays)["lead_unit"] is not None
 
 
 def _body(lines: list[str], result: ImportResult, registry: Registry, *, holidays, tz,
@@ -722,6 +784,17 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
             for actor in leads:
                 make(node, actor, leads[-1].end, inherited_coord, shared, item)
             return
+        if node.bullet and node.tail:
+            named = _bare_unit(node.heading, registry)
+            if named is not None:
+                # A bullet that only names a unit, asked to act by the paragraph after the list.
+                request = node.tail[0]
+                cut = _UNITS_ABOVE.search(fold_keep(request))
+                said = request[cut.end():].lstrip(" ,:") if cut else request
+                task_node = _Node(node.code, node.level, f"{named.text}: {said}", section=node.section)
+                make(task_node, _Actor("unit", named, 0, len(named.text)), len(named.text), inherited_coord,
+                     shared, node.code)
+                return
         if inherited:
             for actor in inherited:
                 make(node, actor, None, inherited_coord, shared, node.code)

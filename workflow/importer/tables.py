@@ -145,6 +145,21 @@ class TextTable:
         return cells[index] if index is not None and index < len(cells) else ""
 
 
+def _continues_row(table: TextTable, previous: list[str], cells: list[str]) -> bool:
+    """A row that carries on the cells of the row above (a table copied from PDF wraps each
+    cell over several lines): no STT of its own under a numbered row, and its content cell
+    empty or going on in lower case; without an STT column, its lead cell must go on too."""
+    content = table.cell(cells, "content")
+    if content and not content[:1].islower():
+        return False
+    if not any(cells):
+        return False
+    if "stt" in table.roles:
+        return not table.cell(cells, "stt") and bool(table.cell(previous, "stt"))
+    lead = table.cell(cells, "lead")
+    return bool(content) and (not lead or lead[:1].islower())
+
+
 def table_at(lines: list[str], start: int) -> tuple[TextTable, int] | None:
     """The table whose header row is ``lines[start]`` and where it ends, or None. A header is
     recognised by its columns whatever their order: it must name a lead column ("Cơ quan chủ
@@ -173,6 +188,13 @@ def table_at(lines: list[str], start: int) -> tuple[TextTable, int] | None:
         if len(cells) < 2:
             break
         cells += [""] * (len(header) - len(cells))
+        if table.rows and _continues_row(table, table.rows[-1][1], cells):
+            previous = table.rows[-1][1]
+            for c, text in enumerate(cells):
+                if text and c < len(previous):
+                    previous[c] = _ws(f"{previous[c]} {text}")
+            i += 1
+            continue
         table.rows.append((i, cells))
         i += 1
     while i > start + 1 and not lines[i - 1].strip():
