@@ -19,7 +19,7 @@ TEXT = "text/plain; charset=utf-8"
 
 # --- Accuracy --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("which", bench.SETS)
+@pytest.mark.parametrize("which", [*bench.SETS, "blind3"])
 def test_the_corpus_stays_at_the_promised_accuracy(which):
     """≥ 95 % of tasks found, ≥ 95 % of fields right (lead, coordinating, deadline instant,
     recurrence, fan-out), no extra task, every unknown unit flagged, no silent drop; on the
@@ -196,3 +196,153 @@ def test_a_plan_read_from_word_is_confirmed_with_its_table_rows_products_and_rec
     assert by_item["II.1"][0].product == "Hệ thống" and by_item["II.1"][0].lead_unit.code == "van-phong-tinh-uy"
     assert by_item["II.4"][0].recurrence.startswith("FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=-1")
     assert len(by_item["II.5"]) == 124 and by_item["III.1"][0].recurrence == "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=15"
+
+
+# --- Rules of blind set 3 (import3) ----------------------------------------------------------------
+
+HYPHENS = """\
+TỈNH ỦY LÂM ĐỒNG
+BAN NỘI CHÍNH
+*
+Số 77-CV/BNCTU
+V/v phối hợp công tác
+
+ĐẢNG CỘNG SẢN VIỆT NAM
+Lâm Đồng, ngày 02 tháng 11 năm 2026
+
+Kính gửi: Các cơ quan liên quan
+
+Ban Nội chính Tỉnh ủy đề nghị các cơ quan thực hiện một số nội dung
+sau:
+
+I- NHIỆM VỤ
+1- Đồng chí Giám đốc Sở Y tế chỉ đạo rà soát việc mua sắm thiết bị y tế, báo cáo chậm nhất
+ngày 20/11/2026.
+2- Đảng ủy UBND tỉnh lãnh đạo, chỉ đạo rà soát các dự án chậm tiến độ; báo cáo định kỳ hằng tháng (trước ngày 20).
+a- Sở Xây dựng chủ trì, phối hợp với Sở Tài chính rà soát, trong quý I/2027.
+b- Thanh tra tỉnh, Công an tỉnh chủ động phối hợp xử lý các kiến nghị, thường xuyên.
+Giao Văn phòng UBND tỉnh tổng hợp, báo cáo tại phiên giao ban tháng 12/2026. Đề nghị Sở Nội vụ cung cấp số liệu biên chế trước ngày 30/11/2026.
+3- Trong năm 2026, Sở Tài chính đã thực hiện nhiều cuộc kiểm tra.
+
+Ban Nội chính Tỉnh ủy đề nghị các cơ quan quan tâm thực hiện./.
+
+Nơi nhận:
+- Như trên,
+- Lưu BNC.
+
+K/T TRƯỞNG BAN
+PHÓ TRƯỞNG BAN
+
+Lê Văn Hùng
+"""
+
+
+def test_hyphen_markers_heads_of_offices_broken_lines_and_act_paragraphs(api):
+    """"1-"/"I-"/"a-" items; "Đồng chí Giám đốc Sở Y tế" is Sở Y tế; a line broken before its date;
+    a whole sentence with its own actor above sub-items with theirs is a task too; a "Giao …"
+    paragraph after the items gives its own tasks, one per sentence; two organs the registry lacks
+    listed before the verb are two flagged leads."""
+    response = post_text(api, HYPHENS)
+    assert response.status_code == 200, response.get_json()
+    draft = response.get_json()
+    got = [(t["item"], (t["lead_unit"] or {}).get("code") or "?" + t["lead_unit"]["text"], t["deadline"],
+            t["recurrence"]) for t in draft["tasks"]]
+    assert got == [
+        ("I.1", "so-y-te", "2026-11-20T23:59:59+07:00", None),
+        ("I.2", "dang-uy-ubnd-tinh", "2026-11-20T00:00:00+07:00", "FREQ=MONTHLY;BYMONTHDAY=20"),
+        ("I.2.a", "so-xay-dung", "2027-03-31T23:59:59+07:00", None),
+        ("I.2.b", "?Thanh tra tỉnh", None, None),
+        ("I.2.b", "?Công an tỉnh", None, None),
+        ("I", "van-phong-ubnd-tinh", "2026-12-31T23:59:59+07:00", None),
+        ("I", "so-noi-vu", "2026-11-30T00:00:00+07:00", None),
+    ]
+    assert [c["code"] for c in draft["tasks"][2]["coordinating_units"]] == ["so-tai-chinh"]
+    assert {"Thanh tra tỉnh", "Công an tỉnh"} <= {u["text"] for u in draft["unmatched"]}
+    # An item that names a unit without asking it to act is shown (a directive, with its button).
+    assert any("Sở Tài chính đã thực hiện" in d["text"] for d in draft["directives"])
+
+
+REMINDER = """\
+TỈNH ỦY LÂM ĐỒNG
+VĂN PHÒNG
+*
+Số 99-CV/VPTU
+V/v đôn đốc báo cáo
+
+ĐẢNG CỘNG SẢN VIỆT NAM
+Lâm Đồng, ngày 01 tháng 12 năm 2026
+
+Kính gửi: Các cơ quan, đơn vị có tên dưới đây
+
+Đến nay còn các cơ quan, đơn vị sau chưa gửi báo cáo:
+• Sở Công Thương;
+• Ban Dân tộc tỉnh;
+• Đảng ủy xã Tuy Phong.
+Văn phòng Tỉnh ủy đề nghị các cơ quan, đơn vị nêu trên gửi báo cáo trước 16 giờ 00 ngày 04/12/2026.
+
+Quá thời hạn trên, Văn phòng Tỉnh ủy sẽ báo cáo Thường trực Tỉnh ủy./.
+
+Nơi nhận:
+- Như trên,
+- Lưu VPTU.
+
+K/T CHÁNH VĂN PHÒNG
+PHÓ CHÁNH VĂN PHÒNG
+
+Phạm Minh Tuấn
+"""
+
+
+def test_a_list_of_bare_unit_names_asked_to_act_by_the_paragraph_after_it(api):
+    draft = post_text(api, REMINDER).get_json()
+    got = [((t["lead_unit"] or {}).get("code") or "?" + t["lead_unit"]["text"], t["deadline"]) for t in draft["tasks"]]
+    assert got == [("so-cong-thuong", "2026-12-04T16:00:00+07:00"), ("?Ban Dân tộc tỉnh", "2026-12-04T16:00:00+07:00"),
+                   ("xa-tuy-phong", "2026-12-04T16:00:00+07:00")]
+    assert draft["tasks"][0]["title"].startswith("Gửi báo cáo")
+    assert [u["text"] for u in draft["unmatched"]] == ["Ban Dân tộc tỉnh"]
+
+
+WRAPPED = """\
+TỈNH ỦY LÂM ĐỒNG
+*
+Số 301-KH/TU
+ĐẢNG CỘNG SẢN VIỆT NAM
+Lâm Đồng, ngày 25 tháng 11 năm 2026
+
+KẾ HOẠCH
+thực hiện chuyển đổi số
+-----
+I. PHÂN CÔNG NHIỆM VỤ
+STT\tNhiệm vụ\tCơ quan chủ trì\tCơ quan phối hợp\tThời gian hoàn thành
+1\tXây dựng Đề án chuyển đổi số trong\tSở Khoa học và\tSở Tài chính,\tTrước ngày
+\tcác cơ quan đảng\tCông nghệ\tVăn phòng Tỉnh ủy\t30/6/2027
+2\tTuyên truyền về chuyển đổi số\tSở Văn hóa, Thể thao\t\tQuý I/2027
+\ttrên các phương tiện\tvà Du lịch\t\t
+
+Nơi nhận:
+- Lưu VPTU.
+
+T/M BAN THƯỜNG VỤ
+PHÓ BÍ THƯ
+
+Nguyễn Văn Phước
+"""
+
+
+def test_a_table_whose_cells_wrap_onto_the_next_rows_as_text_and_as_word(api):
+    """A table copied from PDF: each cell goes on in a row with no STT of its own."""
+    for upload in ("text", "docx"):
+        if upload == "text":
+            draft = post_text(api, WRAPPED).get_json()
+        else:
+            response = api.post("/api/v1/dispatches/import", "office", content_type="multipart/form-data",
+                                data={"file": (io.BytesIO(bench.text_to_docx(WRAPPED)), "kh.docx")})
+            draft = response.get_json()
+        got = [(t["item"], t["lead_unit"]["code"], [c["code"] for c in t["coordinating_units"]], t["deadline"])
+               for t in draft["tasks"]]
+        assert got == [
+            ("I.1", "so-khoa-hoc-va-cong-nghe", ["so-tai-chinh", "van-phong-tinh-uy"], "2027-06-30T00:00:00+07:00"),
+            ("I.2", "so-van-hoa-the-thao-va-du-lich", [], "2027-03-31T23:59:59+07:00"),
+        ], upload
+        assert draft["tasks"][0]["title"] == "Xây dựng Đề án chuyển đổi số trong các cơ quan đảng", upload
+        assert draft["not_taken"] == [], upload

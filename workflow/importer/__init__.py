@@ -81,6 +81,39 @@ Reading rules (the seeds 1534-CV/TU, 1640-CV/BTCTU, 1775-CV/TU and the corpus of
   without its year is its next occurrence on or after that date) and cut from the title.
 * A document without numbered items (1640) gives one task per unit it asks to act; its
   quotations of other documents are ignored.
+* Added after blind set 3 (import3; ``tests/data/dispatches/blind3``):
+
+  - Items may also be marked "1-", "I-", "a-" (a hyphen then a space).
+  - A line broken inside a sentence (text copied from PDF) is joined to the line before it: the
+    line before ends with no punctuation and this one starts in lower case, or with a date after
+    "… ngày"/"trước"/"chậm nhất"; an item marker or a bullet never continues a line.
+  - An unmarked paragraph after an item that opens with "Giao", "Đề nghị", "Yêu cầu", "Phân
+    công" (or "Đồng thời, đề nghị …") followed by a unit, not a group, is an assignment of its
+    own, coded by its section ("Giao Phòng Nghiên cứu - Tổng hợp theo dõi …"); each "Giao …"/
+    "Đề nghị …" sentence of such a paragraph is one.
+  - An item that is a whole sentence with its own actor (it does not end with a colon) above
+    lettered sub-items that each have their own actor is a task too, and its deadline is not
+    theirs.
+  - A person named by the office they head is that office: "Đồng chí Trưởng Ban Tổ chức Tỉnh
+    ủy", "đồng chí Nguyễn Văn A, Chánh Văn phòng Tỉnh ủy", "Giám đốc Sở Y tế" (titles Trưởng,
+    Chánh, Chủ nhiệm, Giám đốc, Chủ tịch, Thủ trưởng, with "Phó"; not "Bí thư").
+  - The party committee of a commune is that commune ("Đảng ủy xã Tuy Phong", "Đảng ủy phường
+    Xuân Hương - Đà Lạt"); a department's ("Đảng ủy Sở Y tế") is not the department: it is kept
+    as written and flagged, the department first among the suggestions. "Đảng ủy các sở, ban,
+    ngành (tỉnh)" fans out to the departments like "các sở, ban, ngành".
+  - Several organs the registry lacks listed before the verb are each a lead ("Công an tỉnh,
+    Bộ Chỉ huy Quân sự tỉnh chủ động …").
+  - Top-level bullets that only name units ("• Sở Xây dựng;", "• Đảng ủy xã Tuy Phong.")
+    followed by a paragraph asking "các cơ quan, đơn vị nêu trên" (kể trên, nói trên, có tên
+    trên) to act give one task per listed unit, with that paragraph's request and deadline.
+  - In a task table, a row with no STT under a numbered row whose content cell is empty or goes
+    on in lower case carries on that row's cells (a table copied from PDF wraps each cell over
+    several lines: "Trước ngày" / "30/6/2027", "Sở Thông tin và" / "Truyền thông").
+  - Deadline wordings found in sentences: "định kỳ hằng tháng (trước ngày 20)", "hằng quý
+    (trước ngày 20 của tháng cuối quý)"; "báo cáo tại phiên giao ban tháng 01/2027" reads
+    "tháng 01/2027" (the meeting's day is not said: the month's last day).
+  - A paragraph that names any unit (not the issuer), anywhere, and gives no task is listed in
+    ``not_taken``.
 * ``not_taken`` lists, with the reason and what the office would pre-fill (unit or group,
   deadline wording, source line): introduction and section paragraphs, closing paragraphs
   and results items that name a unit, a group or a deadline without giving a task; table

@@ -764,6 +764,15 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
                                                       "nêu việc đã làm, không giao việc.")
             return
         leads = leads_of(node)
+        if node.children and leads and not node.introduces() and not node.tail and all(
+                not c.bullet and not c.children and leads_of(c) for c in node.children):
+            # "2- Đảng ủy UBND tỉnh lãnh đạo …, báo cáo … ." then "a- Sở Xây dựng …", "b- …": a whole
+            # sentence with its own actor is a task of its own, and so is each sub-item with its own.
+            for actor in leads:
+                make(node, actor, leads[-1].end, inherited_coord, shared, node.code)
+            for child in node.children:
+                visit(child, [], inherited_coord, shared)
+            return
         if node.children:
             coord = inherited_coord
             if leads:
