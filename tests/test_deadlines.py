@@ -916,3 +916,27 @@ def test_one_off_wordings_of_blind_set_3(wording, issued_on, deadline):
 def test_a_bracket_that_is_not_a_day_is_still_refused():
     with pytest.raises(DeadlineParseError):
         parse("hằng tháng (theo yêu cầu)", date(2026, 11, 16))
+
+
+@pytest.mark.parametrize(
+    ("wording", "issued_on", "deadline", "rrule"),
+    [
+        ("trong tháng 12", date(2026, 11, 20), eod(2026, 12, 31), None),
+        ("trong tháng 11", date(2026, 11, 20), eod(2026, 11, 30), None),   # the issue month itself
+        ("trong tháng 01", date(2026, 11, 20), eod(2027, 1, 31), None),    # past: next year's
+        ("chậm nhất trong tháng 01/2027", date(2026, 11, 20), eod(2027, 1, 31), None),
+        ("trước ngày 30-11-2026", date(2026, 11, 20), local(2026, 11, 30), None),
+        ("6 tháng, năm (trước ngày 15/6 và 15/12)", date(2026, 11, 20), local(2026, 12, 15),
+         "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=15"),
+        ("định kỳ 6 tháng và năm (trước ngày 15/6 và 15/12)", date(2026, 12, 16), local(2027, 6, 15),
+         "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=15"),
+    ],
+)
+def test_month_without_year_and_half_year_and_year_reports_in_a_dispatch(wording, issued_on, deadline, rrule):
+    parsed = parse(wording, issued_on, infer_year=True)
+    assert (parsed.deadline, parsed.rrule) == (deadline, rrule)
+
+
+def test_a_month_without_its_year_alone_is_still_refused():
+    with pytest.raises(DeadlineParseError):
+        parse("trong tháng 12", date(2026, 11, 20))
