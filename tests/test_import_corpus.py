@@ -346,3 +346,50 @@ def test_a_table_whose_cells_wrap_onto_the_next_rows_as_text_and_as_word(api):
         ], upload
         assert draft["tasks"][0]["title"] == "Xây dựng Đề án chuyển đổi số trong các cơ quan đảng", upload
         assert draft["not_taken"] == [], upload
+
+
+ALIGNED = """\
+TỈNH ỦY LÂM ĐỒNG
+BAN TỔ CHỨC
+*
+Số 410-KH/BTCTU
+ĐẢNG CỘNG SẢN VIỆT NAM
+Lâm Đồng, ngày 01 tháng 12 năm 2026
+
+KẾ HOẠCH
+tổ chức kỷ niệm năm 2027
+-----
+I. PHÂN CÔNG THỰC HIỆN
+TT   Nội dung                                  Đơn vị chủ trì             Đơn vị phối hợp          Thời gian
+1    Tổ chức Lễ kỷ niệm 97 năm Ngày thành lập  Ban Tuyên giáo và Dân vận  Văn phòng Tỉnh ủy        Tháng 02/2027
+     Đảng Cộng sản Việt Nam                     Tỉnh ủy
+2    Bảo đảm kinh phí tổ chức các hoạt động     Sở Tài chính                                        Quý I/2027
+
+II. TỔ CHỨC THỰC HIỆN
+(1) Văn phòng Tỉnh ủy theo dõi, đôn đốc; thời gian: trong tháng 12.
+1/ Sở Nội vụ rà soát hồ sơ, hoàn thành chậm nhất ngày 15/12/2026.
+
+Nơi nhận:
+- Lưu BTC.
+
+K/T TRƯỞNG BAN
+PHÓ TRƯỞNG BAN
+
+Phạm Thị Lan
+"""
+
+
+def test_a_table_aligned_with_spaces_keeps_its_columns_and_items_in_brackets_or_with_a_slash(api):
+    """A table copied from PDF with spaces: an empty cell shifts no column, a wrapped cell (the
+    name "Ban Tuyên giáo và Dân vận" / "Tỉnh ủy") carries on; "(1)" and "1/" mark items; "trong
+    tháng 12" in a dispatch of 01/12/2026 is December 2026."""
+    draft = post_text(api, ALIGNED).get_json()
+    got = [(t["item"], (t["lead_unit"] or {}).get("code") or "?" + t["lead_unit"]["text"],
+            [c.get("code") for c in t["coordinating_units"]], t["deadline"]) for t in draft["tasks"]]
+    assert got == [
+        ("I.1", "?Ban Tuyên giáo và Dân vận Tỉnh ủy", ["van-phong-tinh-uy"], "2027-02-28T23:59:59+07:00"),
+        ("I.2", "so-tai-chinh", [], "2027-03-31T23:59:59+07:00"),
+        ("II.1", "van-phong-tinh-uy", [], "2026-12-31T23:59:59+07:00"),
+        ("II.1", "so-noi-vu", [], "2026-12-15T23:59:59+07:00"),
+    ]
+    assert draft["tasks"][0]["title"] == "Tổ chức Lễ kỷ niệm 97 năm Ngày thành lập Đảng Cộng sản Việt Nam"

@@ -61,8 +61,10 @@ _ITEM_MARKERS = (
     ("3", re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{1,2})\.?\s+(?=\S)")),
     ("2", re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s+(?=\S)")),
     # "1.", "1)" and, as typed by some organs, "1-" / "I-" / "a-" (a hyphen then a space).
-    ("1", re.compile(r"^(\d{1,2})(?:[.)]|\s?-)\s+(?=\S)")),
-    ("a", re.compile(r"^([a-zđ])(?:\)|\s?-)\s+(?=\S)")),
+    ("1", re.compile(r"^(\d{1,2})(?:[.)/]|\s?-)\s+(?=\S)")),
+    ("1", re.compile(r"^\((\d{1,2})\)\s*(?=\S)")),   # "(1)", and "1/" above
+    ("a", re.compile(r"^([a-zđ])(?:[)/]|\s?-)\s+(?=\S)")),
+    ("a", re.compile(r"^\(([a-zđ])\)\s*(?=\S)")),
     ("roman", re.compile(r"^([IVX]{1,5})(?:[.)]|\s?-)\s+(?=\S)")),
     ("article", re.compile(r"^(?:Điều|Dieu|ĐIỀU)\s+(\d{1,2})\s*[.:]\s*(?=\S)")),
 )
