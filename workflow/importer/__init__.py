@@ -83,7 +83,7 @@ Reading rules (the seeds 1534-CV/TU, 1640-CV/BTCTU, 1775-CV/TU and the corpus of
   quotations of other documents are ignored.
 * Added after blind set 3 (import3; ``tests/data/dispatches/blind3``):
 
-  - Items may also be marked "1-", "I-", "a-" (a hyphen then a space).
+  - Items may also be marked "1-", "I-", "a-" (a hyphen then a space), "1/", "a/", "(1)", "(a)".
   - A line broken inside a sentence (text copied from PDF) is joined to the line before it: the
     line before ends with no punctuation and this one starts in lower case, or with a date after
     "… ngày"/"trước"/"chậm nhất"; an item marker or a bullet never continues a line.
@@ -106,9 +106,17 @@ Reading rules (the seeds 1534-CV/TU, 1640-CV/BTCTU, 1775-CV/TU and the corpus of
   - Top-level bullets that only name units ("• Sở Xây dựng;", "• Đảng ủy xã Tuy Phong.")
     followed by a paragraph asking "các cơ quan, đơn vị nêu trên" (kể trên, nói trên, có tên
     trên) to act give one task per listed unit, with that paragraph's request and deadline.
-  - In a task table, a row with no STT under a numbered row whose content cell is empty or goes
-    on in lower case carries on that row's cells (a table copied from PDF wraps each cell over
-    several lines: "Trước ngày" / "30/6/2027", "Sở Thông tin và" / "Truyền thông").
+  - In a task table, a row with no STT under a numbered row carries on that row's cells unless
+    its content cell is a sub-item ("- …", "+ …", "a) …"); without an STT column, a row whose
+    content and lead cells are empty or go on in lower case does (a table copied from PDF wraps
+    each cell over several lines: "Trước ngày" / "30/6/2027", "Sở Thông tin và" / "Truyền
+    thông").
+  - A table laid out with spaces whose full rows line up under the header is read by column
+    position when a row has fewer cells (an empty cell shifts no column; a wrapped cell goes
+    under its column).
+  - Unit names match without their "và" and with "-", "&" between words ("Sở Giáo dục - Đào
+    tạo", "Sở Nông nghiệp & Môi trường", "Sở Văn hóa, Thể thao, Du lịch"); abbreviations VH,
+    TT&DL, KH&ĐT are spelt out.
   - Deadline wordings found in sentences: "định kỳ hằng tháng (trước ngày 20)", "hằng quý
     (trước ngày 20 của tháng cuối quý)"; "báo cáo tại phiên giao ban tháng 01/2027" reads
     "tháng 01/2027" (the meeting's day is not said: the month's last day).

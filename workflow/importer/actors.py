@@ -25,11 +25,12 @@ ABBREVIATIONS = {
     "btctw": "ban to chuc trung uong", "bcd": "ban chi dao", "bql": "ban quan ly", "kcn": "khu cong nghiep",
     "tp": "thanh pho", "btg": "ban tuyen giao", "btgdv": "ban tuyen giao va dan van",
     "ct-xh": "chinh tri xa hoi", "ctxh": "chinh tri xa hoi", "dt&tg": "dan toc va ton giao",
+    "vh": "van hoa", "tt&dl": "the thao va du lich", "kh&dt": "ke hoach va dau tu",
 }
 
 _WORD = re.compile(r"[^\W_]+(?:[&’'][^\W_]+)*")
 # What may stand between two words of one unit name.
-_NAME_GAP = re.compile(r"[\s,\-–]*")
+_NAME_GAP = re.compile(r"[\s,\-–&]*")
 # After a short organ name, these words make it a different organ ("Ban Thường vụ các đảng ủy …").
 _NOT_THIS_ORGAN = re.compile(r"\s*(?:cac |nhung )?(?:dang uy|dang bo|chi bo|cap uy|truc thuoc|co so)\b")
 _STRIP_TAIL = ("lam", "dong")
@@ -92,6 +93,10 @@ class Registry:
             for key in list(keys):
                 if len(key) > 2 and key[-2:] == _STRIP_TAIL:
                     keys.add(key[:-2])
+            # "Sở Giáo dục - Đào tạo", "Sở Văn hóa, Thể thao, Du lịch": a name without its "và".
+            for key in list(keys):
+                if "va" in key[1:-1]:
+                    keys.add(tuple(t for i, t in enumerate(key) if t != "va" or i in (0, len(key) - 1)))
             for key in keys:
                 if not key:
                     continue
@@ -209,7 +214,7 @@ _COMMITTEE_OF = re.compile(r"(?:ban thuong vu\s+)?(?:dang uy|dang bo|chi bo)\s+(
 _UNIT_HEAD = re.compile(
     r"(?:So|Ban(?! hanh| giao)|Van phong|Uy ban|UBND|HDND|Hoi(?! nghi| thao| dap| vien)|Mat tran|Dang uy|Dang bo|"
     r"Cong an|Bo Chi huy|Trung tam|Truong(?! hop)|Bao(?! cao| dam| ve| ton| quan| hiem)|Dai(?! hoi| dien)|"
-    r"Tinh doan|Lien doan|Thanh tra|Kho bac|Cuc|Chi cuc|Xa(?! hoi)|Phuong(?! an| thuc| huong| phap| tien)|"
+    r"Tinh [Dd]oan|Lien doan|Thanh tra|Kho bac|Cuc|Chi cuc|Xa(?! hoi)|Phuong(?! an| thuc| huong| phap| tien)|"
     r"Dac khu|Toa an|Vien(?! chuc)|Hoi dong|Doan (?:giam sat|kiem tra|cong tac)|Doan(?! ket| vien)|Phong(?!,| chong| ngua| va)|To cong tac|"
     r"To giup viec)\b"
 )
