@@ -393,3 +393,106 @@ def test_a_table_aligned_with_spaces_keeps_its_columns_and_items_in_brackets_or_
         ("II.1", "so-noi-vu", [], "2026-12-15T23:59:59+07:00"),
     ]
     assert draft["tasks"][0]["title"] == "Tổ chức Lễ kỷ niệm 97 năm Ngày thành lập Đảng Cộng sản Việt Nam"
+
+
+CONCLUSIONS = """\
+TỈNH ỦY LÂM ĐỒNG
+*
+Số 530-TB/TU
+ĐẢNG CỘNG SẢN VIỆT NAM
+Lâm Đồng, ngày 08 tháng 12 năm 2026
+
+THÔNG BÁO
+kết luận của Ban Thường vụ Tỉnh ủy về công tác chuẩn bị Đại hội
+-----
+Tại hội nghị ngày 05/12/2026, sau khi nghe Ban Tổ chức Tỉnh ủy báo cáo, Ban Thường vụ Tỉnh ủy kết luận như sau:
+
+- Thống nhất với báo cáo của Ban Tổ chức Tỉnh ủy về tiến độ chuẩn bị Đại hội.
+- Ban Tổ chức Tỉnh ủy tiếp thu ý kiến, hoàn chỉnh Đề án nhân sự, trình Ban Thường vụ Tỉnh ủy trước ngày 20/12/2026.
+- Về công tác tuyên truyền:
++ Ban Tuyên giáo và Dân vận Tỉnh ủy xây dựng kế hoạch tuyên truyền, hoàn thành trong tháng 12/2026.
++ Báo và Phát thanh, Truyền hình Lâm Đồng mở chuyên mục chào mừng Đại hội, thường xuyên.
+- Giao Văn phòng Tỉnh ủy phối hợp với Sở Tài chính bảo đảm kinh phí, cơ sở vật chất phục vụ Đại hội.
+- Đảng ủy UBND tỉnh chỉ đạo bảo đảm an ninh, trật tự; các sở, ngành liên quan phối hợp thực hiện.
+
+Văn phòng Tỉnh ủy thông báo để các cơ quan, đơn vị biết, thực hiện./.
+
+Nơi nhận:
+- Các đồng chí Ủy viên Ban Thường vụ,
+- Lưu VPTU.
+
+T/L BAN THƯỜNG VỤ
+CHÁNH VĂN PHÒNG
+
+Trần Quốc Việt
+"""
+
+DECISION = """\
+TỈNH ỦY LÂM ĐỒNG
+*
+Số 1300-QĐ/TU
+ĐẢNG CỘNG SẢN VIỆT NAM
+Lâm Đồng, ngày 10 tháng 12 năm 2026
+
+QUYẾT ĐỊNH
+thành lập Tổ công tác rà soát các dự án chậm tiến độ
+-----
+- Căn cứ Điều lệ Đảng;
+- Căn cứ Quy chế làm việc của Tỉnh ủy khóa XII,
+BAN THƯỜNG VỤ TỈNH ỦY QUYẾT ĐỊNH
+Điều 1. Thành lập Tổ công tác rà soát các dự án chậm tiến độ trên địa bàn tỉnh, gồm các đồng chí có tên tại danh sách kèm theo.
+Điều 2. Tổ công tác có nhiệm vụ rà soát, báo cáo Ban Thường vụ Tỉnh ủy trước ngày 31/3/2027. Giao Văn phòng Tỉnh ủy bảo đảm điều kiện hoạt động của Tổ công tác. Sở Tài chính bố trí kinh phí trong tháng 12/2026.
+Điều 3. Văn phòng Tỉnh ủy, Ban Tổ chức Tỉnh ủy, các cơ quan liên quan và các đồng chí có tên tại Điều 1 căn cứ Quyết định thi hành.
+
+Nơi nhận:
+- Như Điều 3,
+- Lưu VPTU.
+
+T/M BAN THƯỜNG VỤ
+BÍ THƯ
+
+Y Thanh Hà Niê Kđăm
+"""
+
+
+def test_top_level_dashes_with_plus_sub_items_and_a_name_with_a_comma(api):
+    """"- Về công tác tuyên truyền:" then "+ …" bullets: the "+" items are its sub-items, not new
+    conclusions; "Báo và Phát thanh, Truyền hình Lâm Đồng mở …" is one organ (flagged)."""
+    draft = post_text(api, CONCLUSIONS).get_json()
+    got = [(t["item"], (t["lead_unit"] or {}).get("code") or "?" + t["lead_unit"]["text"], t["deadline"])
+           for t in draft["tasks"]]
+    assert got == [
+        ("2", "ban-to-chuc-tinh-uy", "2026-12-20T00:00:00+07:00"),
+        ("3", "?Ban Tuyên giáo và Dân vận Tỉnh ủy", "2026-12-31T23:59:59+07:00"),
+        ("3", "?Báo và Phát thanh, Truyền hình Lâm Đồng", None),
+        ("4", "van-phong-tinh-uy", None),
+        ("5", "dang-uy-ubnd-tinh", None),
+    ]
+    assert [d["item"] for d in draft["directives"]] == ["1"]
+
+
+def test_each_sentence_of_an_article_that_gives_work_to_a_unit_is_a_task(api):
+    draft = post_text(api, DECISION).get_json()
+    got = [((t["lead_unit"] or {}).get("code") or "?" + t["lead_unit"]["text"], t["deadline"]) for t in draft["tasks"]]
+    assert got == [("?Tổ công tác", "2027-03-31T00:00:00+07:00"), ("van-phong-tinh-uy", None),
+                   ("so-tai-chinh", "2026-12-31T23:59:59+07:00")]
+
+
+@pytest.mark.parametrize(("written", "code"), [
+    ("Sở Giáo dục - Đào tạo", "so-giao-duc-va-dao-tao"),
+    ("Sở Nông nghiệp & Môi trường", "so-nong-nghiep-va-moi-truong"),
+    ("Sở Văn hóa, Thể thao, Du lịch", "so-van-hoa-the-thao-va-du-lich"),
+    ("Sở VH-TT&DL", "so-van-hoa-the-thao-va-du-lich"),
+    ("Đồng chí Chánh Văn phòng Tỉnh ủy", "van-phong-tinh-uy"),
+    ("Đồng chí Nguyễn Văn An, Trưởng Ban Tổ chức Tỉnh ủy", "ban-to-chuc-tinh-uy"),
+    ("Đảng ủy phường Xuân Hương - Đà Lạt", "phuong-xuan-huong-da-lat"),
+    ("Đảng ủy Sở Y tế", None),  # a department's party committee: flagged, not the department
+])
+def test_unit_names_as_clerks_write_them(written, code):
+    from workflow import importer
+
+    registry = importer.Registry(bench.seed_units())
+    leads = importer.actors.find_leads(f"{written} chủ trì rà soát, báo cáo.", registry)
+    assert leads and (leads[0].mention.unit.code if leads[0].mention.unit else None) == code
+    if code is None:
+        assert registry.suggestions(leads[0].mention.text)[0].code == "so-y-te"

@@ -114,6 +114,14 @@ Reading rules (the seeds 1534-CV/TU, 1640-CV/BTCTU, 1775-CV/TU and the corpus of
   - A table laid out with spaces whose full rows line up under the header is read by column
     position when a row has fewer cells (an empty cell shifts no column; a wrapped cell goes
     under its column).
+  - A later sentence of an item or paragraph that opens with a registry unit (or a group that
+    fans out) and its verb, or with "Giao …"/"Đề nghị …", is an assignment of its own ("Điều 2.
+    Tổ công tác … . Giao Văn phòng Tỉnh ủy … . Sở Tài chính bố trí kinh phí …"); not when the
+    verb is "đã", "đang", "được" (what the unit did).
+  - Under top-level "-" conclusions, "+" bullets are sub-items of the "-" item that introduces
+    them, never new conclusions.
+  - An organ's name with a comma in it ("Báo và Phát thanh, Truyền hình Lâm Đồng mở …"): after
+    the comma a capitalised word, at most six words, then the verb.
   - Unit names match without their "và" and with "-", "&" between words ("Sở Giáo dục - Đào
     tạo", "Sở Nông nghiệp & Môi trường", "Sở Văn hóa, Thể thao, Du lịch"); abbreviations VH,
     TT&DL, KH&ĐT are spelt out.

@@ -420,6 +420,12 @@ def find_actor(text: str, registry: Registry, issuer_code: str | None = None) ->
             nxt = end + re.match(r"\s*,\s*", text[end:]).end()
             if _unit_at(text, nxt, registry)[0] is not None or _looks_like_unit(text, nxt):
                 return _Actor("unit", UnitMention(phrase, None), 0, end)
+            # A name with a comma in it ("Báo và Phát thanh, Truyền hình Lâm Đồng mở …"): after the
+            # comma a capitalised word, at most six words, then a verb in lower case.
+            if text[nxt:nxt + 1].isupper():
+                tail, tail_end, tail_why = _unknown_unit_phrase(text, nxt)
+                if tail_why == "verb" and 1 <= len(tail.split()) <= 6 and not _SPEAKING.match(folded, tail_end):
+                    return _Actor("unit", UnitMention(_ws(text[:tail_end]), None), 0, tail_end)
     # "Ban Thường vụ Tỉnh ủy giao Sở Tài chính …": an act verb inside the first sentence.
     for act in re.finditer(r"(?<![^\W\d_])(?:giao(?: cho)?|de nghi|yeu cau)\s+", folded_sentence):
         actor = _actor_at(text, act.end(), registry, allow_unknown=False)

@@ -168,7 +168,10 @@ def _parse_items(entries: list) -> _Items:
             top_bullets = True  # "… kết luận như sau:" then "- …", "- …": the items, numbered in order
         if marker is None and bullet and top_bullets and (current is None or current.bullet is not None):
             char = paragraph.lstrip()[0]
-            if current is None or char == current.bullet:
+            # A new top-level item: the same bullet as the top-level items ("-"), not as the
+            # sub-items of one of them ("+" under "- Về công tác tuyên truyền:").
+            top_char = next((r.bullet for r in out.roots if r.bullet), None)
+            if current is None or char == (top_char or current.bullet):
                 n = sum(1 for r in out.roots if r.bullet) + 1
                 node = _Node(str(n), 1, paragraph[bullet.end():].strip(), bullet=char, section=section)
                 out.roots.append(node)
@@ -220,6 +223,11 @@ def _parse_items(entries: list) -> _Items:
             continue
         kind, match = marker
         rest = paragraph[match.end():].strip()
+        if kind != "roman":
+            # "Điều 2. Tổ công tác … . Giao Văn phòng Tỉnh ủy …": each later "Giao …"/"Đề nghị …"
+            # sentence of an item is an assignment of its own.
+            rest, *later = _ACT_SENTENCE.split(rest)
+            out.loose.extend((section, sentence.strip()) for sentence in later if sentence.strip())
         if kind == "roman":
             section = match.group(1)
             out.section_titles[section] = rest
@@ -612,6 +620,28 @@ def prefill(text: str, registry: Registry, *, issuer_code: str | None, issued_on
             "deadline_text": deadline_text}
 
 
+def _actor_sentences(text: str, registry: Registry, issuer_code) -> list[str]:
+    """``text`` cut before each sentence after the first that opens with a registry unit (or a
+    group that fans out) followed by its verb ("Sở Tài chính bố trí …"), not by "đã", "đang",
+    "được" (what it did is no request)."""
+    sentences = re.split(r"(?<=[.;])\s+(?=[A-ZĐ])", text)
+    if len(sentences) < 2:
+        return [text]
+    parts = [sentences[0]]
+    for sentence in sentences[1:]:
+        leads = find_leads(sentence, registry, issuer_code)
+        first = leads[0] if leads else None
+        own = first is not None and first.start == 0 and (
+            first.kind == "fan_out" or (first.kind == "unit" and first.mention.unit is not None
+                                         and first.mention.unit.code != issuer_code))
+        if own and not re.match(r"\s*(?:da|dang|duoc|vua|cung da|da va dang)\b", fold_keep(sentence[first.end:])):
+            parts.append(sentence)
+        else:
+            parts[-1] = f"{parts[-1]} {sentence}"
+    return parts
+
+
+
 def _bare_unit(heading: str, registry: Registry) -> UnitMention | None:
     """The unit a list entry names and nothing else ("Sở Xây dựng;", "Đảng ủy xã Tuy Phong.",
     "Sở KH&ĐT;"), or None."""
@@ -765,6 +795,15 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
                     not_taken(child.code, child.text, "Mục thuộc phần kết quả, tình hình của văn bản: "
                                                       "nêu việc đã làm, không giao việc.")
             return
+        if not node.children and not node.bullet:
+            parts = _actor_sentences(node.text, registry, issuer_code)
+            if len(parts) > 1:
+                # "… . Sở Tài chính bố trí kinh phí trong tháng 12/2026.": a later sentence that opens
+                # with a unit of the registry and its verb is an assignment of its own.
+                for part in parts:
+                    visit(_Node(node.code, node.level, part, parent=node.parent, section=node.section),
+                          inherited, inherited_coord, shared)
+                return
         leads = leads_of(node)
         if node.children and leads and not node.introduces() and not node.tail and all(
                 not c.bullet and not c.children and leads_of(c) for c in node.children):
