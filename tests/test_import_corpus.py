@@ -496,3 +496,66 @@ def test_unit_names_as_clerks_write_them(written, code):
     assert leads and (leads[0].mention.unit.code if leads[0].mention.unit else None) == code
     if code is None:
         assert registry.suggestions(leads[0].mention.text)[0].code == "so-y-te"
+
+
+GUIDE = """\
+TỈNH ỦY LÂM ĐỒNG
+BAN TỔ CHỨC
+*
+Số 25-HD/BTCTU
+ĐẢNG CỘNG SẢN VIỆT NAM
+Lâm Đồng, ngày 20 tháng 11 năm 2026
+
+HƯỚNG DẪN
+kiểm điểm, đánh giá, xếp loại chất lượng năm 2026
+-----
+I. YÊU CẦU
+Việc kiểm điểm phải bảo đảm thực chất, khách quan.
+
+II. TỔ CHỨC THỰC HIỆN
+1. Trách nhiệm của các cơ quan
+1.1. Ban Tổ chức Tỉnh ủy
+- Hướng dẫn, theo dõi việc kiểm điểm; tổng hợp kết quả, báo cáo Ban Thường vụ Tỉnh ủy trước ngày 25/01/2027.
+- Thẩm định kết quả xếp loại của các tổ chức đảng trực thuộc.
+1.2. Ủy ban Kiểm tra Tỉnh ủy
+Phối hợp với Ban Tổ chức Tỉnh ủy thẩm định kết quả xếp loại, hoàn thành trong tháng 01/2027.
+1.3. Các đảng ủy trực thuộc Tỉnh ủy
+Tổ chức kiểm điểm, xếp loại, gửi kết quả về Ban Tổ chức Tỉnh ủy trước ngày 15/01/2027.
+2. Thời gian
+Các cơ quan, đơn vị hoàn thành kiểm điểm trước ngày 31/12/2026.
+
+Nơi nhận:
+- Các đảng ủy trực thuộc,
+- Lưu BTCTU.
+
+K/T TRƯỞNG BAN
+PHÓ TRƯỞNG BAN
+
+Phạm Thị Lan
+"""
+
+
+def test_a_heading_that_only_names_a_unit_gives_it_to_its_bullets_and_paragraphs(api):
+    """"1.1. Ban Tổ chức Tỉnh ủy" then "- …" bullets (no colon), "1.2. Ủy ban Kiểm tra Tỉnh ủy"
+    then a paragraph: that unit acts in them; a group no registry kind stands for is a directive."""
+    draft = post_text(api, GUIDE).get_json()
+    got = [(t["item"], t["lead_unit"]["code"], t["deadline"]) for t in draft["tasks"]]
+    assert got == [
+        ("II.1.1-1", "ban-to-chuc-tinh-uy", "2027-01-25T00:00:00+07:00"),
+        ("II.1.1-2", "ban-to-chuc-tinh-uy", None),
+        ("II.1.2", "uy-ban-kiem-tra-tinh-uy", "2027-01-31T23:59:59+07:00"),
+    ]
+    assert [d["item"] for d in draft["directives"]] == ["II.1.3", "II.2"]
+
+
+def test_a_day_in_brackets_makes_a_month_precise():
+    from datetime import date
+
+    from workflow.deadlines import DEFAULT_TZ
+    from workflow.importer import find_deadline
+
+    found = find_deadline("hoàn thành trong tháng 12/2026 (chậm nhất ngày 25/12/2026).", date(2026, 11, 20),
+                          tz=DEFAULT_TZ, holidays=[])
+    assert (found[1], found[2].deadline.isoformat()) == ("chậm nhất ngày 25/12/2026", "2026-12-25T23:59:59+07:00")
+    found = find_deadline("trong tháng 12/2026 (để tổng hợp)", date(2026, 11, 20), tz=DEFAULT_TZ, holidays=[])
+    assert (found[1], found[2].deadline.isoformat()) == ("trong tháng 12/2026", "2026-12-31T23:59:59+07:00")

@@ -118,6 +118,11 @@ Reading rules (the seeds 1534-CV/TU, 1640-CV/BTCTU, 1775-CV/TU and the corpus of
     fans out) and its verb, or with "Giao …"/"Đề nghị …", is an assignment of its own ("Điều 2.
     Tổ công tác … . Giao Văn phòng Tỉnh ủy … . Sở Tài chính bố trí kinh phí …"); not when the
     verb is "đã", "đang", "được" (what the unit did).
+  - A numbered heading that is a title naming only a unit ("1.1. Ban Tổ chức Tỉnh ủy", short,
+    no closing punctuation) gives that unit to its paragraphs and its bullets; under such a
+    title, "-" bullets are sub-items even without a colon.
+  - A day in brackets right after a month, quarter or year makes it precise ("trong tháng
+    12/2026 (chậm nhất ngày 25/12/2026)" is 25/12/2026 at the end of the day).
   - Under top-level "-" conclusions, "+" bullets are sub-items of the "-" item that introduces
     them, never new conclusions.
   - An organ's name with a comma in it ("Báo và Phát thanh, Truyền hình Lâm Đồng mở …"): after

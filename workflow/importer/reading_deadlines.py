@@ -104,5 +104,16 @@ def find_deadline(text: str, issued_on: date | None, *, tz: ZoneInfo, holidays: 
         except DeadlineParseError as exc:
             first_error = first_error or ((start, end), wording, None, str(exc))
             continue
+        # "trong tháng 12/2026 (chậm nhất ngày 25/12/2026)": a day in brackets right after a
+        # month, a quarter or a year makes it precise; the wording is the bracket's.
+        bracket = re.match(r"\s*\(([^()]{6,80})\)", text[end:])
+        if bracket is not None and parsed.precision in ("month", "quarter", "year"):
+            inner = _ws(bracket.group(1))
+            try:
+                precise = parse_deadline(inner, issued_on=issued_on, tz=tz, holidays=holidays, infer_year=True)
+            except DeadlineParseError:
+                precise = None
+            if precise is not None and precise.precision in ("day", "minute") and precise.rrule is None:
+                return (start, end + bracket.end()), inner, precise, None
         return (start, end), wording, parsed, None
     return first_error

@@ -182,7 +182,8 @@ def _parse_items(entries: list) -> _Items:
             host = current
             if current.bullet is not None and not (current.introduces() and char != current.bullet):
                 host = current.parent
-            if host is not None and (host.introduces() or any(c.bullet for c in host.children)):
+            if host is not None and (host.introduces() or any(c.bullet for c in host.children)
+                                     or (host.bullet is None and not host.body and _is_title(host.heading))):
                 rest = paragraph[bullet.end():].strip()
                 n = sum(1 for c in host.children if c.bullet) + 1
                 node = _Node(f"{host.code}-{n}", host.level + 1, rest, parent=host, bullet=char, section=section)
@@ -642,6 +643,13 @@ def _actor_sentences(text: str, registry: Registry, issuer_code) -> list[str]:
 
 
 
+def _is_title(heading: str) -> bool:
+    """A heading that is a title, not a sentence: short, no closing punctuation ("1.1. Ban Tổ
+    chức Tỉnh ủy", "2. Về nhiệm vụ thời gian tới")."""
+    heading = (heading or "").strip()
+    return bool(heading) and len(heading.split()) <= 12 and not re.search(r"[.;,:!?]$", heading)
+
+
 def _bare_unit(heading: str, registry: Registry) -> UnitMention | None:
     """The unit a list entry names and nothing else ("Sở Xây dựng;", "Đảng ủy xã Tuy Phong.",
     "Sở KH&ĐT;"), or None."""
@@ -735,6 +743,11 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
         if fold_keep(node.text) and _EXECUTION.search(fold_keep(node.text)):
             return []
         leads = find_leads(node.heading, registry, issuer_code)
+        if not leads and (node.body or node.children) and _is_title(node.heading):
+            # "1.1. Ban Tổ chức Tỉnh ủy" over its paragraphs or bullets: that unit acts in them.
+            named = _bare_unit(node.heading, registry)
+            if named is not None:
+                return [_Actor("unit", named, 0, len(node.heading))]
         if leads and leads[0].kind == "generic":
             # "Các ban đảng, Văn phòng Tỉnh ủy: …": the units listed after a group act; the group,
             # which no registry kind stands for, is listed as not taken.
