@@ -559,3 +559,51 @@ def test_a_day_in_brackets_makes_a_month_precise():
     assert (found[1], found[2].deadline.isoformat()) == ("chậm nhất ngày 25/12/2026", "2026-12-25T23:59:59+07:00")
     found = find_deadline("trong tháng 12/2026 (để tổng hợp)", date(2026, 11, 20), tz=DEFAULT_TZ, holidays=[])
     assert (found[1], found[2].deadline.isoformat()) == ("trong tháng 12/2026", "2026-12-31T23:59:59+07:00")
+
+
+PROSE = """\
+TỈNH ỦY LÂM ĐỒNG
+*
+Số 1950-CV/TU
+V/v chuẩn bị Hội nghị tổng kết
+
+ĐẢNG CỘNG SẢN VIỆT NAM
+Lâm Đồng, ngày 25 tháng 11 năm 2026
+
+Kính gửi: Các cơ quan, đơn vị liên quan
+
+Để chuẩn bị Hội nghị tổng kết công tác năm 2026, Thường trực Tỉnh ủy có ý kiến như sau:
+
+Đề nghị Đảng ủy UBND tỉnh chỉ đạo chuẩn bị báo cáo kinh tế - xã hội năm 2026, gửi Văn phòng Tỉnh ủy trước ngày 10/12/2026.
+
+Ban Tổ chức Tỉnh ủy chủ trì, phối hợp với Ủy ban Kiểm tra Tỉnh ủy chuẩn bị báo cáo công tác xây dựng Đảng, hoàn thành trong tháng 12/2026.
+
+Sở Y tế, Sở Giáo dục và Đào tạo báo cáo kết quả thực hiện các chỉ tiêu năm 2026 chậm nhất ngày 05/12/2026.
+
+Văn phòng Tỉnh ủy tổng hợp, hoàn chỉnh các dự thảo báo cáo, trình Thường trực Tỉnh ủy trước ngày 15/12/2026.
+
+Nơi nhận:
+- Như trên,
+- Lưu VPTU.
+
+T/L BAN THƯỜNG VỤ
+CHÁNH VĂN PHÒNG
+
+Trần Quốc Việt
+"""
+
+
+def test_a_dispatch_in_prose_whose_paragraphs_open_with_the_units_that_act(api):
+    """No numbered items: besides "Đề nghị X …", a paragraph opening with its units and their
+    verb gives one task per unit ("Sở Y tế, Sở Giáo dục và Đào tạo báo cáo …")."""
+    draft = post_text(api, PROSE).get_json()
+    got = [(t["lead_unit"]["code"], [c["code"] for c in t["coordinating_units"]], t["deadline"])
+           for t in draft["tasks"]]
+    assert got == [
+        ("dang-uy-ubnd-tinh", [], "2026-12-10T00:00:00+07:00"),
+        ("ban-to-chuc-tinh-uy", ["uy-ban-kiem-tra-tinh-uy"], "2026-12-31T23:59:59+07:00"),
+        ("so-y-te", [], "2026-12-05T23:59:59+07:00"),
+        ("so-giao-duc-va-dao-tao", [], "2026-12-05T23:59:59+07:00"),
+        ("van-phong-tinh-uy", [], "2026-12-15T00:00:00+07:00"),
+    ]
+    assert draft["not_taken"] == []

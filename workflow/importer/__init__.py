@@ -80,7 +80,9 @@ Reading rules (the seeds 1534-CV/TU, 1640-CV/BTCTU, 1775-CV/TU and the corpus of
   (``reading_deadlines``), computed against the document's date with ``infer_year`` (a day
   without its year is its next occurrence on or after that date) and cut from the title.
 * A document without numbered items (1640) gives one task per unit it asks to act; its
-  quotations of other documents are ignored.
+  quotations of other documents are ignored. (import3) A paragraph of such a document that
+  opens with its units and their verb ("Ban Tổ chức Tỉnh ủy chủ trì …", "Sở Y tế, Sở Giáo dục
+  và Đào tạo báo cáo …") gives one task per unit; two organs the registry lacks stay two tasks.
 * Added after blind set 3 (import3; ``tests/data/dispatches/blind3``):
 
   - Items may also be marked "1-", "I-", "a-" (a hyphen then a space), "1/", "a/", "(1)", "(a)".

@@ -960,20 +960,34 @@ def _unnumbered(paragraphs: list[str], result: ImportResult, registry: Registry,
             continue
         unquoted = re.sub(r"“[^”]*”", lambda m: " " * len(m.group(0)), paragraph)
         folded = fold_keep(unquoted)
-        for act in re.finditer(r"(?<![^\W\d_])(?:giao(?: cho)?|de nghi|yeu cau)\s+", folded):
-            actor = _actor_at(paragraph, act.end(), registry, allow_unknown=True)
-            if actor is None or actor.kind == "generic":
-                continue
-            if actor.mention.unit is not None and actor.mention.unit.code == issuer_code:
-                continue
-            key = actor.mention.unit.code if actor.mention.unit else "*" + actor.kind
+        # The units a paragraph opens with, before their verb ("Ban Tổ chức Tỉnh ủy chủ trì …",
+        # "Sở Y tế, Sở Giáo dục và Đào tạo báo cáo …"), each act; otherwise the unit after "Giao",
+        # "Đề nghị", "Yêu cầu".
+        opening = [a for a in find_leads(paragraph, registry, issuer_code)
+                   if a.kind in ("unit", "fan_out") and not paragraph.rstrip().endswith(":")]
+        candidates = [(a, opening[-1].end) for a in opening] if opening and opening[0].start == 0 else []
+        if not candidates:
+            for act in re.finditer(r"(?<![^\W\d_])(?:giao(?: cho)?|de nghi|yeu cau)\s+", folded):
+                actor = _actor_at(paragraph, act.end(), registry, allow_unknown=True)
+                if actor is None or actor.kind == "generic":
+                    continue
+                if actor.mention.unit is not None and actor.mention.unit.code == issuer_code:
+                    continue
+                candidates = [(actor, actor.end)]
+                break
+        for actor, clause_at in candidates:
+            if actor.kind == "fan_out":
+                key = "*" + (actor.fan or COMMUNE_FAN_OUT)
+            else:
+                key = actor.mention.unit.code if actor.mention.unit else "?" + fold_keep(actor.mention.text)
             assignment = by_lead.get(key)
             if assignment is None:
                 assignment = Assignment(item=str(len(by_lead) + 1), title="", lead=actor.mention,
-                                        fan_out=COMMUNE_FAN_OUT if actor.kind == "fan_out" else None)
+                                        fan_out=(actor.fan or COMMUNE_FAN_OUT) if actor.kind == "fan_out" else None)
                 by_lead[key] = assignment
                 clauses[key] = []
-            clause = paragraph[actor.end:]
+            clause = paragraph[clause_at:].lstrip(" ,:")
+            clause = re.sub(r"^(?:chủ\s+trì|chu\s+tri)[\s,]*", "", clause, flags=re.I)
             clause = re.split(r"(?<=[.;])\s+(?=[A-ZĐ])", clause, maxsplit=1)[0]
             clause = re.sub(r",?\s*(?:như sau|cụ thể như sau|cụ thể)\s*:?\s*$", "", clause.strip(), flags=re.I)
             if assignment.deadline_text is None:
@@ -985,7 +999,6 @@ def _unnumbered(paragraphs: list[str], result: ImportResult, registry: Registry,
             clauses[key].append(_tidy_sentence(clause))
             assignment.source = _ws(f"{assignment.source} {paragraph}")
             used.add(paragraph)
-            break
     for key, assignment in by_lead.items():
         assignment.title = _capitalise("; ".join(c for c in clauses[key] if c))
         result.assignments.append(assignment)
