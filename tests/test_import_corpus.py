@@ -66,7 +66,7 @@ def test_a_word_table_reads_like_its_text():
 # --- Through the API -----------------------------------------------------------------------------
 
 def test_no_corpus_document_answers_5xx_as_text_or_word(api):
-    for path in bench.documents("corpus") + bench.documents("heldout"):
+    for path in [p for which in bench.all_sets() for p in bench.documents(which)]:
         text = path.read_text(encoding="utf-8")
         response = post_text(api, text)
         assert response.status_code == 200, (path.name, response.get_json())
