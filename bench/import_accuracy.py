@@ -16,7 +16,10 @@ expansion to every commune or department is checked as the fan-out field).
 The held-out documents were written before any reading rule was tuned, and are reported
 separately.
 
-Run: .venv/bin/python bench/import_accuracy.py [--docx] [--verbose] [--markdown]
+Blind sets (``blind3``, ``blind4`` …: any other folder beside corpus and heldout) are measured
+too, each reported separately.
+
+Run: .venv/bin/python bench/import_accuracy.py [--no-docx] [--verbose] [--markdown] [--set NAME]
 """
 from __future__ import annotations
 
@@ -37,6 +40,13 @@ sys.path.insert(0, str(ROOT))
 DISPATCHES = ROOT / "tests" / "data" / "dispatches"
 SETS = ("corpus", "heldout")
 ALL_SETS = ("corpus", "heldout", "blind")
+
+
+def all_sets() -> list[str]:
+    """The sets to measure: corpus, heldout, then every other folder of ``DISPATCHES`` (the
+    blind sets blind3, blind4 …, each written and committed before it was first measured)."""
+    extra = sorted(p.name for p in DISPATCHES.iterdir() if p.is_dir() and p.name not in ALL_SETS)
+    return list(ALL_SETS) + extra
 FIELDS = ("lead", "coordinating", "deadline", "recurrence", "fan_out")
 
 
@@ -337,8 +347,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-docx", action="store_true", help="skip the Word versions of the documents")
     parser.add_argument("--verbose", action="store_true", help="print every difference")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    parser.add_argument("--set", action="append", dest="sets", metavar="NAME",
+                        help="measure only this set (a folder of tests/data/dispatches); repeatable")
     args = parser.parse_args(argv)
-    for which in ALL_SETS:
+    for which in args.sets or all_sets():
         if not documents(which):
             continue
         rows, total = run(which, with_docx=not args.no_docx)

@@ -867,3 +867,76 @@ def test_a_day_without_its_year_that_does_not_exist_is_refused():
 def test_two_different_days_a_year_are_refused_with_advice():
     with pytest.raises(DeadlineParseError, match="hai ngày khác nhau"):
         parse("định kỳ 6 tháng (trước ngày 15/6 và 20/12)", issued_on=TB_412)
+
+
+# --- Wordings of blind set 3 (import3): the monthly day in brackets, the quarter's last month ---
+
+
+@pytest.mark.parametrize(
+    ("wording", "issued_on", "rrule", "first"),
+    [
+        # The day in brackets after the period: "định kỳ hằng tháng (trước ngày 20)".
+        ("định kỳ hằng tháng (trước ngày 20)", date(2026, 11, 16), "FREQ=MONTHLY;BYMONTHDAY=20",
+         local(2026, 11, 20)),
+        ("định kỳ hằng tháng (trước ngày 20)", date(2026, 11, 20), "FREQ=MONTHLY;BYMONTHDAY=20",
+         local(2026, 12, 20)),
+        ("hằng tháng (trước ngày 20)", date(2026, 12, 21), "FREQ=MONTHLY;BYMONTHDAY=20", local(2027, 1, 20)),
+        ("Định kỳ hằng tháng (chậm nhất ngày 25)", date(2026, 11, 16),
+         "FREQ=MONTHLY;BYMONTHDAY=25" + END_OF_DAY, eod(2026, 11, 25)),
+        ("hằng quý (trước ngày 20 của tháng cuối quý)", date(2026, 10, 1),
+         "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=20", local(2026, 12, 20)),
+        # "trước ngày 25 tháng cuối mỗi quý" (no "của"), in a dispatch of 2/12/2026.
+        ("trước ngày 25 tháng cuối mỗi quý", date(2026, 12, 2),
+         "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=25", local(2026, 12, 25)),
+        ("trước ngày 25 tháng cuối mỗi quý", date(2026, 12, 26),
+         "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=25", local(2027, 3, 25)),
+    ],
+)
+def test_the_day_of_a_recurring_report_in_brackets_or_in_the_quarters_last_month(wording, issued_on, rrule, first):
+    parsed = parse(wording, issued_on)
+    assert (parsed.rrule, parsed.deadline) == (rrule, first)
+
+
+@pytest.mark.parametrize(
+    ("wording", "issued_on", "deadline"),
+    [
+        ("chậm nhất ngày 10/12/2026", date(2026, 11, 20), eod(2026, 12, 10)),
+        ("trước 16 giờ 00 ngày 04/12/2026", date(2026, 11, 20), local(2026, 12, 4, 16)),
+        ("trong quý I/2027", date(2026, 11, 20), eod(2027, 3, 31)),
+        ("xong trong tháng 12/2026", date(2026, 11, 20), eod(2026, 12, 31)),
+        # 24/11/2026 (Ngày Văn hóa Việt Nam) is a holiday of the table: ten working days end on 8/12.
+        ("trong thời hạn 10 ngày làm việc kể từ ngày nhận được Công văn này", date(2026, 11, 23),
+         eod(2026, 12, 8)),
+    ],
+)
+def test_one_off_wordings_of_blind_set_3(wording, issued_on, deadline):
+    assert parse(wording, issued_on).deadline == deadline  # with the holiday table
+
+
+def test_a_bracket_that_is_not_a_day_is_still_refused():
+    with pytest.raises(DeadlineParseError):
+        parse("hằng tháng (theo yêu cầu)", date(2026, 11, 16))
+
+
+@pytest.mark.parametrize(
+    ("wording", "issued_on", "deadline", "rrule"),
+    [
+        ("trong tháng 12", date(2026, 11, 20), eod(2026, 12, 31), None),
+        ("trong tháng 11", date(2026, 11, 20), eod(2026, 11, 30), None),   # the issue month itself
+        ("trong tháng 01", date(2026, 11, 20), eod(2027, 1, 31), None),    # past: next year's
+        ("chậm nhất trong tháng 01/2027", date(2026, 11, 20), eod(2027, 1, 31), None),
+        ("trước ngày 30-11-2026", date(2026, 11, 20), local(2026, 11, 30), None),
+        ("6 tháng, năm (trước ngày 15/6 và 15/12)", date(2026, 11, 20), local(2026, 12, 15),
+         "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=15"),
+        ("định kỳ 6 tháng và năm (trước ngày 15/6 và 15/12)", date(2026, 12, 16), local(2027, 6, 15),
+         "FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=15"),
+    ],
+)
+def test_month_without_year_and_half_year_and_year_reports_in_a_dispatch(wording, issued_on, deadline, rrule):
+    parsed = parse(wording, issued_on, infer_year=True)
+    assert (parsed.deadline, parsed.rrule) == (deadline, rrule)
+
+
+def test_a_month_without_its_year_alone_is_still_refused():
+    with pytest.raises(DeadlineParseError):
+        parse("trong tháng 12", date(2026, 11, 20))

@@ -43,12 +43,20 @@ Conventions (see DESIGN.md §5):
   "trước ngày 31/12 hằng năm"                 FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31
   "định kỳ 6 tháng (trước ngày 15/6 và 15/12)" FREQ=YEARLY;BYMONTH=6,12;BYMONTHDAY=15
   "hằng quý, trước ngày 20 của tháng cuối quý" FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=20
+  "định kỳ hằng tháng (trước ngày 20)"        FREQ=MONTHLY;BYMONTHDAY=20
+  "trước ngày 25 tháng cuối mỗi quý"          FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=25
   ==========================================  ==========================================
 
   Two days of the year ("trước ngày 15/6 và 15/12") make one rule only when they are the
   same day of their months; otherwise the wording is refused.
 
-* "hoàn thành xong trước ngày X" and "xong trước ngày X" read as "trước ngày X".
+* "hoàn thành xong trước ngày X" and "xong trước ngày X" read as "trước ngày X"; "chậm nhất
+  trong tháng 01/2027" reads as "trong tháng 01/2027".
+* "định kỳ 6 tháng, năm (trước ngày 15/6 và 15/12)" (the half-year and the year reports) reads
+  as "định kỳ 6 tháng (trước ngày 15/6 và 15/12)".
+* A month without its year ("trong tháng 12") is refused alone; in a dispatch (``infer_year``)
+  it is that month of the issue year, or of the next year when the issue date is past that
+  month (the office's reading: a dispatch of 20/11/2026 asking "trong tháng 01" means 01/2027).
 * "trong thời hạn 07 ngày làm việc kể từ ngày nhận được công văn" counts from the issue
   date: the office's dispatches reach the units through the e-office system the day they
   are issued, and the receipt date is not in the text.
@@ -600,12 +608,15 @@ _RE_YEARLY_DAY = (
 
 # "định kỳ 6 tháng (trước ngày 15/6 và 15/12)", "trước ngày 15/6 và 15/12 hằng năm".
 _RE_TWO_DAYS_A_YEAR = re.compile(
-    rf"(?P<six>(?:{_EVERY} )?(?:6|sau) thang(?: (?:mot|1) lan)?,? )?\(?{_DAY_LEAD}ngay "
+    rf"(?P<six>(?:{_EVERY} )?(?:6|sau) thang(?:,? (?:va )?(?:ca )?nam)?(?: (?:mot|1) lan)?,? )?\(?{_DAY_LEAD}ngay "
     r"(?P<d>[0-9]{1,2})/(?P<m>[0-9]{1,2}) va (?:ngay )?(?P<d2>[0-9]{1,2})/(?P<m2>[0-9]{1,2})\)?"
     rf"(?P<yearly>,? {_EVERY} nam)?"
 )
 # What may precede a deadline's leading word without changing it ("hoàn thành xong trước …").
-_DONE_PREFIX = re.compile(r"^(?:hoan thanh xong|hoan thanh|xong) (?=truoc |cham nhat |trong |vao |den )")
+_DONE_PREFIX = re.compile(r"^(?:(?:hoan thanh xong|hoan thanh|xong) (?=truoc |cham nhat |trong |vao |den )|"
+                          r"cham nhat (?=trong ))")
+# A month without its year ("trong tháng 12"), alone in the wording.
+_YEARLESS_MONTH = re.compile(r"^(?P<lead>(?:trong|truoc|den het|den) )?thang (?P<m>[0-9]{1,2})$")
 # A day and month without a year, alone in the wording.
 _YEARLESS = re.compile(r"(?<![0-9/.-])(?P<d>[0-9]{1,2})/(?P<m>[0-9]{1,2})(?![0-9/.-])")
 
@@ -652,6 +663,15 @@ def _complete_year(folded: str, issued_on: date) -> str:
     """A one-off wording with a single day written without its year ("trước ngày 20/10"),
     given the year of that day's next occurrence on or after ``issued_on``."""
     if re.search(r"\b(?:hang|moi|dinh ky|cac) (?:thang|quy|nam)\b|\bdinh ky\b|[0-9]{4}", folded):
+        return folded
+    month_only = _YEARLESS_MONTH.fullmatch(folded)
+    if month_only is not None:
+        # "trong tháng 12" in a dispatch: that month of the issue year, or of the next year when the
+        # issue date is past that month ("trong tháng 01" in a dispatch of 20/11/2026 is 01/2027).
+        month = int(month_only["m"])
+        if 1 <= month <= 12:
+            year = issued_on.year if month >= issued_on.month else issued_on.year + 1
+            return f"{folded}/{year}"
         return folded
     matches = list(_YEARLESS.finditer(folded))
     if len(matches) != 1:
@@ -900,6 +920,8 @@ def _recurring(cleaned: str, rule: str, issued_on: date, tz) -> ParsedDeadline:
 def _read_recurring(folded, cleaned, issued_on, tz, holidays) -> ParsedDeadline | None:
     """A deadline that comes back every month, quarter, half-year or year."""
     text = re.sub(r"^(?:dinh ky|theo dinh ky),? ", "", folded)
+    # "hằng tháng (trước ngày 20)": the day in brackets after the period reads as "hằng tháng, trước ngày 20".
+    text = re.sub(rf"^({_EVERY} (?:thang|quy|nam)) ?\((.+?)\)?$", r"\1, \2", text)
 
     def on_day(match, months):
         day = int(match["d"])

@@ -80,7 +80,63 @@ Reading rules (the seeds 1534-CV/TU, 1640-CV/BTCTU, 1775-CV/TU and the corpus of
   (``reading_deadlines``), computed against the document's date with ``infer_year`` (a day
   without its year is its next occurrence on or after that date) and cut from the title.
 * A document without numbered items (1640) gives one task per unit it asks to act; its
-  quotations of other documents are ignored.
+  quotations of other documents are ignored. (import3) A paragraph of such a document that
+  opens with its units and their verb ("Ban Tổ chức Tỉnh ủy chủ trì …", "Sở Y tế, Sở Giáo dục
+  và Đào tạo báo cáo …") gives one task per unit; two organs the registry lacks stay two tasks.
+* Added after blind set 3 (import3; ``tests/data/dispatches/blind3``):
+
+  - Items may also be marked "1-", "I-", "a-" (a hyphen then a space), "1/", "a/", "(1)", "(a)".
+  - A line broken inside a sentence (text copied from PDF) is joined to the line before it: the
+    line before ends with no punctuation and this one starts in lower case, or with a date after
+    "… ngày"/"trước"/"chậm nhất"; an item marker or a bullet never continues a line.
+  - An unmarked paragraph after an item that opens with "Giao", "Đề nghị", "Yêu cầu", "Phân
+    công" (or "Đồng thời, đề nghị …") followed by a unit, not a group, is an assignment of its
+    own, coded by its section ("Giao Phòng Nghiên cứu - Tổng hợp theo dõi …"); each "Giao …"/
+    "Đề nghị …" sentence of such a paragraph is one.
+  - An item that is a whole sentence with its own actor (it does not end with a colon) above
+    lettered sub-items that each have their own actor is a task too, and its deadline is not
+    theirs.
+  - A person named by the office they head is that office: "Đồng chí Trưởng Ban Tổ chức Tỉnh
+    ủy", "đồng chí Nguyễn Văn A, Chánh Văn phòng Tỉnh ủy", "Giám đốc Sở Y tế" (titles Trưởng,
+    Chánh, Chủ nhiệm, Giám đốc, Chủ tịch, Thủ trưởng, with "Phó"; not "Bí thư").
+  - The party committee of a commune is that commune ("Đảng ủy xã Tuy Phong", "Đảng ủy phường
+    Xuân Hương - Đà Lạt"); a department's ("Đảng ủy Sở Y tế") is not the department: it is kept
+    as written and flagged, the department first among the suggestions. "Đảng ủy các sở, ban,
+    ngành (tỉnh)" fans out to the departments like "các sở, ban, ngành".
+  - Several organs the registry lacks listed before the verb are each a lead ("Công an tỉnh,
+    Bộ Chỉ huy Quân sự tỉnh chủ động …").
+  - Top-level bullets that only name units ("• Sở Xây dựng;", "• Đảng ủy xã Tuy Phong.")
+    followed by a paragraph asking "các cơ quan, đơn vị nêu trên" (kể trên, nói trên, có tên
+    trên) to act give one task per listed unit, with that paragraph's request and deadline.
+  - In a task table, a row with no STT under a numbered row carries on that row's cells unless
+    its content cell is a sub-item ("- …", "+ …", "a) …"); without an STT column, a row whose
+    content and lead cells are empty or go on in lower case does (a table copied from PDF wraps
+    each cell over several lines: "Trước ngày" / "30/6/2027", "Sở Thông tin và" / "Truyền
+    thông").
+  - A table laid out with spaces whose full rows line up under the header is read by column
+    position when a row has fewer cells (an empty cell shifts no column; a wrapped cell goes
+    under its column).
+  - A later sentence of an item or paragraph that opens with a registry unit (or a group that
+    fans out) and its verb, or with "Giao …"/"Đề nghị …", is an assignment of its own ("Điều 2.
+    Tổ công tác … . Giao Văn phòng Tỉnh ủy … . Sở Tài chính bố trí kinh phí …"); not when the
+    verb is "đã", "đang", "được" (what the unit did).
+  - A numbered heading that is a title naming only a unit ("1.1. Ban Tổ chức Tỉnh ủy", short,
+    no closing punctuation) gives that unit to its paragraphs and its bullets; under such a
+    title, "-" bullets are sub-items even without a colon.
+  - A day in brackets right after a month, quarter or year makes it precise ("trong tháng
+    12/2026 (chậm nhất ngày 25/12/2026)" is 25/12/2026 at the end of the day).
+  - Under top-level "-" conclusions, "+" bullets are sub-items of the "-" item that introduces
+    them, never new conclusions.
+  - An organ's name with a comma in it ("Báo và Phát thanh, Truyền hình Lâm Đồng mở …"): after
+    the comma a capitalised word, at most six words, then the verb.
+  - Unit names match without their "và" and with "-", "&" between words ("Sở Giáo dục - Đào
+    tạo", "Sở Nông nghiệp & Môi trường", "Sở Văn hóa, Thể thao, Du lịch"); abbreviations VH,
+    TT&DL, KH&ĐT are spelt out.
+  - Deadline wordings found in sentences: "định kỳ hằng tháng (trước ngày 20)", "hằng quý
+    (trước ngày 20 của tháng cuối quý)"; "báo cáo tại phiên giao ban tháng 01/2027" reads
+    "tháng 01/2027" (the meeting's day is not said: the month's last day).
+  - A paragraph that names any unit (not the issuer), anywhere, and gives no task is listed in
+    ``not_taken``.
 * ``not_taken`` lists, with the reason and what the office would pre-fill (unit or group,
   deadline wording, source line): introduction and section paragraphs, closing paragraphs
   and results items that name a unit, a group or a deadline without giving a task; table

@@ -25,11 +25,12 @@ ABBREVIATIONS = {
     "btctw": "ban to chuc trung uong", "bcd": "ban chi dao", "bql": "ban quan ly", "kcn": "khu cong nghiep",
     "tp": "thanh pho", "btg": "ban tuyen giao", "btgdv": "ban tuyen giao va dan van",
     "ct-xh": "chinh tri xa hoi", "ctxh": "chinh tri xa hoi", "dt&tg": "dan toc va ton giao",
+    "vh": "van hoa", "tt&dl": "the thao va du lich", "kh&dt": "ke hoach va dau tu",
 }
 
 _WORD = re.compile(r"[^\W_]+(?:[&’'][^\W_]+)*")
 # What may stand between two words of one unit name.
-_NAME_GAP = re.compile(r"[\s,\-–]*")
+_NAME_GAP = re.compile(r"[\s,\-–&]*")
 # After a short organ name, these words make it a different organ ("Ban Thường vụ các đảng ủy …").
 _NOT_THIS_ORGAN = re.compile(r"\s*(?:cac |nhung )?(?:dang uy|dang bo|chi bo|cap uy|truc thuoc|co so)\b")
 _STRIP_TAIL = ("lam", "dong")
@@ -92,6 +93,10 @@ class Registry:
             for key in list(keys):
                 if len(key) > 2 and key[-2:] == _STRIP_TAIL:
                     keys.add(key[:-2])
+            # "Sở Giáo dục - Đào tạo", "Sở Văn hóa, Thể thao, Du lịch": a name without its "và".
+            for key in list(keys):
+                if "va" in key[1:-1]:
+                    keys.add(tuple(t for i, t in enumerate(key) if t != "va" or i in (0, len(key) - 1)))
             for key in keys:
                 if not key:
                     continue
@@ -192,13 +197,24 @@ _FAN_OUT = re.compile(
     r"(?:xa,?\s+phuong(?:,|\s+va)?\s+(?:va\s+)?dac khu|don vi hanh chinh cap xa|dia phuong cap xa|xa,\s*phuong)\b"
 )
 # The departments as an actor: "các sở, ban, ngành (tỉnh)", "các sở, ngành".
-_DEPARTMENTS = re.compile(r"(?:cac|tat ca cac)\s+so,?\s+(?:ban,?\s+)?nganh(?:\s+(?:cua\s+)?tinh)?\b")
+_DEPARTMENTS = re.compile(r"(?:(?:ban thuong vu\s+)?(?:dang uy|dang bo|cap uy)\s+)?"
+                          r"(?:cac|tat ca cac)\s+so,?\s+(?:ban,?\s+)?nganh(?:\s+(?:cua\s+)?tinh)?\b")
+# A person named by the office they head ("Đồng chí Trưởng Ban Tổ chức Tỉnh ủy", "đồng chí Nguyễn Văn A,
+# Chánh Văn phòng Tỉnh ủy", "Giám đốc Sở Y tế"): the task goes to that office.
+_HEAD_OF = re.compile(
+    r"(?:(?:dong chi|d/c)\s+(?:[a-z]+(?:\s+[a-z]+){1,4},\s+)?)?(?:(?:uy vien ban thuong vu tinh uy|tinh uy vien),\s+)?"
+    r"(?:pho\s+)?(?:truong|chanh|chu nhiem|giam doc|chu tich|thu truong)\s+(?=\S)"
+)
+# The party committee of a commune is that commune's unit ("Đảng ủy xã Tuy Phong", "Đảng ủy phường
+# Xuân Hương - Đà Lạt"). A department's party committee ("Đảng ủy Sở Xây dựng") is not the department:
+# it stays an organ the registry lacks, flagged with the department as first suggestion.
+_COMMITTEE_OF = re.compile(r"(?:ban thuong vu\s+)?(?:dang uy|dang bo|chi bo)\s+(?=\S)")
 # The first words of an organ's name (folded, capitalised). Common words that begin a sentence
 # as well ("Báo cáo", "Ban hành", "Bảo đảm", "Trường hợp", "Hội nghị" …) are not.
 _UNIT_HEAD = re.compile(
     r"(?:So|Ban(?! hanh| giao)|Van phong|Uy ban|UBND|HDND|Hoi(?! nghi| thao| dap| vien)|Mat tran|Dang uy|Dang bo|"
     r"Cong an|Bo Chi huy|Trung tam|Truong(?! hop)|Bao(?! cao| dam| ve| ton| quan| hiem)|Dai(?! hoi| dien)|"
-    r"Tinh doan|Lien doan|Thanh tra|Kho bac|Cuc|Chi cuc|Xa(?! hoi)|Phuong(?! an| thuc| huong| phap| tien)|"
+    r"Tinh [Dd]oan|Lien doan|Thanh tra|Kho bac|Cuc|Chi cuc|Xa(?! hoi)|Phuong(?! an| thuc| huong| phap| tien)|"
     r"Dac khu|Toa an|Vien(?! chuc)|Hoi dong|Doan (?:giam sat|kiem tra|cong tac)|Doan(?! ket| vien)|Phong(?!,| chong| ngua| va)|To cong tac|"
     r"To giup viec)\b"
 )
@@ -212,6 +228,7 @@ _STOP_PHRASES = (
     "de", "trong", "truoc", "theo", "ve", "tai", "cac", "co", "duoc", "cham nhat", "cho", "voi", "khi", "sau",
     "moi", "nham", "ket hop", "cung", "va cac", "phan cong", "thuoc", "mo", "van dong", "tap trung", "day manh",
     "khao sat", "dinh huong", "dieu chinh", "sap xep", "rut kinh nghiem", "lam viec", "cua", "thao go", "la",
+    "chu dong", "nam chac", "kip thoi", "nghiem tuc",
 )
 # Lower-case words that belong to an organ's name although they would end a name elsewhere
 # ("Đảng ủy các cơ quan Đảng tỉnh").
@@ -293,6 +310,37 @@ def _group_at(text: str, folded: str, pos: int) -> _Actor | None:
     return None
 
 
+def _unit_at(text: str, pos: int, registry: Registry, *, allow_unknown: bool = False) -> tuple[UnitRef | None, int]:
+    """The registry unit named at ``pos``, also when written as the office its head holds
+    ("Đồng chí Trưởng Ban Tổ chức Tỉnh ủy") or as the party committee of a commune ("Đảng ủy
+    xã Tuy Phong"); and where its name ends. With ``allow_unknown``, an organ the
+    registry lacks after a head's title ("Đồng chí Giám đốc Công an tỉnh") is returned as
+    (None, end) with end > pos."""
+    unit, end = registry.match_prefix(text, pos)
+    if unit is not None:
+        return unit, end
+    folded = fold_keep(text)
+    start = pos
+    while start < len(text) and text[start] == " ":
+        start += 1
+    head = _HEAD_OF.match(folded, start)
+    if head is not None:
+        unit, end = registry.match_prefix(text, head.end())
+        if unit is not None:
+            return unit, end
+        if allow_unknown and _looks_like_unit(text, head.end()):
+            phrase, end, why = _unknown_unit_phrase(text, head.end())
+            if phrase and why in ("verb", "punct:", "punct,"):
+                return None, end
+        return None, pos
+    committee = _COMMITTEE_OF.match(folded, start)
+    if committee is not None:
+        unit, end = registry.match_prefix(text, committee.end())
+        if unit is not None and unit.kind == "commune":
+            return unit, end
+    return None, pos
+
+
 def _actor_at(text: str, pos: int, registry: Registry, *, allow_unknown: bool) -> _Actor | None:
     """Who is named at ``pos``: a registry unit, a group that fans out (the communes, the
     departments), a group that does not (a directive), or an unknown unit."""
@@ -302,7 +350,7 @@ def _actor_at(text: str, pos: int, registry: Registry, *, allow_unknown: bool) -
     group = _group_at(text, folded, pos)
     if group is not None:
         return group
-    unit, end = registry.match_prefix(text, pos)
+    unit, end = _unit_at(text, pos, registry)
     if unit is not None:
         return _Actor("unit", UnitMention(_ws(text[pos:end]), unit), pos, end)
     if _GENERIC.match(folded, pos):
@@ -346,9 +394,14 @@ def find_actor(text: str, registry: Registry, issuer_code: str | None = None) ->
         return group
     if _GENERIC.match(folded):
         return _Actor("generic", None, 0, 0)
-    unit, end = registry.match_prefix(text, 0)
+    unit, end = _unit_at(text, 0, registry, allow_unknown=True)
     if unit is not None and _followed_by_action(text, folded, end):
         return _Actor("unit", UnitMention(_ws(text[:end]), unit), 0, end)
+    if unit is None and end > 0 and _followed_by_action(text, folded, end):
+        # A head's title before an organ the registry lacks: the organ, as written.
+        head = _HEAD_OF.match(folded)
+        phrase = _ws(text[head.end():end]) if head else _ws(text[:end])
+        return _Actor("unit", UnitMention(phrase, None), 0, end)
     sentence = re.split(r"(?<=[.:;])\s", text, maxsplit=1)[0]
     folded_sentence = fold_keep(sentence)
     chu_tri = re.search(r"\s+chu\s+tri\b", folded_sentence)
@@ -361,6 +414,18 @@ def find_actor(text: str, registry: Registry, issuer_code: str | None = None) ->
         phrase, end, why = _unknown_unit_phrase(text, 0)
         if len(phrase.split()) >= 2 and (why == "verb" or why == "punct:") and not _SPEAKING.match(folded, end):
             return _Actor("unit", UnitMention(phrase, None), 0, end)
+        # The first of a list of leads ("Công an tỉnh, Bộ Chỉ huy Quân sự tỉnh chủ động …"): another
+        # organ follows the comma.
+        if len(phrase.split()) >= 2 and why == "punct,":
+            nxt = end + re.match(r"\s*,\s*", text[end:]).end()
+            if _unit_at(text, nxt, registry)[0] is not None or _looks_like_unit(text, nxt):
+                return _Actor("unit", UnitMention(phrase, None), 0, end)
+            # A name with a comma in it ("Báo và Phát thanh, Truyền hình Lâm Đồng mở …"): after the
+            # comma a capitalised word, at most six words, then a verb in lower case.
+            if text[nxt:nxt + 1].isupper():
+                tail, tail_end, tail_why = _unknown_unit_phrase(text, nxt)
+                if tail_why == "verb" and 1 <= len(tail.split()) <= 6 and not _SPEAKING.match(folded, tail_end):
+                    return _Actor("unit", UnitMention(_ws(text[:tail_end]), None), 0, tail_end)
     # "Ban Thường vụ Tỉnh ủy giao Sở Tài chính …": an act verb inside the first sentence.
     for act in re.finditer(r"(?<![^\W\d_])(?:giao(?: cho)?|de nghi|yeu cau)\s+", folded_sentence):
         actor = _actor_at(text, act.end(), registry, allow_unknown=False)

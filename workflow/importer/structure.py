@@ -8,8 +8,8 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from workflow.deadlines import DEFAULT_TZ, DeadlineParseError, parse_deadline
-from workflow.importer.actors import (Registry, _Actor, _actor_at, find_coordinating, find_leads,
-                                      split_units)
+from workflow.importer.actors import (Registry, _Actor, _actor_at, _looks_like_unit, _unit_at,
+                                      _unknown_unit_phrase, find_coordinating, find_leads, split_units)
 from workflow.importer.tables import TextTable, table_at
 from workflow.importer.reading_deadlines import find_deadline
 from workflow.importer.results import Assignment, ImportResult, UnitMention
@@ -60,9 +60,12 @@ def _split_entries(text: str) -> list[str]:
 _ITEM_MARKERS = (
     ("3", re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{1,2})\.?\s+(?=\S)")),
     ("2", re.compile(r"^(\d{1,2})\.(\d{1,2})\.?\s+(?=\S)")),
-    ("1", re.compile(r"^(\d{1,2})[.)]\s+(?=\S)")),
-    ("a", re.compile(r"^([a-zđ])\)\s+(?=\S)")),
-    ("roman", re.compile(r"^([IVX]{1,5})[.)]\s+(?=\S)")),
+    # "1.", "1)" and, as typed by some organs, "1-" / "I-" / "a-" (a hyphen then a space).
+    ("1", re.compile(r"^(\d{1,2})(?:[.)/]|\s?-)\s+(?=\S)")),
+    ("1", re.compile(r"^\((\d{1,2})\)\s*(?=\S)")),   # "(1)", and "1/" above
+    ("a", re.compile(r"^([a-zđ])(?:[)/]|\s?-)\s+(?=\S)")),
+    ("a", re.compile(r"^\(([a-zđ])\)\s*(?=\S)")),
+    ("roman", re.compile(r"^([IVX]{1,5})(?:[.)]|\s?-)\s+(?=\S)")),
     ("article", re.compile(r"^(?:Điều|Dieu|ĐIỀU)\s+(\d{1,2})\s*[.:]\s*(?=\S)")),
 )
 _CLOSING = re.compile(r"\./\.\s*$|^Nhận được (?:công văn|văn bản)", re.I)
@@ -74,6 +77,17 @@ _RESULTS_SECTION = re.compile(r"^(?:ket qua|tinh hinh|danh gia|thuc trang|kiem d
 _TASKS_SECTION = re.compile(r"nhiem vu|giai phap|phuong huong|de xuat|kien nghi|to chuc thuc hien|phan cong")
 _EXECUTION = re.compile(r"thi hanh (?:quyet dinh|chi thi)|(?:quyet dinh|chi thi)(?: nay)? thi hanh|"
                         r"chiu trach nhiem thi hanh")
+
+
+# An unmarked paragraph that opens with an act verb ("Giao …", "Đề nghị …", "Đồng thời, đề nghị …")
+# asks a unit to act on its own; a sentence inside a paragraph that opens so starts another one.
+_ACT_PARAGRAPH = re.compile(r"^(?:dong thoi|ngoai ra|mat khac)?,?\s*(?:giao(?: cho)?|de nghi|yeu cau|phan cong)\s+"
+                            r"(?!cac |nhung |moi |tat ca |toan the )\S")
+# "… đề nghị các cơ quan, đơn vị nêu trên …": a paragraph after a list of bare unit names that
+# asks those units to act.
+_UNITS_ABOVE = re.compile(r"(?:cac|nhung)\s+(?:co quan|don vi|dia phuong|dong chi)(?:,?\s+(?:don vi|dia phuong))?"
+                          r"\s+(?:neu tren|ke tren|noi tren|tren day|tren|co ten (?:o |neu )?tren|(?:vua )?neu)\b")
+_ACT_SENTENCE = re.compile(r"(?<=[.;])\s+(?=(?:Giao|Đề nghị|Yêu cầu|Phân công|Đồng thời)\s)")
 
 
 @dataclass
@@ -154,7 +168,10 @@ def _parse_items(entries: list) -> _Items:
             top_bullets = True  # "… kết luận như sau:" then "- …", "- …": the items, numbered in order
         if marker is None and bullet and top_bullets and (current is None or current.bullet is not None):
             char = paragraph.lstrip()[0]
-            if current is None or char == current.bullet:
+            # A new top-level item: the same bullet as the top-level items ("-"), not as the
+            # sub-items of one of them ("+" under "- Về công tác tuyên truyền:").
+            top_char = next((r.bullet for r in out.roots if r.bullet), None)
+            if current is None or char == (top_char or current.bullet):
                 n = sum(1 for r in out.roots if r.bullet) + 1
                 node = _Node(str(n), 1, paragraph[bullet.end():].strip(), bullet=char, section=section)
                 out.roots.append(node)
@@ -165,7 +182,8 @@ def _parse_items(entries: list) -> _Items:
             host = current
             if current.bullet is not None and not (current.introduces() and char != current.bullet):
                 host = current.parent
-            if host is not None and (host.introduces() or any(c.bullet for c in host.children)):
+            if host is not None and (host.introduces() or any(c.bullet for c in host.children)
+                                     or (host.bullet is None and not host.body and _is_title(host.heading))):
                 rest = paragraph[bullet.end():].strip()
                 n = sum(1 for c in host.children if c.bullet) + 1
                 node = _Node(f"{host.code}-{n}", host.level + 1, rest, parent=host, bullet=char, section=section)
@@ -175,6 +193,12 @@ def _parse_items(entries: list) -> _Items:
         if marker is None:
             if current is not None and _CLOSING.search(paragraph) and not paragraph[:1].islower():
                 out.closing.append(paragraph)
+            elif current is not None and _ACT_PARAGRAPH.match(fold_keep(paragraph)):
+                # "Giao Phòng … theo dõi …" after an item: a new assignment, not more of that item;
+                # each "Giao …"/"Đề nghị …" sentence of it is one.
+                for sentence in _ACT_SENTENCE.split(paragraph):
+                    if sentence.strip():
+                        out.loose.append((section, sentence.strip()))
             elif current is None:
                 if in_section_intro:
                     out.loose.append((section, paragraph))
@@ -185,6 +209,12 @@ def _parse_items(entries: list) -> _Items:
                 host = current.parent
                 while host is not None and host.bullet is not None:
                     host = host.parent
+                if host is None and _UNITS_ABOVE.search(fold_keep(paragraph)):
+                    # Top-level bullets naming units, then "… các cơ quan, đơn vị nêu trên …".
+                    for root in out.roots:
+                        if root.bullet is not None and not root.children and not root.tail:
+                            root.tail.append(paragraph)
+                    continue
                 (host.tail if host is not None else out.preamble).append(paragraph)
                 current = host if host is not None else current
             elif current.children and any(c.bullet for c in current.children):
@@ -194,6 +224,11 @@ def _parse_items(entries: list) -> _Items:
             continue
         kind, match = marker
         rest = paragraph[match.end():].strip()
+        if kind != "roman":
+            # "Điều 2. Tổ công tác … . Giao Văn phòng Tỉnh ủy …": each later "Giao …"/"Đề nghị …"
+            # sentence of an item is an assignment of its own.
+            rest, *later = _ACT_SENTENCE.split(rest)
+            out.loose.extend((section, sentence.strip()) for sentence in later if sentence.strip())
         if kind == "roman":
             section = match.group(1)
             out.section_titles[section] = rest
@@ -523,9 +558,29 @@ def _entries(lines: list[str]) -> tuple[list, list[tuple[int, list[str]]]]:
                 r"\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\)|[IVX]{1,5}\.|[-+•–]|(?:Điều|Dieu)\s+\d{1,2}\.", cells[0]):
             stripped = " ".join(cells)  # "1.<tab>Giao …": an item typed with a tab after its number
         if stripped and stripped != "*" and "\t" not in stripped:
-            entries.append(stripped)
+            if entries and isinstance(entries[-1], str) and lines[i - 1].strip() and _continues(entries[-1], stripped):
+                entries[-1] = f"{entries[-1]} {stripped}"  # a line broken mid-sentence (text copied from PDF)
+            else:
+                entries.append(stripped)
         i += 1
     return entries, other_rows
+
+
+# The words a sentence broken before its date ends with ("… trước ngày" / "05/02/2027").
+_BROKEN_BEFORE_DATE = re.compile(r"(?:ngay|truoc|nhat|han|den|thang|nam|quy|luc|gio|phut)$")
+
+
+def _continues(previous: str, line: str) -> bool:
+    """``line`` continues the sentence of ``previous`` (a line break inside a sentence, as when
+    text is copied from a PDF): the previous line ends with no punctuation and this one starts
+    in lower case, or with a date after "… ngày"; an item marker or a bullet never continues."""
+    if re.search(r"[.;:!?)”\"]$", previous) or _is_upper_line(previous):
+        return False
+    if _item_marker(line) or _BULLET.match(line):
+        return False
+    if line[:1].islower():
+        return True
+    return line[:1].isdigit() and bool(_BROKEN_BEFORE_DATE.search(fold_keep(previous)))
 
 
 def prefill(text: str, registry: Registry, *, issuer_code: str | None, issued_on: date | None, tz,
@@ -566,6 +621,51 @@ def prefill(text: str, registry: Registry, *, issuer_code: str | None, issued_on
             "deadline_text": deadline_text}
 
 
+def _actor_sentences(text: str, registry: Registry, issuer_code) -> list[str]:
+    """``text`` cut before each sentence after the first that opens with a registry unit (or a
+    group that fans out) followed by its verb ("Sở Tài chính bố trí …"), not by "đã", "đang",
+    "được" (what it did is no request)."""
+    sentences = re.split(r"(?<=[.;])\s+(?=[A-ZĐ])", text)
+    if len(sentences) < 2:
+        return [text]
+    parts = [sentences[0]]
+    for sentence in sentences[1:]:
+        leads = find_leads(sentence, registry, issuer_code)
+        first = leads[0] if leads else None
+        own = first is not None and first.start == 0 and (
+            first.kind == "fan_out" or (first.kind == "unit" and first.mention.unit is not None
+                                         and first.mention.unit.code != issuer_code))
+        if own and not re.match(r"\s*(?:da|dang|duoc|vua|cung da|da va dang)\b", fold_keep(sentence[first.end:])):
+            parts.append(sentence)
+        else:
+            parts[-1] = f"{parts[-1]} {sentence}"
+    return parts
+
+
+
+def _is_title(heading: str) -> bool:
+    """A heading that is a title, not a sentence: short, no closing punctuation ("1.1. Ban Tổ
+    chức Tỉnh ủy", "2. Về nhiệm vụ thời gian tới")."""
+    heading = (heading or "").strip()
+    return bool(heading) and len(heading.split()) <= 12 and not re.search(r"[.;,:!?]$", heading)
+
+
+def _bare_unit(heading: str, registry: Registry) -> UnitMention | None:
+    """The unit a list entry names and nothing else ("Sở Xây dựng;", "Đảng ủy xã Tuy Phong.",
+    "Sở KH&ĐT;"), or None."""
+    name = re.sub(r"[\s;,.]+$", "", heading or "")
+    if not name or len(name) > 120:
+        return None
+    unit, end = _unit_at(name, 0, registry)
+    if unit is not None:
+        return UnitMention(_ws(name), unit) if not name[end:].strip() else None
+    if _looks_like_unit(name, 0):
+        phrase, end, _why = _unknown_unit_phrase(name, 0)
+        if phrase and not name[end:].strip() and len(phrase.split()) >= 2:
+            return UnitMention(_ws(phrase), registry.lookup_short(phrase))
+    return None
+
+
 def _mentions(paragraph: str, registry: Registry, issuer_code, issued_on, tz, holidays) -> bool:
     """The paragraph names a unit to act, a group of units, or a deadline."""
     if find_deadline(paragraph, issued_on, tz=tz, holidays=holidays) is not None:
@@ -573,7 +673,9 @@ def _mentions(paragraph: str, registry: Registry, issuer_code, issued_on, tz, ho
     for actor in find_leads(paragraph, registry, issuer_code):
         if actor.kind in ("unit", "fan_out"):
             return True
-    return False
+    # Any unit named anywhere in it (not its issuer): shown, never dropped silently.
+    return prefill(paragraph, registry, issuer_code=issuer_code, issued_on=None, tz=tz,
+                   holidays=holidays)["lead_unit"] is not None
 
 
 def _body(lines: list[str], result: ImportResult, registry: Registry, *, holidays, tz,
@@ -641,6 +743,11 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
         if fold_keep(node.text) and _EXECUTION.search(fold_keep(node.text)):
             return []
         leads = find_leads(node.heading, registry, issuer_code)
+        if not leads and (node.body or node.children) and _is_title(node.heading):
+            # "1.1. Ban Tổ chức Tỉnh ủy" over its paragraphs or bullets: that unit acts in them.
+            named = _bare_unit(node.heading, registry)
+            if named is not None:
+                return [_Actor("unit", named, 0, len(node.heading))]
         if leads and leads[0].kind == "generic":
             # "Các ban đảng, Văn phòng Tỉnh ủy: …": the units listed after a group act; the group,
             # which no registry kind stands for, is listed as not taken.
@@ -701,7 +808,25 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
                     not_taken(child.code, child.text, "Mục thuộc phần kết quả, tình hình của văn bản: "
                                                       "nêu việc đã làm, không giao việc.")
             return
+        if not node.children and not node.bullet:
+            parts = _actor_sentences(node.text, registry, issuer_code)
+            if len(parts) > 1:
+                # "… . Sở Tài chính bố trí kinh phí trong tháng 12/2026.": a later sentence that opens
+                # with a unit of the registry and its verb is an assignment of its own.
+                for part in parts:
+                    visit(_Node(node.code, node.level, part, parent=node.parent, section=node.section),
+                          inherited, inherited_coord, shared)
+                return
         leads = leads_of(node)
+        if node.children and leads and not node.introduces() and not node.tail and all(
+                not c.bullet and not c.children and leads_of(c) for c in node.children):
+            # "2- Đảng ủy UBND tỉnh lãnh đạo …, báo cáo … ." then "a- Sở Xây dựng …", "b- …": a whole
+            # sentence with its own actor is a task of its own, and so is each sub-item with its own.
+            for actor in leads:
+                make(node, actor, leads[-1].end, inherited_coord, shared, node.code)
+            for child in node.children:
+                visit(child, [], inherited_coord, shared)
+            return
         if node.children:
             coord = inherited_coord
             if leads:
@@ -722,6 +847,17 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
             for actor in leads:
                 make(node, actor, leads[-1].end, inherited_coord, shared, item)
             return
+        if node.bullet and node.tail:
+            named = _bare_unit(node.heading, registry)
+            if named is not None:
+                # A bullet that only names a unit, asked to act by the paragraph after the list.
+                request = node.tail[0]
+                cut = _UNITS_ABOVE.search(fold_keep(request))
+                said = request[cut.end():].lstrip(" ,:") if cut else request
+                task_node = _Node(node.code, node.level, f"{named.text}: {said}", section=node.section)
+                make(task_node, _Actor("unit", named, 0, len(named.text)), len(named.text), inherited_coord,
+                     shared, node.code)
+                return
         if inherited:
             for actor in inherited:
                 make(node, actor, None, inherited_coord, shared, node.code)
@@ -824,20 +960,34 @@ def _unnumbered(paragraphs: list[str], result: ImportResult, registry: Registry,
             continue
         unquoted = re.sub(r"“[^”]*”", lambda m: " " * len(m.group(0)), paragraph)
         folded = fold_keep(unquoted)
-        for act in re.finditer(r"(?<![^\W\d_])(?:giao(?: cho)?|de nghi|yeu cau)\s+", folded):
-            actor = _actor_at(paragraph, act.end(), registry, allow_unknown=True)
-            if actor is None or actor.kind == "generic":
-                continue
-            if actor.mention.unit is not None and actor.mention.unit.code == issuer_code:
-                continue
-            key = actor.mention.unit.code if actor.mention.unit else "*" + actor.kind
+        # The units a paragraph opens with, before their verb ("Ban Tổ chức Tỉnh ủy chủ trì …",
+        # "Sở Y tế, Sở Giáo dục và Đào tạo báo cáo …"), each act; otherwise the unit after "Giao",
+        # "Đề nghị", "Yêu cầu".
+        opening = [a for a in find_leads(paragraph, registry, issuer_code)
+                   if a.kind in ("unit", "fan_out") and not paragraph.rstrip().endswith(":")]
+        candidates = [(a, opening[-1].end) for a in opening] if opening and opening[0].start == 0 else []
+        if not candidates:
+            for act in re.finditer(r"(?<![^\W\d_])(?:giao(?: cho)?|de nghi|yeu cau)\s+", folded):
+                actor = _actor_at(paragraph, act.end(), registry, allow_unknown=True)
+                if actor is None or actor.kind == "generic":
+                    continue
+                if actor.mention.unit is not None and actor.mention.unit.code == issuer_code:
+                    continue
+                candidates = [(actor, actor.end)]
+                break
+        for actor, clause_at in candidates:
+            if actor.kind == "fan_out":
+                key = "*" + (actor.fan or COMMUNE_FAN_OUT)
+            else:
+                key = actor.mention.unit.code if actor.mention.unit else "?" + fold_keep(actor.mention.text)
             assignment = by_lead.get(key)
             if assignment is None:
                 assignment = Assignment(item=str(len(by_lead) + 1), title="", lead=actor.mention,
-                                        fan_out=COMMUNE_FAN_OUT if actor.kind == "fan_out" else None)
+                                        fan_out=(actor.fan or COMMUNE_FAN_OUT) if actor.kind == "fan_out" else None)
                 by_lead[key] = assignment
                 clauses[key] = []
-            clause = paragraph[actor.end:]
+            clause = paragraph[clause_at:].lstrip(" ,:")
+            clause = re.sub(r"^(?:chủ\s+trì|chu\s+tri)[\s,]*", "", clause, flags=re.I)
             clause = re.split(r"(?<=[.;])\s+(?=[A-ZĐ])", clause, maxsplit=1)[0]
             clause = re.sub(r",?\s*(?:như sau|cụ thể như sau|cụ thể)\s*:?\s*$", "", clause.strip(), flags=re.I)
             if assignment.deadline_text is None:
@@ -849,7 +999,6 @@ def _unnumbered(paragraphs: list[str], result: ImportResult, registry: Registry,
             clauses[key].append(_tidy_sentence(clause))
             assignment.source = _ws(f"{assignment.source} {paragraph}")
             used.add(paragraph)
-            break
     for key, assignment in by_lead.items():
         assignment.title = _capitalise("; ".join(c for c in clauses[key] if c))
         result.assignments.append(assignment)

@@ -145,6 +145,38 @@ class TextTable:
         return cells[index] if index is not None and index < len(cells) else ""
 
 
+def _continues_row(table: TextTable, previous: list[str], cells: list[str]) -> bool:
+    """A row that carries on the cells of the row above (a table copied from PDF wraps each
+    cell over several lines): no STT of its own under a numbered row, its content cell not a
+    sub-item of its own ("- …", "+ …", "a) …"); without an STT column, its content cell goes on
+    in lower case and its lead cell is empty or goes on too."""
+    content = table.cell(cells, "content")
+    if not any(cells):
+        return False
+    if "stt" in table.roles:
+        return (not table.cell(cells, "stt") and bool(table.cell(previous, "stt"))
+                and not re.match(r"[-+•–]|[a-zđ]\)|\d{1,2}[.)]", content))
+    lead = table.cell(cells, "lead")
+    return bool(content) and content[:1].islower() and (not lead or lead[:1].islower())
+
+
+def _positioned_cells(line: str) -> list[tuple[int, str]]:
+    """The cells of a row separated by two spaces or more, with the column where each starts."""
+    return [(m.start(), _ws(m.group(0))) for m in re.finditer(r"\S(?:(?!\s{2}).)*", line)]
+
+
+def _align(header: list[tuple[int, str]], line: str) -> list[str]:
+    """A space-separated row's cells put under the header's columns by where they start (a cell
+    left empty shifts nothing): each cell goes to the last column starting at most two
+    characters after it."""
+    starts = [start for start, _text in header]
+    cells = [""] * len(header)
+    for start, text in _positioned_cells(line):
+        column = max((i for i, s in enumerate(starts) if s <= start + 2), default=0)
+        cells[column] = _ws(f"{cells[column]} {text}")
+    return cells
+
+
 def table_at(lines: list[str], start: int) -> tuple[TextTable, int] | None:
     """The table whose header row is ``lines[start]`` and where it ends, or None. A header is
     recognised by its columns whatever their order: it must name a lead column ("Cơ quan chủ
@@ -160,6 +192,9 @@ def table_at(lines: list[str], start: int) -> tuple[TextTable, int] | None:
     if "lead" not in roles or len(roles) < 3:
         return None
     table = TextTable(header, roles)
+    positioned = None if "\t" in line else _positioned_cells(line)
+    if positioned is not None and len(positioned) != len(header):
+        positioned = None
     i = start + 1
     while i < len(lines):
         row = lines[i]
@@ -170,9 +205,25 @@ def table_at(lines: list[str], start: int) -> tuple[TextTable, int] | None:
         if not tabbed and not re.search(r"\S {2,}\S", row.strip()):
             break
         cells = split_cells(row)
-        if len(cells) < 2:
+        if len(cells) < 2 and not (table.rows and positioned is not None and not tabbed and row[:1] == " "):
             break
+        if positioned is not None and not tabbed:
+            # A row with every cell is read in order; it also shows whether the columns line up
+            # under the header. Where they do, a shorter row (an empty cell, a cell wrapped onto
+            # the next line) is read by position: an empty cell shifts nothing.
+            if len(cells) == len(header):
+                if any(abs(a - b) > 2 for (a, _), (b, _) in zip(_positioned_cells(row), positioned)):
+                    positioned = None
+            else:
+                cells = _align(positioned, row)
         cells += [""] * (len(header) - len(cells))
+        if table.rows and _continues_row(table, table.rows[-1][1], cells):
+            previous = table.rows[-1][1]
+            for c, text in enumerate(cells):
+                if text and c < len(previous):
+                    previous[c] = _ws(f"{previous[c]} {text}")
+            i += 1
+            continue
         table.rows.append((i, cells))
         i += 1
     while i > start + 1 and not lines[i - 1].strip():
