@@ -42,6 +42,7 @@ import hashlib
 import io
 import math
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -1614,6 +1615,14 @@ def _is_pdf(path: Path) -> bool:
         return handle.read(5) == b"%PDF-"
 
 
+def _whole_pdf(path: Path) -> bytes | None:
+    """The PDF at ``path`` if it is there and complete (header and final ``%%EOF``), else None."""
+    if not _is_pdf(path):
+        return None
+    content = path.read_bytes()
+    return content if content[-1024:].rstrip().endswith(b"%%EOF") else None
+
+
 class LibreOffice:
     """docx → PDF through ``soffice --headless --convert-to pdf``.
 
@@ -1696,6 +1705,70 @@ class LibreOffice:
 
     def convert(self, docx: bytes, *, timeout: float | None = None, export: str = "writer_pdf_Export") -> bytes:
         return self.convert_many({"document.docx": docx}, timeout=timeout, export=export)["document.docx"]
+
+    def convert_each(self, documents: list[bytes], *, timeout: float | None = None,
+                     export: str = "writer_pdf_Export"):
+        """Convert several .docx in one soffice call (LibreOffice starts once) and yield ``(index,
+        pdf)`` as each PDF is written, while LibreOffice goes on with the next document (issue 16:
+        a batch's groups no longer pay a start-up each; each group still moves the progress bar).
+
+        soffice converts its files in order and writes each PDF under a temporary name that it
+        renames when complete, so a PDF under its final name is whole (its ``%%EOF`` is checked
+        too). Closing the generator early stops LibreOffice."""
+        import time as clock
+
+        if not documents:
+            return
+        deadline = clock.monotonic() + (timeout or self.timeout)
+        with self.profile() as profile, tempfile.TemporaryDirectory(prefix="lo-convert-") as work:
+            work_dir = Path(work)
+            (work_dir / "in").mkdir()
+            out_dir = work_dir / "out"
+            out_dir.mkdir()
+            inputs = []
+            for n, content in enumerate(documents):
+                path = work_dir / "in" / f"{n:05d}.docx"
+                path.write_bytes(content)
+                inputs.append(path)
+            command = [self.binary, f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
+                       "--nologo", "--norestore", "--nodefault", "--nolockcheck",
+                       "--convert-to", f"pdf:{export}", "--outdir", str(out_dir), *map(str, inputs)]
+            log = open(work_dir / "soffice.log", "w+b")
+            try:
+                process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            except FileNotFoundError:
+                log.close()
+                raise ConversionError(f"LibreOffice (soffice) không có trên máy này: {self.binary}") from None
+            try:
+                for n, path in enumerate(inputs):
+                    pdf = out_dir / (path.stem + ".pdf")
+                    while True:
+                        finished = process.poll() is not None
+                        content = _whole_pdf(pdf)
+                        if content is not None:
+                            break
+                        if finished:
+                            log.seek(0)
+                            detail = log.read().decode("utf-8", "replace").strip()[-500:]
+                            raise ConversionError(f"LibreOffice không tạo được PDF cho văn bản {n + 1}/"
+                                                  f"{len(inputs)} (mã thoát {process.returncode}): "
+                                                  f"{detail or 'không có thông báo'}")
+                        if clock.monotonic() > deadline:
+                            raise ConversionError(f"LibreOffice quá thời gian chuyển đổi ({len(inputs)} tệp).")
+                        try:
+                            process.wait(timeout=0.05)
+                        except subprocess.TimeoutExpired:
+                            pass
+                    yield n, content
+                try:
+                    process.wait(timeout=max(1.0, deadline - clock.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass  # every PDF is written; the finally below stops a LibreOffice that lingers
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+                log.close()
 
 
 _converter: LibreOffice | None = None
@@ -1859,19 +1932,49 @@ class WarmTemplate:
                 archive.writestr(copy.copy(info), data)
         return out.getvalue()
 
+    def combined_for_conversion(self, bodies: list[str], anchors: list[str]) -> bytes:
+        """The combined .docx LibreOffice converts for a batch (never given to anyone): the bodies in
+        their own sections as :meth:`docx` joins them, each with a bookmark ``anchors[n]`` in its first
+        paragraph, which the PDF export turns into a named destination on that part's first page (so
+        the split needs no text extraction). Not re-parsed (each body is parsed in its own .docx) and
+        stored uncompressed: both cost CPU for a file that lives a few seconds."""
+        section = self._restarting_section()
+        marked = [_bookmark_first_paragraph(body, anchor, 0x7000 + n)
+                  for n, (body, anchor) in enumerate(zip(bodies, anchors, strict=True))]
+        inner = f"<w:p><w:pPr>{section}</w:pPr></w:p>".join(marked) + section
+        xml = (self._prefix + inner + self._suffix).encode("utf-8")
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+            for info, data in self._entries:
+                entry = zipfile.ZipInfo(info.filename, info.date_time)
+                archive.writestr(entry, xml if info.filename == "word/document.xml" else data)
+        return out.getvalue()
+
+
+_FIRST_PARAGRAPH = re.compile(r"<w:p(?:\s[^>]*)?>(?:<w:pPr>.*?</w:pPr>|<w:pPr/>)?", re.S)
+
+
+def _bookmark_first_paragraph(body: str, name: str, bookmark_id: int) -> str:
+    """``body`` with an empty bookmark ``name`` at the start of its first paragraph's content."""
+    match = _FIRST_PARAGRAPH.search(body)
+    if match is None:
+        raise ValueError("a body without a paragraph cannot be anchored")
+    mark = f'<w:bookmarkStart w:id="{bookmark_id}" w:name="{name}"/><w:bookmarkEnd w:id="{bookmark_id}"/>'
+    return body[:match.end()] + mark + body[match.end():]
+
 
 def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes: int | None = None,
                  progress=None) -> list[tuple[bytes, bytes]]:
     """Render many documents of one kind as .docx and PDF: [(docx, pdf), …] in order.
 
-    The PDFs come from a few combined documents (one per LibreOffice process,
-    ``processes`` at a time, each with its own profile), split afterwards at the
-    page where each part's ``marker`` text first appears. ``progress(done,
-    total, message)`` is called as the work advances.
+    The PDFs come from a few combined documents, converted by ``processes``
+    LibreOffice processes at once (each with its own profile, started once and
+    given its share of the documents), split afterwards where each part starts:
+    a named destination put on its first paragraph, else the page where its
+    ``marker`` text first appears. ``progress(done, total, message)`` is called
+    as the work advances.
     """
     from concurrent.futures import ThreadPoolExecutor
-
-    from concurrent.futures import as_completed
 
     total = len(datas)
     if total == 0:
@@ -1886,42 +1989,72 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
     if processes is None:
         processes = default_processes()
     processes = max(1, min(processes, total))
-    # A few combined documents per process, not one: each finished group moves the bar, at the cost
-    # of a LibreOffice start per group (groups of at least PDF_MIN_GROUP forms).
+    # A few combined documents per process, not one: each finished group moves the bar (groups of at
+    # least PDF_MIN_GROUP forms); a process converts its groups one after the other, started once.
     count = max(processes, min(processes * pdf_groups_per_process(), total // PDF_MIN_GROUP))
     size = math.ceil(total / count)
     groups = [list(range(start, min(start + size, total))) for start in range(0, total, size)]
     lo = converter()
+    anchors = [f"wfpart{i:05d}" for i in range(total)]
+    results: queue.Queue = queue.Queue()
+    stop = threading.Event()
 
-    def convert_and_split(group: list[int]) -> list[bytes]:
-        pdf = lo.convert(warm.docx([bodies[i] for i in group]))
-        return split_pdf_by_first_pages(pdf, [markers[i] for i in group],
-                                        metadata=[properties[i] for i in group])
+    def lane(numbers: list[int]) -> None:
+        """One LibreOffice process converts its groups in turn (it starts once); each group's PDF is
+        split here while LibreOffice goes on with the next one."""
+        try:
+            combined = [warm.combined_for_conversion([bodies[i] for i in groups[n]], [anchors[i] for i in groups[n]])
+                        for n in numbers]
+            conversions = lo.convert_each(combined, export=BATCH_PDF_EXPORT)
+            try:
+                for k, pdf in conversions:
+                    group = groups[numbers[k]]
+                    results.put((numbers[k], split_pdf_by_first_pages(
+                        pdf, [markers[i] for i in group], metadata=[properties[i] for i in group],
+                        anchors=[anchors[i] for i in group])))
+                    if stop.is_set():
+                        break
+            finally:
+                conversions.close()  # stops LibreOffice if the batch failed meanwhile
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            results.put((None, exc))
 
-    # LibreOffice starts on the combined documents at once; this thread packages each .docx
-    # meanwhile (issue 16: the Python work overlaps the conversions instead of preceding and
-    # following them), and each group moves the bar as soon as it is converted and split (issue 15).
+    # One thread per LibreOffice process, each with its share of the groups (issue 16: a start-up per
+    # process, not per group); this thread packages each .docx meanwhile (the Python work overlaps the
+    # conversions), and each group moves the bar as soon as it is converted and split (issue 15).
+    lanes = [list(range(n, len(groups), processes)) for n in range(processes)]
     parts: dict[int, list[bytes]] = {}
     converted = 0
     with ThreadPoolExecutor(max_workers=processes) as pool:
-        futures = {pool.submit(convert_and_split, group): n for n, group in enumerate(groups)}
-        docs = []
-        for n, body in enumerate(bodies, start=1):
-            docs.append(warm.docx([body], properties=properties[n - 1]))
-            if n % 10 == 0 or n == total:
-                report(n, units, f"Đã tạo {n}/{total} tệp .docx")
-        report(total, units, f"Đang chuyển {total} văn bản sang PDF ({processes} tiến trình LibreOffice)")
-        for future in as_completed(futures):
-            n = futures[future]
-            parts[n] = future.result()
-            converted += len(groups[n])
-            report(total + converted * PDF_WEIGHT, units, f"Đã tạo {converted}/{total} tệp PDF")
+        for numbers in lanes:
+            pool.submit(lane, numbers)
+        try:
+            docs = []
+            for n, body in enumerate(bodies, start=1):
+                docs.append(warm.docx([body], properties=properties[n - 1]))
+                if n % 10 == 0 or n == total:
+                    report(n, units, f"Đã tạo {n}/{total} tệp .docx")
+            report(total, units, f"Đang chuyển {total} văn bản sang PDF ({processes} tiến trình LibreOffice)")
+            while len(parts) < len(groups):
+                n, outcome = results.get()
+                if n is None:
+                    raise outcome
+                parts[n] = outcome
+                converted += len(groups[n])
+                report(total + converted * PDF_WEIGHT, units, f"Đã tạo {converted}/{total} tệp PDF")
+        except BaseException:
+            stop.set()
+            raise
     pdfs = [pdf for n in range(len(groups)) for pdf in parts[n]]
     return list(zip(docs, pdfs))
 
 
 PDF_WEIGHT = 9
 PDF_GROUPS_PER_PROCESS = 2
+# A batch's PDFs: LibreOffice's plain export (the forms are neither signed nor archived one by one:
+# PDF/A is for the documents the archive keeps, docx_to_pdf), with the Word bookmarks as named
+# destinations, which mark where each part starts (split_pdf_by_first_pages).
+BATCH_PDF_EXPORT = 'writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
 PDF_MIN_GROUP = 8
 
 
@@ -1972,20 +2105,25 @@ def pdf_page_texts(pdf: bytes) -> list[str]:
     return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
-def split_pdf_by_first_pages(pdf: bytes, marker_texts: list[str], *, metadata: list[dict] | None = None) -> list[bytes]:
+def split_pdf_by_first_pages(pdf: bytes, marker_texts: list[str], *, metadata: list[dict] | None = None,
+                             anchors: list[str] | None = None) -> list[bytes]:
     """Split a combined PDF where each part's first page contains its marker (in order); ``metadata``
-    (:func:`document_properties` of each part) gives each part its own title, author and subject."""
+    (:func:`document_properties` of each part) gives each part its own title, author and subject.
+    ``anchors``: the named destinations of the parts' first pages (:meth:`WarmTemplate.combined_for_conversion`),
+    read instead of the pages' text when every one is there, in order."""
     from pypdf import PdfReader, PdfWriter
 
-    texts = [" ".join(t.split()) for t in pdf_page_texts(pdf)]
-    starts, index = [], 0
-    for page_number, text in enumerate(texts):
-        if index < len(marker_texts) and " ".join(marker_texts[index].split()) in text:
-            starts.append(page_number)
-            index += 1
+    reader = PdfReader(io.BytesIO(pdf))
+    starts = _anchor_pages(reader, anchors) if anchors else None
+    if starts is None:
+        texts = [" ".join(t.split()) for t in pdf_page_texts(pdf)]
+        starts, index = [], 0
+        for page_number, text in enumerate(texts):
+            if index < len(marker_texts) and " ".join(marker_texts[index].split()) in text:
+                starts.append(page_number)
+                index += 1
     if len(starts) != len(marker_texts):
         raise ConversionError(f"không tách được PDF gộp: tìm thấy {len(starts)}/{len(marker_texts)} phần")
-    reader = PdfReader(io.BytesIO(pdf))
     parts = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(reader.pages)
@@ -2000,6 +2138,18 @@ def split_pdf_by_first_pages(pdf: bytes, marker_texts: list[str], *, metadata: l
         writer.write(out)
         parts.append(out.getvalue())
     return parts
+
+
+def _anchor_pages(reader, anchors: list[str]) -> list[int] | None:
+    """The page of each named destination in ``anchors``; None unless all are there on rising pages."""
+    try:
+        destinations = reader.named_destinations
+        pages = [reader.get_destination_page_number(destinations[f"/{name}"]) for name in anchors]
+    except Exception:  # no /Dests, or a destination pypdf cannot resolve: read the text instead
+        return None
+    if pages[0] != 0 or any(b <= a for a, b in zip(pages, pages[1:])):
+        return None
+    return pages
 
 
 # ==========================================================================
