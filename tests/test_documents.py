@@ -8,6 +8,7 @@ once for the module and converted in a single call.
 """
 from __future__ import annotations
 
+import copy
 import io
 import re
 import subprocess
@@ -655,6 +656,77 @@ def test_a_batch_of_forms_splits_into_one_pdf_per_unit(module_db):
         info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True).stdout.decode()
         assert re.search(r"^Author:\s+" + re.escape(unit.name) + "$", info, re.M)
         assert "python-docx" not in zipfile.ZipFile(io.BytesIO(docx)).read("docProps/core.xml").decode()
+
+
+def test_one_libreoffice_converts_a_batchs_groups_in_turn_and_each_part_is_found_by_its_anchor(module_db, monkeypatch):
+    """Issue 16: a LibreOffice process converts all its groups in one call (one start-up), handing over
+    each PDF as it is written; each form's first page is a named destination of the combined PDF, so
+    the split reads no text, and cuts where the forms' own text says they start."""
+    from sqlalchemy import select
+
+    from models import Unit
+
+    units = list(module_db.session.scalars(select(Unit).where(Unit.kind == "commune").order_by(Unit.id).limit(4)))
+    datas = [D.build_data("indicator_form", {"unit": u.code, "period": "2026-05", "catalogue": "1534-CV/TU"})
+             for u in units]
+    markers = [f"Đơn vị báo cáo: {d['unit_name']} - Kỳ báo cáo" for d in datas]
+    warm = D.WarmTemplate("indicator_form")
+    bodies = [warm.render_body(d) for d in datas]
+    anchors = [f"wfpart{n:05d}" for n in range(4)]
+    started = []
+    popen = subprocess.Popen
+    monkeypatch.setattr(D.subprocess, "Popen", lambda *a, **k: started.append(a) or popen(*a, **k))
+    combined = [warm.combined_for_conversion(bodies[:2], anchors[:2]),
+                warm.combined_for_conversion(bodies[2:], anchors[2:])]
+    converted = list(D.converter().convert_each(combined, export=D.BATCH_PDF_EXPORT))
+    assert [n for n, _ in converted] == [0, 1] and len(started) == 1
+    by_text = [D.split_pdf_by_first_pages(pdf, markers[2 * n:2 * n + 2]) for n, pdf in converted]
+    # anchors missing from the PDF (an older LibreOffice): split by the text, the same parts
+    fallback = D.split_pdf_by_first_pages(converted[0][1], markers[:2], anchors=["nowhere", "else"])
+    assert [flat(pdf_text(p)) for p in fallback] == [flat(pdf_text(p)) for p in by_text[0]]
+    monkeypatch.setattr(D, "pdf_page_texts", lambda pdf: pytest.fail("the anchors were not used"))
+    by_anchor = [D.split_pdf_by_first_pages(pdf, markers[2 * n:2 * n + 2], anchors=anchors[2 * n:2 * n + 2])
+                 for n, pdf in converted]
+    parts = [part for group in by_anchor for part in group]
+    assert len(parts) == 4
+    for unit, part, expected in zip(units, parts, [p for group in by_text for p in group]):
+        assert flat(pdf_text(part)) == flat(pdf_text(expected))
+        assert f"Đơn vị báo cáo: {unit.name} - Kỳ báo cáo" in flat(pdf_text(part, 1, 1))
+        assert pdf_text(part, 2, 2).strip().splitlines()[0].strip() == "2"
+
+
+def test_a_libreoffice_that_writes_no_pdf_or_is_stopped_fails_the_batch_with_a_message(tmp_path):
+    """soffice exits 0 without a PDF: the conversion says which document failed; a batch that failed
+    elsewhere stops the LibreOffice still converting instead of waiting for it."""
+    import threading
+    import time
+
+    lo = D.LibreOffice(binary="/bin/true", profile_root=str(tmp_path / "profiles"))
+    with pytest.raises(D.ConversionError, match="văn bản 1/2"):
+        list(lo.convert_each([b"PK one", b"PK two"]))
+    slow = tmp_path / "slow-soffice"
+    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow.chmod(0o755)
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(D.ConversionError, match="Đã dừng"):
+        list(D.LibreOffice(binary=str(slow), profile_root=str(tmp_path / "profiles")).convert_each(
+            [b"PK one"], cancel=cancel))
+    assert time.monotonic() - started < 10
+
+
+def test_the_warm_template_still_turns_line_breaks_and_tabs_in_the_data_into_word_breaks(rendered):
+    """render_body skips docxtpl's resolve_listing when nothing in the body needs it: a value with a
+    line break or a tab still gets its <w:br/> and <w:tab/>, as docxtpl renders it."""
+    data = copy.deepcopy(rendered["indicator_form"]["data"])
+    data["rows"][0]["description"] = "Dòng một\nDòng hai\tcột"
+    warm = D.WarmTemplate("indicator_form")
+    body = warm.render_body(data)
+    assert "<w:br/>" in body and "<w:tab/>" in body
+    assert docx_paragraphs(warm.docx([body])) == docx_paragraphs(D.render_docx("indicator_form", data))
+    plain = warm.render_body(rendered["indicator_form"]["data"])
+    assert plain == warm._docxtpl.resolve_listing(plain)
 
 
 # --------------------------------------------------------------------------

@@ -1707,14 +1707,14 @@ class LibreOffice:
         return self.convert_many({"document.docx": docx}, timeout=timeout, export=export)["document.docx"]
 
     def convert_each(self, documents: list[bytes], *, timeout: float | None = None,
-                     export: str = "writer_pdf_Export"):
+                     export: str = "writer_pdf_Export", cancel: threading.Event | None = None):
         """Convert several .docx in one soffice call (LibreOffice starts once) and yield ``(index,
         pdf)`` as each PDF is written, while LibreOffice goes on with the next document (issue 16:
         a batch's groups no longer pay a start-up each; each group still moves the progress bar).
 
         soffice converts its files in order and writes each PDF under a temporary name that it
         renames when complete, so a PDF under its final name is whole (its ``%%EOF`` is checked
-        too). Closing the generator early stops LibreOffice."""
+        too). Closing the generator early, or setting ``cancel``, stops LibreOffice."""
         import time as clock
 
         if not documents:
@@ -1755,6 +1755,8 @@ class LibreOffice:
                                                   f"{detail or 'không có thông báo'}")
                         if clock.monotonic() > deadline:
                             raise ConversionError(f"LibreOffice quá thời gian chuyển đổi ({len(inputs)} tệp).")
+                        if cancel is not None and cancel.is_set():
+                            raise ConversionError("Đã dừng chuyển đổi sang PDF.")
                         try:
                             process.wait(timeout=0.05)
                         except subprocess.TimeoutExpired:
@@ -1897,6 +1899,8 @@ class WarmTemplate:
         xml = self._template.render(to_context(data))
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if not _LISTING_CHARACTERS.search(xml):
+            return xml  # resolve_listing only rewrites these characters: without them it returns xml as is
         return self._docxtpl.resolve_listing(xml)
 
     def _restarting_section(self) -> str:
@@ -1951,6 +1955,8 @@ class WarmTemplate:
         return out.getvalue()
 
 
+# What docxtpl's resolve_listing turns into tabs, paragraphs, line and page breaks (\t \a \n \f).
+_LISTING_CHARACTERS = re.compile("[\t\a\n\f]")
 _FIRST_PARAGRAPH = re.compile(r"<w:p(?:\s[^>]*)?>(?:<w:pPr>.*?</w:pPr>|<w:pPr/>)?", re.S)
 
 
@@ -1984,7 +1990,7 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
     # the time): the bar moves through the PDFs instead of waiting at 50% (issue 15, defect 5).
     units = total * (1 + PDF_WEIGHT)
     warm = WarmTemplate(kind)
-    bodies = [warm.render_body(data) for data in datas]
+    bodies: list[str] = [""] * total  # rendered lane by lane below, so the first LibreOffice starts sooner
     properties = [document_properties(kind, data, title=document_title(kind, {}, data)) for data in datas]
     if processes is None:
         processes = default_processes()
@@ -2005,7 +2011,7 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
         try:
             combined = [warm.combined_for_conversion([bodies[i] for i in groups[n]], [anchors[i] for i in groups[n]])
                         for n in numbers]
-            conversions = lo.convert_each(combined, export=BATCH_PDF_EXPORT)
+            conversions = lo.convert_each(combined, export=BATCH_PDF_EXPORT, cancel=stop)
             try:
                 for k, pdf in conversions:
                     group = groups[numbers[k]]
@@ -2022,13 +2028,16 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
     # One thread per LibreOffice process, each with its share of the groups (issue 16: a start-up per
     # process, not per group); this thread packages each .docx meanwhile (the Python work overlaps the
     # conversions), and each group moves the bar as soon as it is converted and split (issue 15).
-    lanes = [list(range(n, len(groups), processes)) for n in range(processes)]
+    lanes = [list(range(len(groups) * n // processes, len(groups) * (n + 1) // processes))
+             for n in range(processes)]
     parts: dict[int, list[bytes]] = {}
     converted = 0
     with ThreadPoolExecutor(max_workers=processes) as pool:
-        for numbers in lanes:
-            pool.submit(lane, numbers)
         try:
+            for numbers in lanes:
+                for i in (i for n in numbers for i in groups[n]):
+                    bodies[i] = warm.render_body(datas[i])
+                pool.submit(lane, numbers)
             docs = []
             for n, body in enumerate(bodies, start=1):
                 docs.append(warm.docx([body], properties=properties[n - 1]))
