@@ -1608,6 +1608,22 @@ class ConversionError(DomainError):
     status = 503
 
 
+# jemalloc (Debian's libjemalloc2) under LibreOffice: its import, layout and PDF export allocate and free
+# small objects by the million (glibc's malloc/free were ~15% of its CPU); measured here, 20% less CPU for
+# 62 forms in one document, 8% for one form (issue 16). Same PDFs. SOFFICE_PRELOAD names another library,
+# or "" for none; nothing is preloaded when the library is not installed.
+SOFFICE_PRELOAD = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+
+
+def soffice_environment() -> dict[str, str]:
+    """The environment LibreOffice runs in: ours, with the allocator preloaded when there is one."""
+    env = dict(os.environ)
+    library = os.environ.get("SOFFICE_PRELOAD", SOFFICE_PRELOAD)
+    if library and os.path.isfile(library):
+        env["LD_PRELOAD"] = " ".join(filter(None, [env.get("LD_PRELOAD"), library]))
+    return env
+
+
 def _is_pdf(path: Path) -> bool:
     if not path.is_file() or path.stat().st_size < 100:
         return False
@@ -1685,7 +1701,7 @@ class LibreOffice:
             command = [self.binary, f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
                        "--nologo", "--norestore", "--nodefault", "--nolockcheck",
                        "--convert-to", f"pdf:{export}", "--outdir", str(out_dir), *map(str, inputs)]
-            env = dict(os.environ)
+            env = soffice_environment()
             try:
                 result = subprocess.run(command, capture_output=True, timeout=timeout or self.timeout, env=env,
                                         stdin=subprocess.DEVNULL)
@@ -1735,7 +1751,8 @@ class LibreOffice:
                        "--convert-to", f"pdf:{export}", "--outdir", str(out_dir), *map(str, inputs)]
             log = open(work_dir / "soffice.log", "w+b")
             try:
-                process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                           env=soffice_environment())
             except FileNotFoundError:
                 log.close()
                 raise ConversionError(f"LibreOffice (soffice) không có trên máy này: {self.binary}") from None
