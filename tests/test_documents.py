@@ -716,6 +716,19 @@ def test_a_libreoffice_that_writes_no_pdf_or_is_stopped_fails_the_batch_with_a_m
     assert time.monotonic() - started < 10
 
 
+def test_libreoffice_gets_the_configured_allocator_next_to_any_preload_and_none_when_disabled(monkeypatch, tmp_path):
+    library = tmp_path / "liballoc.so"
+    library.write_bytes(b"")
+    monkeypatch.setenv("LD_PRELOAD", "/opt/other.so")
+    monkeypatch.setenv("SOFFICE_PRELOAD", str(library))
+    assert D.soffice_environment()["LD_PRELOAD"] == f"/opt/other.so {library}"
+    monkeypatch.setenv("SOFFICE_PRELOAD", "")
+    assert D.soffice_environment()["LD_PRELOAD"] == "/opt/other.so"
+    monkeypatch.delenv("LD_PRELOAD")
+    monkeypatch.setenv("SOFFICE_PRELOAD", str(tmp_path / "missing.so"))  # not installed: nothing preloaded
+    assert "LD_PRELOAD" not in D.soffice_environment()
+
+
 def test_the_warm_template_still_turns_line_breaks_and_tabs_in_the_data_into_word_breaks(rendered):
     """render_body skips docxtpl's resolve_listing when nothing in the body needs it: a value with a
     line break or a tab still gets its <w:br/> and <w:tab/>, as docxtpl renders it."""
