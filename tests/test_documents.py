@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
+import os
 import re
 import subprocess
 import tempfile
@@ -704,16 +705,23 @@ def test_a_libreoffice_that_writes_no_pdf_or_is_stopped_fails_the_batch_with_a_m
     lo = D.LibreOffice(binary="/bin/true", profile_root=str(tmp_path / "profiles"))
     with pytest.raises(D.ConversionError, match="văn bản 1/2"):
         list(lo.convert_each([b"PK one", b"PK two"]))
-    slow = tmp_path / "slow-soffice"
-    slow.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow = tmp_path / "slow-soffice"  # like oosplash, which runs soffice.bin as its child
+    slow.write_text(f"#!/bin/sh\nsleep 30 &\necho $! > {tmp_path / 'child'}\nwait\n")
     slow.chmod(0o755)
     cancel = threading.Event()
-    threading.Timer(0.3, cancel.set).start()
+    threading.Timer(0.5, cancel.set).start()
     started = time.monotonic()
     with pytest.raises(D.ConversionError, match="Đã dừng"):
         list(D.LibreOffice(binary=str(slow), profile_root=str(tmp_path / "profiles")).convert_each(
             [b"PK one"], cancel=cancel))
     assert time.monotonic() - started < 10
+    child = int((tmp_path / "child").read_text())
+    for _ in range(50):  # the child is gone too (killed with its process group), not left converting
+        if not os.path.exists(f"/proc/{child}") or " Z " in open(f"/proc/{child}/stat").read():
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("LibreOffice's child process was left running")
 
 
 def test_libreoffice_gets_the_configured_allocator_next_to_any_preload_and_none_when_disabled(monkeypatch, tmp_path):

@@ -1751,8 +1751,10 @@ class LibreOffice:
                        "--convert-to", f"pdf:{export}", "--outdir", str(out_dir), *map(str, inputs)]
             log = open(work_dir / "soffice.log", "w+b")
             try:
+                # its own process group: oosplash starts soffice.bin as a child, and stopping
+                # LibreOffice must stop both (an orphan would keep the profile in use)
                 process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                           env=soffice_environment())
+                                           env=soffice_environment(), start_new_session=True)
             except FileNotFoundError:
                 log.close()
                 raise ConversionError(f"LibreOffice (soffice) không có trên máy này: {self.binary}") from None
@@ -1779,13 +1781,19 @@ class LibreOffice:
                         except subprocess.TimeoutExpired:
                             pass
                     yield n, content
+                    deadline = clock.monotonic() + (timeout or self.timeout)  # the timeout is per document
                 try:
-                    process.wait(timeout=max(1.0, deadline - clock.monotonic()))
+                    process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     pass  # every PDF is written; the finally below stops a LibreOffice that lingers
             finally:
                 if process.poll() is None:
-                    process.kill()
+                    import signal
+
+                    try:
+                        os.killpg(process.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
                     process.wait()
                 log.close()
 
