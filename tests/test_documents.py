@@ -696,6 +696,29 @@ def test_one_libreoffice_converts_a_batchs_groups_in_turn_and_each_part_is_found
         assert pdf_text(part, 2, 2).strip().splitlines()[0].strip() == "2"
 
 
+def test_the_batch_converts_table_grid_tables_with_their_borders_inline_and_the_pages_do_not_change(rendered):
+    """LibreOffice's import applies a table style cell by cell (a third of a form's import): the combined
+    document a batch converts carries "Table Grid"'s borders on each table instead, and its PDF pages are
+    drawn exactly as from the styled tables (every page's content stream the same)."""
+    from pypdf import PdfReader
+
+    warm = D.WarmTemplate("indicator_form")
+    assert warm._inline_borders  # the templates' "Table Grid" is the plain one: the shortcut applies
+    body = warm.render_body(rendered["indicator_form"]["data"])
+    inline = warm.combined_for_conversion([body, body], ["wfa", "wfb"])
+    assert "TableGrid" not in zipfile.ZipFile(io.BytesIO(inline)).read("word/document.xml").decode()
+    warm._inline_borders = None
+    styled = warm.combined_for_conversion([body, body], ["wfa", "wfb"])
+    assert "TableGrid" in zipfile.ZipFile(io.BytesIO(styled)).read("word/document.xml").decode()
+    pdfs = [pdf for _, pdf in D.converter().convert_each([inline, styled], export=D.BATCH_PDF_EXPORT)]
+    pages = [[page.get_contents().get_data() for page in PdfReader(io.BytesIO(pdf)).pages] for pdf in pdfs]
+    assert len(pages[0]) >= 2 and pages[0] == pages[1]
+    # another definition of the style (here: red borders) keeps the style in the document
+    styles = warm._entries[[i.filename for i, _ in warm._entries].index("word/styles.xml")][1].decode()
+    assert D._plain_table_grid_borders(styles) is not None
+    assert D._plain_table_grid_borders(styles.replace('w:color="auto"', 'w:color="FF0000"', 1)) is None
+
+
 def test_a_libreoffice_that_writes_no_pdf_or_is_stopped_fails_the_batch_with_a_message(tmp_path):
     """soffice exits 0 without a PDF: the conversion says which document failed; a batch that failed
     elsewhere stops the LibreOffice still converting instead of waiting for it."""
