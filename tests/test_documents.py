@@ -8,7 +8,9 @@ once for the module and converted in a single call.
 """
 from __future__ import annotations
 
+import copy
 import io
+import os
 import re
 import subprocess
 import tempfile
@@ -655,6 +657,120 @@ def test_a_batch_of_forms_splits_into_one_pdf_per_unit(module_db):
         info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True).stdout.decode()
         assert re.search(r"^Author:\s+" + re.escape(unit.name) + "$", info, re.M)
         assert "python-docx" not in zipfile.ZipFile(io.BytesIO(docx)).read("docProps/core.xml").decode()
+
+
+def test_one_libreoffice_converts_a_batchs_groups_in_turn_and_each_part_is_found_by_its_anchor(module_db, monkeypatch):
+    """Issue 16: a LibreOffice process converts all its groups in one call (one start-up), handing over
+    each PDF as it is written; each form's first page is a named destination of the combined PDF, so
+    the split reads no text, and cuts where the forms' own text says they start."""
+    from sqlalchemy import select
+
+    from models import Unit
+
+    units = list(module_db.session.scalars(select(Unit).where(Unit.kind == "commune").order_by(Unit.id).limit(4)))
+    datas = [D.build_data("indicator_form", {"unit": u.code, "period": "2026-05", "catalogue": "1534-CV/TU"})
+             for u in units]
+    markers = [f"Đơn vị báo cáo: {d['unit_name']} - Kỳ báo cáo" for d in datas]
+    warm = D.WarmTemplate("indicator_form")
+    bodies = [warm.render_body(d) for d in datas]
+    anchors = [f"wfpart{n:05d}" for n in range(4)]
+    started = []
+    popen = subprocess.Popen
+    monkeypatch.setattr(D.subprocess, "Popen", lambda *a, **k: started.append(a) or popen(*a, **k))
+    combined = [warm.combined_for_conversion(bodies[:2], anchors[:2]),
+                warm.combined_for_conversion(bodies[2:], anchors[2:])]
+    converted = list(D.converter().convert_each(combined, export=D.BATCH_PDF_EXPORT))
+    assert [n for n, _ in converted] == [0, 1] and len(started) == 1
+    by_text = [D.split_pdf_by_first_pages(pdf, markers[2 * n:2 * n + 2]) for n, pdf in converted]
+    # anchors missing from the PDF (an older LibreOffice): split by the text, the same parts
+    fallback = D.split_pdf_by_first_pages(converted[0][1], markers[:2], anchors=["nowhere", "else"])
+    assert [flat(pdf_text(p)) for p in fallback] == [flat(pdf_text(p)) for p in by_text[0]]
+    monkeypatch.setattr(D, "pdf_page_texts", lambda pdf: pytest.fail("the anchors were not used"))
+    by_anchor = [D.split_pdf_by_first_pages(pdf, markers[2 * n:2 * n + 2], anchors=anchors[2 * n:2 * n + 2])
+                 for n, pdf in converted]
+    parts = [part for group in by_anchor for part in group]
+    assert len(parts) == 4
+    for unit, part, expected in zip(units, parts, [p for group in by_text for p in group]):
+        assert flat(pdf_text(part)) == flat(pdf_text(expected))
+        assert f"Đơn vị báo cáo: {unit.name} - Kỳ báo cáo" in flat(pdf_text(part, 1, 1))
+        assert pdf_text(part, 2, 2).strip().splitlines()[0].strip() == "2"
+
+
+def test_the_batch_converts_table_grid_tables_with_their_borders_inline_and_the_pages_do_not_change(rendered):
+    """LibreOffice's import applies a table style cell by cell (a third of a form's import): the combined
+    document a batch converts carries "Table Grid"'s borders on each table instead, and its PDF pages are
+    drawn exactly as from the styled tables (every page's content stream the same)."""
+    from pypdf import PdfReader
+
+    warm = D.WarmTemplate("indicator_form")
+    assert warm._inline_borders  # the templates' "Table Grid" is the plain one: the shortcut applies
+    body = warm.render_body(rendered["indicator_form"]["data"])
+    inline = warm.combined_for_conversion([body, body], ["wfa", "wfb"])
+    assert "TableGrid" not in zipfile.ZipFile(io.BytesIO(inline)).read("word/document.xml").decode()
+    warm._inline_borders = None
+    styled = warm.combined_for_conversion([body, body], ["wfa", "wfb"])
+    assert "TableGrid" in zipfile.ZipFile(io.BytesIO(styled)).read("word/document.xml").decode()
+    pdfs = [pdf for _, pdf in D.converter().convert_each([inline, styled], export=D.BATCH_PDF_EXPORT)]
+    pages = [[page.get_contents().get_data() for page in PdfReader(io.BytesIO(pdf)).pages] for pdf in pdfs]
+    assert len(pages[0]) >= 2 and pages[0] == pages[1]
+    # another definition of the style (here: red borders) keeps the style in the document
+    styles = warm._entries[[i.filename for i, _ in warm._entries].index("word/styles.xml")][1].decode()
+    assert D._plain_table_grid_borders(styles) is not None
+    assert D._plain_table_grid_borders(styles.replace('w:color="auto"', 'w:color="FF0000"', 1)) is None
+
+
+def test_a_libreoffice_that_writes_no_pdf_or_is_stopped_fails_the_batch_with_a_message(tmp_path):
+    """soffice exits 0 without a PDF: the conversion says which document failed; a batch that failed
+    elsewhere stops the LibreOffice still converting instead of waiting for it."""
+    import threading
+    import time
+
+    lo = D.LibreOffice(binary="/bin/true", profile_root=str(tmp_path / "profiles"))
+    with pytest.raises(D.ConversionError, match="văn bản 1/2"):
+        list(lo.convert_each([b"PK one", b"PK two"]))
+    slow = tmp_path / "slow-soffice"  # like oosplash, which runs soffice.bin as its child
+    slow.write_text(f"#!/bin/sh\nsleep 30 &\necho $! > {tmp_path / 'child'}\nwait\n")
+    slow.chmod(0o755)
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(D.ConversionError, match="Đã dừng"):
+        list(D.LibreOffice(binary=str(slow), profile_root=str(tmp_path / "profiles")).convert_each(
+            [b"PK one"], cancel=cancel))
+    assert time.monotonic() - started < 10
+    child = int((tmp_path / "child").read_text())
+    for _ in range(50):  # the child is gone too (killed with its process group), not left converting
+        if not os.path.exists(f"/proc/{child}") or " Z " in open(f"/proc/{child}/stat").read():
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("LibreOffice's child process was left running")
+
+
+def test_libreoffice_gets_the_configured_allocator_next_to_any_preload_and_none_when_disabled(monkeypatch, tmp_path):
+    library = tmp_path / "liballoc.so"
+    library.write_bytes(b"")
+    monkeypatch.setenv("LD_PRELOAD", "/opt/other.so")
+    monkeypatch.setenv("SOFFICE_PRELOAD", str(library))
+    assert D.soffice_environment()["LD_PRELOAD"] == f"/opt/other.so {library}"
+    monkeypatch.setenv("SOFFICE_PRELOAD", "")
+    assert D.soffice_environment()["LD_PRELOAD"] == "/opt/other.so"
+    monkeypatch.delenv("LD_PRELOAD")
+    monkeypatch.setenv("SOFFICE_PRELOAD", str(tmp_path / "missing.so"))  # not installed: nothing preloaded
+    assert "LD_PRELOAD" not in D.soffice_environment()
+
+
+def test_the_warm_template_still_turns_line_breaks_and_tabs_in_the_data_into_word_breaks(rendered):
+    """render_body skips docxtpl's resolve_listing when nothing in the body needs it: a value with a
+    line break or a tab still gets its <w:br/> and <w:tab/>, as docxtpl renders it."""
+    data = copy.deepcopy(rendered["indicator_form"]["data"])
+    data["rows"][0]["description"] = "Dòng một\nDòng hai\tcột"
+    warm = D.WarmTemplate("indicator_form")
+    body = warm.render_body(data)
+    assert "<w:br/>" in body and "<w:tab/>" in body
+    assert docx_paragraphs(warm.docx([body])) == docx_paragraphs(D.render_docx("indicator_form", data))
+    plain = warm.render_body(rendered["indicator_form"]["data"])
+    assert plain == warm._docxtpl.resolve_listing(plain)
 
 
 # --------------------------------------------------------------------------

@@ -266,11 +266,15 @@ def test_the_bulk_forms_progress_moves_through_the_pdf_conversion(app, monkeypat
         def convert(self, docx):
             return b"%PDF combined"
 
+        def convert_each(self, documents, **kwargs):  # one LibreOffice process converts its groups in turn
+            return ((n, b"%PDF combined") for n in range(len(documents)))
+
     monkeypatch.setattr(documents, "converter", lambda: Converter())
     monkeypatch.setattr(documents, "split_pdf_by_first_pages",
                         lambda pdf, markers, **kwargs: [b"%PDF"] * len(markers))
     monkeypatch.setattr(documents.WarmTemplate, "render_body", lambda self, data: "<w:p/>")
     monkeypatch.setattr(documents.WarmTemplate, "docx", lambda self, bodies, **kwargs: b"PK docx")
+    monkeypatch.setattr(documents.WarmTemplate, "combined_for_conversion", lambda self, bodies, anchors: b"PK docx")
     monkeypatch.setattr(documents.WarmTemplate, "__init__", lambda self, kind: None)
     monkeypatch.setattr(documents, "document_properties", lambda kind, data, **kwargs: None)
     monkeypatch.setattr(documents, "document_title", lambda kind, params, data: "")

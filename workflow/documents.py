@@ -42,6 +42,7 @@ import hashlib
 import io
 import math
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -1607,11 +1608,35 @@ class ConversionError(DomainError):
     status = 503
 
 
+# jemalloc (Debian's libjemalloc2) under LibreOffice: its import, layout and PDF export allocate and free
+# small objects by the million (glibc's malloc/free were ~15% of its CPU); measured here, 20% less CPU for
+# 62 forms in one document, 8% for one form (issue 16). Same PDFs. SOFFICE_PRELOAD names another library,
+# or "" for none; nothing is preloaded when the library is not installed.
+SOFFICE_PRELOAD = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+
+
+def soffice_environment() -> dict[str, str]:
+    """The environment LibreOffice runs in: ours, with the allocator preloaded when there is one."""
+    env = dict(os.environ)
+    library = os.environ.get("SOFFICE_PRELOAD", SOFFICE_PRELOAD)
+    if library and os.path.isfile(library):
+        env["LD_PRELOAD"] = " ".join(filter(None, [env.get("LD_PRELOAD"), library]))
+    return env
+
+
 def _is_pdf(path: Path) -> bool:
     if not path.is_file() or path.stat().st_size < 100:
         return False
     with open(path, "rb") as handle:
         return handle.read(5) == b"%PDF-"
+
+
+def _whole_pdf(path: Path) -> bytes | None:
+    """The PDF at ``path`` if it is there and complete (header and final ``%%EOF``), else None."""
+    if not _is_pdf(path):
+        return None
+    content = path.read_bytes()
+    return content if content[-1024:].rstrip().endswith(b"%%EOF") else None
 
 
 class LibreOffice:
@@ -1676,7 +1701,7 @@ class LibreOffice:
             command = [self.binary, f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
                        "--nologo", "--norestore", "--nodefault", "--nolockcheck",
                        "--convert-to", f"pdf:{export}", "--outdir", str(out_dir), *map(str, inputs)]
-            env = dict(os.environ)
+            env = soffice_environment()
             try:
                 result = subprocess.run(command, capture_output=True, timeout=timeout or self.timeout, env=env,
                                         stdin=subprocess.DEVNULL)
@@ -1696,6 +1721,81 @@ class LibreOffice:
 
     def convert(self, docx: bytes, *, timeout: float | None = None, export: str = "writer_pdf_Export") -> bytes:
         return self.convert_many({"document.docx": docx}, timeout=timeout, export=export)["document.docx"]
+
+    def convert_each(self, documents: list[bytes], *, timeout: float | None = None,
+                     export: str = "writer_pdf_Export", cancel: threading.Event | None = None):
+        """Convert several .docx in one soffice call (LibreOffice starts once) and yield ``(index,
+        pdf)`` as each PDF is written, while LibreOffice goes on with the next document (issue 16:
+        a batch's groups no longer pay a start-up each; each group still moves the progress bar).
+
+        soffice converts its files in order and writes each PDF under a temporary name that it
+        renames when complete, so a PDF under its final name is whole (its ``%%EOF`` is checked
+        too). Closing the generator early, or setting ``cancel``, stops LibreOffice."""
+        import time as clock
+
+        if not documents:
+            return
+        deadline = clock.monotonic() + (timeout or self.timeout)
+        with self.profile() as profile, tempfile.TemporaryDirectory(prefix="lo-convert-") as work:
+            work_dir = Path(work)
+            (work_dir / "in").mkdir()
+            out_dir = work_dir / "out"
+            out_dir.mkdir()
+            inputs = []
+            for n, content in enumerate(documents):
+                path = work_dir / "in" / f"{n:05d}.docx"
+                path.write_bytes(content)
+                inputs.append(path)
+            command = [self.binary, f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
+                       "--nologo", "--norestore", "--nodefault", "--nolockcheck",
+                       "--convert-to", f"pdf:{export}", "--outdir", str(out_dir), *map(str, inputs)]
+            log = open(work_dir / "soffice.log", "w+b")
+            try:
+                # its own process group: oosplash starts soffice.bin as a child, and stopping
+                # LibreOffice must stop both (an orphan would keep the profile in use)
+                process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                           env=soffice_environment(), start_new_session=True)
+            except FileNotFoundError:
+                log.close()
+                raise ConversionError(f"LibreOffice (soffice) không có trên máy này: {self.binary}") from None
+            try:
+                for n, path in enumerate(inputs):
+                    pdf = out_dir / (path.stem + ".pdf")
+                    while True:
+                        finished = process.poll() is not None
+                        content = _whole_pdf(pdf)
+                        if content is not None:
+                            break
+                        if finished:
+                            log.seek(0)
+                            detail = log.read().decode("utf-8", "replace").strip()[-500:]
+                            raise ConversionError(f"LibreOffice không tạo được PDF cho văn bản {n + 1}/"
+                                                  f"{len(inputs)} (mã thoát {process.returncode}): "
+                                                  f"{detail or 'không có thông báo'}")
+                        if clock.monotonic() > deadline:
+                            raise ConversionError(f"LibreOffice quá thời gian chuyển đổi ({len(inputs)} tệp).")
+                        if cancel is not None and cancel.is_set():
+                            raise ConversionError("Đã dừng chuyển đổi sang PDF.")
+                        try:
+                            process.wait(timeout=0.05)
+                        except subprocess.TimeoutExpired:
+                            pass
+                    yield n, content
+                    deadline = clock.monotonic() + (timeout or self.timeout)  # the timeout is per document
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    pass  # every PDF is written; the finally below stops a LibreOffice that lingers
+            finally:
+                if process.poll() is None:
+                    import signal
+
+                    try:
+                        os.killpg(process.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    process.wait()
+                log.close()
 
 
 _converter: LibreOffice | None = None
@@ -1816,6 +1916,8 @@ class WarmTemplate:
         section_at = body.rindex("<w:sectPr")
         self._prefix, self._suffix = document[:opening.end()], document[closing:]
         self.section = body[section_at:]
+        self._inline_borders = _plain_table_grid_borders(
+            dict((info.filename, data) for info, data in self._entries).get("word/styles.xml", b"").decode("utf-8"))
         source = re.sub(r"<w:p([ >])", r"\n<w:p\1", self._docxtpl.patch_xml(body[:section_at]))
         self._template = jinja_env().from_string(source)
 
@@ -1824,6 +1926,8 @@ class WarmTemplate:
         xml = self._template.render(to_context(data))
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if not _LISTING_CHARACTERS.search(xml):
+            return xml  # resolve_listing only rewrites these characters: without them it returns xml as is
         return self._docxtpl.resolve_listing(xml)
 
     def _restarting_section(self) -> str:
@@ -1859,19 +1963,99 @@ class WarmTemplate:
                 archive.writestr(copy.copy(info), data)
         return out.getvalue()
 
+    def combined_for_conversion(self, bodies: list[str], anchors: list[str]) -> bytes:
+        """The combined .docx LibreOffice converts for a batch (never given to anyone): the bodies in
+        their own sections as :meth:`docx` joins them, each with a bookmark ``anchors[n]`` in its first
+        paragraph, which the PDF export turns into a named destination on that part's first page (so
+        the split needs no text extraction). Not re-parsed (each body is parsed in its own .docx) and
+        stored uncompressed: both cost CPU for a file that lives a few seconds."""
+        section = self._restarting_section()
+        marked = [_bookmark_first_paragraph(body, anchor, 0x7000 + n)
+                  for n, (body, anchor) in enumerate(zip(bodies, anchors, strict=True))]
+        inner = f"<w:p><w:pPr>{section}</w:pPr></w:p>".join(marked) + section
+        if self._inline_borders:
+            inner = _TABLE_PROPERTIES.sub(lambda m: _without_table_grid(m.group(0), self._inline_borders), inner)
+        xml = (self._prefix + inner + self._suffix).encode("utf-8")
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+            for info, data in self._entries:
+                entry = zipfile.ZipInfo(info.filename, info.date_time)
+                archive.writestr(entry, xml if info.filename == "word/document.xml" else data)
+        return out.getvalue()
+
+
+# The "Table Grid" table style as python-docx's default template defines it (docs_templates keep it), with
+# the "Normal Table" it is based on and the Normal paragraph style its paragraphs fall back to: single
+# 0.5 pt borders all round and inside, nothing else that Normal and Normal Table do not already give.
+# LibreOffice's .docx import applies a table style to every cell one by one (measured: ~35 % of the import
+# of the forms, 0.8-1.0 s of CPU for 62), so the combined document a batch converts carries these borders
+# on the table itself instead: the same pages (the PDFs are compared pixel for pixel in the tests and
+# were before/after for the 124 forms). Any other definition of the styles keeps the style as it is.
+_TABLE_GRID_STYLE = (
+    '<w:style w:type="table" w:styleId="TableGrid"><w:name w:val="Table Grid"/><w:basedOn w:val="TableNormal"/>'
+    '<w:uiPriority w:val="59"/><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr>'
+    '<w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblBorders>{borders}</w:tblBorders><w:tblCellMar>'
+    '<w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/>'
+    '<w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>')
+_TABLE_NORMAL_STYLE = (
+    '<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/>'
+    '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/>'
+    '<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/>'
+    '<w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>')
+_GRID_BORDERS = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="auto"/>'
+                        for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+_NORMAL_SPACING = '<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+_TABLE_PROPERTIES = re.compile(r"<w:tblPr>.*?</w:tblPr>", re.S)
+
+
+def _plain_table_grid_borders(styles: str) -> str | None:
+    """The borders to put on "Table Grid" tables when ``styles`` defines that style (and Normal Table and
+    Normal) exactly as above; None otherwise."""
+    styles = re.sub(r'<w:rsid w:val="[0-9A-F]+"/>', "", styles)
+    normal = re.search(r'<w:style w:type="paragraph" w:default="1" w:styleId="Normal">.*?</w:style>', styles)
+    if (_TABLE_GRID_STYLE.format(borders=_GRID_BORDERS) in styles and _TABLE_NORMAL_STYLE in styles
+            and normal and f"<w:pPr>{_NORMAL_SPACING}</w:pPr>" in normal.group(0)):
+        return f"<w:tblBorders>{_GRID_BORDERS}</w:tblBorders>"
+    return None
+
+
+def _without_table_grid(properties: str, borders: str) -> str:
+    """A table's ``<w:tblPr>`` with its "Table Grid" style replaced by that style's borders (a table with
+    borders of its own keeps the style: its borders and the style's combine side by side)."""
+    if '<w:tblStyle w:val="TableGrid"/>' not in properties or "<w:tblBorders" in properties:
+        return properties
+    properties = properties.replace('<w:tblStyle w:val="TableGrid"/>', "")
+    at = min(i for i in (properties.find(tag) for tag in ("<w:shd", "<w:tblLayout", "<w:tblCellMar", "<w:tblLook",
+                                                          "</w:tblPr>")) if i >= 0)
+    return properties[:at] + borders + properties[at:]
+
+
+# What docxtpl's resolve_listing turns into tabs, paragraphs, line and page breaks (\t \a \n \f).
+_LISTING_CHARACTERS = re.compile("[\t\a\n\f]")
+_FIRST_PARAGRAPH = re.compile(r"<w:p(?:\s[^>]*)?>(?:<w:pPr>.*?</w:pPr>|<w:pPr/>)?", re.S)
+
+
+def _bookmark_first_paragraph(body: str, name: str, bookmark_id: int) -> str:
+    """``body`` with an empty bookmark ``name`` at the start of its first paragraph's content."""
+    match = _FIRST_PARAGRAPH.search(body)
+    if match is None:
+        raise ValueError("a body without a paragraph cannot be anchored")
+    mark = f'<w:bookmarkStart w:id="{bookmark_id}" w:name="{name}"/><w:bookmarkEnd w:id="{bookmark_id}"/>'
+    return body[:match.end()] + mark + body[match.end():]
+
 
 def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes: int | None = None,
                  progress=None) -> list[tuple[bytes, bytes]]:
     """Render many documents of one kind as .docx and PDF: [(docx, pdf), …] in order.
 
-    The PDFs come from a few combined documents (one per LibreOffice process,
-    ``processes`` at a time, each with its own profile), split afterwards at the
-    page where each part's ``marker`` text first appears. ``progress(done,
-    total, message)`` is called as the work advances.
+    The PDFs come from a few combined documents, converted by ``processes``
+    LibreOffice processes at once (each with its own profile, started once and
+    given its share of the documents), split afterwards where each part starts:
+    a named destination put on its first paragraph, else the page where its
+    ``marker`` text first appears. ``progress(done, total, message)`` is called
+    as the work advances.
     """
     from concurrent.futures import ThreadPoolExecutor
-
-    from concurrent.futures import as_completed
 
     total = len(datas)
     if total == 0:
@@ -1881,47 +2065,80 @@ def render_batch(kind: str, datas: list[dict], markers: list[str], *, processes:
     # the time): the bar moves through the PDFs instead of waiting at 50% (issue 15, defect 5).
     units = total * (1 + PDF_WEIGHT)
     warm = WarmTemplate(kind)
-    bodies = [warm.render_body(data) for data in datas]
+    bodies: list[str] = [""] * total  # rendered lane by lane below, so the first LibreOffice starts sooner
     properties = [document_properties(kind, data, title=document_title(kind, {}, data)) for data in datas]
     if processes is None:
         processes = default_processes()
     processes = max(1, min(processes, total))
-    # A few combined documents per process, not one: each finished group moves the bar, at the cost
-    # of a LibreOffice start per group (groups of at least PDF_MIN_GROUP forms).
+    # A few combined documents per process, not one: each finished group moves the bar (groups of at
+    # least PDF_MIN_GROUP forms); a process converts its groups one after the other, started once.
     count = max(processes, min(processes * pdf_groups_per_process(), total // PDF_MIN_GROUP))
     size = math.ceil(total / count)
     groups = [list(range(start, min(start + size, total))) for start in range(0, total, size)]
     lo = converter()
+    anchors = [f"wfpart{i:05d}" for i in range(total)]
+    results: queue.Queue = queue.Queue()
+    stop = threading.Event()
 
-    def convert_and_split(group: list[int]) -> list[bytes]:
-        pdf = lo.convert(warm.docx([bodies[i] for i in group]))
-        return split_pdf_by_first_pages(pdf, [markers[i] for i in group],
-                                        metadata=[properties[i] for i in group])
+    def lane(numbers: list[int]) -> None:
+        """One LibreOffice process converts its groups in turn (it starts once); each group's PDF is
+        split here while LibreOffice goes on with the next one."""
+        try:
+            combined = [warm.combined_for_conversion([bodies[i] for i in groups[n]], [anchors[i] for i in groups[n]])
+                        for n in numbers]
+            conversions = lo.convert_each(combined, export=BATCH_PDF_EXPORT, cancel=stop)
+            try:
+                for k, pdf in conversions:
+                    group = groups[numbers[k]]
+                    results.put((numbers[k], split_pdf_by_first_pages(
+                        pdf, [markers[i] for i in group], metadata=[properties[i] for i in group],
+                        anchors=[anchors[i] for i in group])))
+                    if stop.is_set():
+                        break
+            finally:
+                conversions.close()  # stops LibreOffice if the batch failed meanwhile
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            results.put((None, exc))
 
-    # LibreOffice starts on the combined documents at once; this thread packages each .docx
-    # meanwhile (issue 16: the Python work overlaps the conversions instead of preceding and
-    # following them), and each group moves the bar as soon as it is converted and split (issue 15).
+    # One thread per LibreOffice process, each with its share of the groups (issue 16: a start-up per
+    # process, not per group); this thread packages each .docx meanwhile (the Python work overlaps the
+    # conversions), and each group moves the bar as soon as it is converted and split (issue 15).
+    lanes = [list(range(len(groups) * n // processes, len(groups) * (n + 1) // processes))
+             for n in range(processes)]
     parts: dict[int, list[bytes]] = {}
     converted = 0
     with ThreadPoolExecutor(max_workers=processes) as pool:
-        futures = {pool.submit(convert_and_split, group): n for n, group in enumerate(groups)}
-        docs = []
-        for n, body in enumerate(bodies, start=1):
-            docs.append(warm.docx([body], properties=properties[n - 1]))
-            if n % 10 == 0 or n == total:
-                report(n, units, f"Đã tạo {n}/{total} tệp .docx")
-        report(total, units, f"Đang chuyển {total} văn bản sang PDF ({processes} tiến trình LibreOffice)")
-        for future in as_completed(futures):
-            n = futures[future]
-            parts[n] = future.result()
-            converted += len(groups[n])
-            report(total + converted * PDF_WEIGHT, units, f"Đã tạo {converted}/{total} tệp PDF")
+        try:
+            for numbers in lanes:
+                for i in (i for n in numbers for i in groups[n]):
+                    bodies[i] = warm.render_body(datas[i])
+                pool.submit(lane, numbers)
+            docs = []
+            for n, body in enumerate(bodies, start=1):
+                docs.append(warm.docx([body], properties=properties[n - 1]))
+                if n % 10 == 0 or n == total:
+                    report(n, units, f"Đã tạo {n}/{total} tệp .docx")
+            report(total, units, f"Đang chuyển {total} văn bản sang PDF ({processes} tiến trình LibreOffice)")
+            while len(parts) < len(groups):
+                n, outcome = results.get()
+                if n is None:
+                    raise outcome
+                parts[n] = outcome
+                converted += len(groups[n])
+                report(total + converted * PDF_WEIGHT, units, f"Đã tạo {converted}/{total} tệp PDF")
+        except BaseException:
+            stop.set()
+            raise
     pdfs = [pdf for n in range(len(groups)) for pdf in parts[n]]
     return list(zip(docs, pdfs))
 
 
 PDF_WEIGHT = 9
 PDF_GROUPS_PER_PROCESS = 2
+# A batch's PDFs: LibreOffice's plain export (the forms are neither signed nor archived one by one:
+# PDF/A is for the documents the archive keeps, docx_to_pdf), with the Word bookmarks as named
+# destinations, which mark where each part starts (split_pdf_by_first_pages).
+BATCH_PDF_EXPORT = 'writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
 PDF_MIN_GROUP = 8
 
 
@@ -1972,20 +2189,25 @@ def pdf_page_texts(pdf: bytes) -> list[str]:
     return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
-def split_pdf_by_first_pages(pdf: bytes, marker_texts: list[str], *, metadata: list[dict] | None = None) -> list[bytes]:
+def split_pdf_by_first_pages(pdf: bytes, marker_texts: list[str], *, metadata: list[dict] | None = None,
+                             anchors: list[str] | None = None) -> list[bytes]:
     """Split a combined PDF where each part's first page contains its marker (in order); ``metadata``
-    (:func:`document_properties` of each part) gives each part its own title, author and subject."""
+    (:func:`document_properties` of each part) gives each part its own title, author and subject.
+    ``anchors``: the named destinations of the parts' first pages (:meth:`WarmTemplate.combined_for_conversion`),
+    read instead of the pages' text when every one is there, in order."""
     from pypdf import PdfReader, PdfWriter
 
-    texts = [" ".join(t.split()) for t in pdf_page_texts(pdf)]
-    starts, index = [], 0
-    for page_number, text in enumerate(texts):
-        if index < len(marker_texts) and " ".join(marker_texts[index].split()) in text:
-            starts.append(page_number)
-            index += 1
+    reader = PdfReader(io.BytesIO(pdf))
+    starts = _anchor_pages(reader, anchors) if anchors else None
+    if starts is None:
+        texts = [" ".join(t.split()) for t in pdf_page_texts(pdf)]
+        starts, index = [], 0
+        for page_number, text in enumerate(texts):
+            if index < len(marker_texts) and " ".join(marker_texts[index].split()) in text:
+                starts.append(page_number)
+                index += 1
     if len(starts) != len(marker_texts):
         raise ConversionError(f"không tách được PDF gộp: tìm thấy {len(starts)}/{len(marker_texts)} phần")
-    reader = PdfReader(io.BytesIO(pdf))
     parts = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(reader.pages)
@@ -2000,6 +2222,18 @@ def split_pdf_by_first_pages(pdf: bytes, marker_texts: list[str], *, metadata: l
         writer.write(out)
         parts.append(out.getvalue())
     return parts
+
+
+def _anchor_pages(reader, anchors: list[str]) -> list[int] | None:
+    """The page of each named destination in ``anchors``; None unless all are there on rising pages."""
+    try:
+        destinations = reader.named_destinations
+        pages = [reader.get_destination_page_number(destinations[f"/{name}"]) for name in anchors]
+    except Exception:  # no /Dests, or a destination pypdf cannot resolve: read the text instead
+        return None
+    if pages[0] != 0 or any(b <= a for a, b in zip(pages, pages[1:])):
+        return None
+    return pages
 
 
 # ==========================================================================
