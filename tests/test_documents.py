@@ -943,3 +943,24 @@ def test_document_properties_name_the_issuing_body_not_the_tool(rendered):
         with zipfile.ZipFile(template) as archive:
             assert "python-docx" not in archive.read("docProps/core.xml").decode("utf-8").lower(), template.name
             assert "Macintosh" not in archive.read("docProps/app.xml").decode("utf-8"), template.name
+
+
+def test_a_single_conversion_out_of_time_stops_libreoffice_and_its_child(tmp_path):
+    """One document past DOCUMENTS_CONVERT_TIMEOUT: a clear message, and no soffice.bin left converting
+    into the shared profile (it would break the next conversion)."""
+    import time
+
+    slow = tmp_path / "slow-soffice"  # like oosplash, which runs soffice.bin as its child
+    slow.write_text(f"#!/bin/sh\nsleep 30 &\necho $! > {tmp_path / 'child'}\nwait\n")
+    slow.chmod(0o755)
+    started = time.monotonic()
+    with pytest.raises(D.ConversionError, match="quá thời gian"):
+        D.LibreOffice(binary=str(slow), profile_root=str(tmp_path / "profiles")).convert(b"PK one", timeout=1)
+    assert time.monotonic() - started < 10
+    child = int((tmp_path / "child").read_text())
+    for _ in range(50):
+        if not os.path.exists(f"/proc/{child}") or " Z " in open(f"/proc/{child}/stat").read():
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("LibreOffice's child process was left running")

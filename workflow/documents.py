@@ -1703,19 +1703,25 @@ class LibreOffice:
                        "--convert-to", f"pdf:{export}", "--outdir", str(out_dir), *map(str, inputs)]
             env = soffice_environment()
             try:
-                result = subprocess.run(command, capture_output=True, timeout=timeout or self.timeout, env=env,
-                                        stdin=subprocess.DEVNULL)
+                # Its own process group: soffice (oosplash) runs soffice.bin as a child, and a conversion
+                # that runs out of time is stopped whole, never left converting into the shared profile.
+                process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                           stdin=subprocess.DEVNULL, env=env, start_new_session=True)
             except FileNotFoundError:
                 raise ConversionError(f"LibreOffice (soffice) không có trên máy này: {self.binary}") from None
+            try:
+                stdout, stderr = process.communicate(timeout=timeout or self.timeout)
             except subprocess.TimeoutExpired:
                 raise ConversionError(f"LibreOffice quá thời gian chuyển đổi ({len(files)} tệp).") from None
+            finally:
+                _stop_process_group(process)
             out = {}
             for name, path in zip(names, inputs):
                 pdf = out_dir / (path.stem + ".pdf")
                 if not _is_pdf(pdf):
-                    detail = (result.stderr or result.stdout or b"").decode("utf-8", "replace").strip()[-500:]
+                    detail = (stderr or stdout or b"").decode("utf-8", "replace").strip()[-500:]
                     raise ConversionError(f"LibreOffice không tạo được PDF cho {name} "
-                                          f"(mã thoát {result.returncode}): {detail or 'không có thông báo'}")
+                                          f"(mã thoát {process.returncode}): {detail or 'không có thông báo'}")
                 out[name] = pdf.read_bytes()
             return out
 
@@ -1787,18 +1793,25 @@ class LibreOffice:
                 except subprocess.TimeoutExpired:
                     pass  # every PDF is written; the finally below stops a LibreOffice that lingers
             finally:
-                if process.poll() is None:
-                    import signal
-
-                    try:
-                        os.killpg(process.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                    process.wait()
+                _stop_process_group(process)
                 log.close()
 
 
 _converter: LibreOffice | None = None
+
+
+def _stop_process_group(process: subprocess.Popen) -> None:
+    """Stop a LibreOffice started in its own session (``start_new_session=True``) with every process of
+    its group — oosplash and the soffice.bin it runs — unless it has already exited; then reap it."""
+    if process.poll() is not None:
+        return
+    import signal
+
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.communicate() if process.stdout is not None else process.wait()
 
 
 def converter() -> LibreOffice:
