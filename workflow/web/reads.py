@@ -192,8 +192,12 @@ def recent_events(user, limit: int = 12) -> list[TaskEvent]:
     return list(db.session.scalars(query))
 
 
-def overdue_tasks(user, as_of: datetime, limit: int | None = None) -> list[Task]:
+def overdue_tasks(user, as_of: datetime, limit: int | None = None, *, views: bool = False) -> list[Task]:
+    """Tasks late at ``as_of``, most days late first (``views``: plain rows without the coordinating
+    units, ``queries.task_views``, for the leader's dashboard: issue 16)."""
     query, order = queries.overdue_query(user, as_of)
+    if views:
+        return queries.task_views(query, order, limit=limit, coordinating=False)
     query = query.order_by(*order).options(*TASK_LOADS)
     if limit:
         query = query.limit(limit)
