@@ -78,7 +78,10 @@ def _state(user_id: int) -> NotificationState | None:
     return db.session.get(NotificationState, user_id)
 
 
-def derive(user, now: datetime, *, after: datetime | None = None) -> list[Notification]:
+_LOOK_UP = object()
+
+
+def derive(user, now: datetime, *, after: datetime | None = None, state=_LOOK_UP) -> list[Notification]:
     """Every notification of ``user`` in the window (only those after ``after`` when given), each
     marked read or not; unread first, then the newest first.
 
@@ -188,7 +191,8 @@ def derive(user, now: datetime, *, after: datetime | None = None) -> list[Notifi
                 add(Notification(f"due:{task_id}:{stamp}", "due_soon", min(at, now),
                                  f"Sắp đến hạn: {_dt(deadline)}", task_id, title, item))
 
-    state = _state(user.id)
+    if state is _LOOK_UP:  # ``unread_count`` passes the row it has read (or None: the user has none yet)
+        state = _state(user.id)
     marker = state.read_before if state else None
     read_keys = set(db.session.scalars(_READ_KEYS, {"user_id": user.id}))
     items = list(found.values())
@@ -270,7 +274,7 @@ def unread_count(user, now: datetime) -> int:
     """The bell's number: only what came after the user's read marker is derived."""
     state = _state(user.id) if user is not None and getattr(user, "id", None) else None
     after = state.read_before if state else None
-    return sum(1 for n in derive(user, now, after=after) if not n.read)
+    return sum(1 for n in derive(user, now, after=after, state=state) if not n.read)
 
 
 def mark_read(user, now: datetime, *, keys=None, everything: bool = False) -> int:
