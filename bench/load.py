@@ -534,6 +534,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--no-sweep", action="store_true",
                         help="leave the tasks past their deadline unswept (late, but not yet marked overdue)")
+    parser.add_argument("--sweep-now", action="store_true",
+                        help="sweep again at the machine's clock before the rounds (as cron would have: the tasks "
+                             "are generated and swept around bench.data.NOW, which may be days behind it)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--no-check", action="store_true",
                         help="do not fail on speed targets (errors and lost updates still fail)")
@@ -561,6 +564,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database: migrations + seed {setup['timings']['schema_and_seed_s']:.1f} s, "
               f"{args.tasks:,} tasks {setup['timings']['generate_s']:.1f} s "
               f"({setup['info']['past_open']:,} open past deadline){swept}", flush=True)
+        if args.sweep_now:
+            from workflow.clock import utcnow
+            from workflow.services.tasks import sweep
+
+            with setup["app"].app_context():
+                print(f"sweep at the machine's clock: {sweep(utcnow()):,} more marked overdue", flush=True)
         pg_pid = postmaster_pid(database_url)
         if args.baseline:
             port = free_port()
