@@ -194,8 +194,9 @@ def derive(user, now: datetime, *, after: datetime | None = None, state=_LOOK_UP
     if state is _LOOK_UP:  # ``unread_count`` passes the row it has read (or None: the user has none yet)
         state = _state(user.id)
     marker = state.read_before if state else None
-    read_keys = set(db.session.scalars(_READ_KEYS, {"user_id": user.id}))
     items = list(found.values())
+    # The keys read one by one matter only for what was found (none, on most pages: one query fewer).
+    read_keys = set(db.session.scalars(_READ_KEYS, {"user_id": user.id})) if items else set()
     for n in items:
         n.read = (marker is not None and n.at <= marker) or n.key in read_keys
     items.sort(key=lambda n: (n.read, -n.at.timestamp(), n.key))
