@@ -524,11 +524,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before-root", type=Path,
                         help="also run the same rounds with the code of this directory (e.g. main's tree "
                              "exported with git archive) on the same database, first")
+    parser.add_argument("--sql-before", action="append", default=[],
+                        help="SQL run on the database before the --before-root rounds (e.g. drop an index the "
+                             "other code does not have); repeatable")
+    parser.add_argument("--sql-after", action="append", default=[],
+                        help="SQL run on the database before this code's rounds (e.g. create it again); repeatable")
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
                         help="a PostgreSQL server (default TEST_DATABASE_URL); a fresh database is created on it")
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--no-sweep", action="store_true",
                         help="leave the tasks past their deadline unswept (late, but not yet marked overdue)")
+    parser.add_argument("--sweep-now", action="store_true",
+                        help="sweep again at the machine's clock before the rounds (as cron would have: the tasks "
+                             "are generated and swept around bench.data.NOW, which may be days behind it)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--no-check", action="store_true",
                         help="do not fail on speed targets (errors and lost updates still fail)")
@@ -556,6 +564,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"database: migrations + seed {setup['timings']['schema_and_seed_s']:.1f} s, "
               f"{args.tasks:,} tasks {setup['timings']['generate_s']:.1f} s "
               f"({setup['info']['past_open']:,} open past deadline){swept}", flush=True)
+        if args.sweep_now:
+            from workflow.clock import utcnow
+            from workflow.services.tasks import sweep
+
+            with setup["app"].app_context():
+                print(f"sweep at the machine's clock: {sweep(utcnow()):,} more marked overdue", flush=True)
         pg_pid = postmaster_pid(database_url)
         if args.baseline:
             port = free_port()
@@ -570,6 +584,17 @@ def main(argv: list[str] | None = None) -> int:
         codes = ([("before", args.before_root)] if args.before_root else []) + [("after" if args.before_root
                                                                                  else "this code", ROOT)]
         for code, root in codes:
+            statements = args.sql_before if code == "before" else args.sql_after
+            if statements:
+                from sqlalchemy import create_engine, text
+
+                engine = create_engine(database_url)
+                with engine.begin() as connection:
+                    for statement in statements:
+                        connection.execute(text(statement))
+                    connection.execute(text("ANALYZE"))
+                engine.dispose()
+                print(f"{code}: ran {'; '.join(statements)}", flush=True)
             port = free_port()
             server = start_gunicorn(database_url, port, args.workers, log_path, root=root)
             wait_until_up(port, server)

@@ -140,7 +140,10 @@ class TaskEvent(db.Model):
 
     __tablename__ = "task_events"
     # The latest changes first (dashboards' "recent changes"), ties broken by id.
-    __table_args__ = (Index("ix_task_events_at_id", "at", "id"),)
+    __table_args__ = (Index("ix_task_events_at_id", "at", "id"),
+                      # The office's bell: the directives of the last days, newest first (issue 16).
+                      Index("ix_task_events_directives", "at", "id", postgresql_where=text("event = 'directive'"),
+                            sqlite_where=text("event = 'directive'")))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)

@@ -209,3 +209,43 @@ def test_the_units_daily_digest_is_linked_from_the_ui(web, db, users):
     page = text(web.get("/notifications/digest?unit=so-tai-chinh"))
     assert "Kính gửi: Sở Tài chính" in page and '<option value="so-tai-chinh" selected>' in page
     assert "Chọn đơn vị để xem bản nhắc việc." in text(web.get("/notifications/digest"))
+
+
+def test_each_user_who_sees_every_task_has_their_own_bell(app, web, db, users, task, frozen_now):
+    """The bell's queries for the office, the leader and the administrator are built once (issue 16) and run
+    with each user's own id and unit: a directive is news to every office user until each marks it read, a
+    mention to the person named only, and nobody is told of their own comment."""
+    from models import User
+    from tests.conftest import PASSWORD
+    from tests.web_fixtures import csrf_token_from, sign_in, web_client
+    from workflow.services.comments import add_comment
+    from workflow.services.tasks import fire_event
+    from workflow.services.users import create_user
+
+    create_user("office2", PASSWORD, role="office", unit_code="van-phong-tinh-uy", full_name="Văn phòng 2")
+    office2 = db.session.scalar(select(User).where(User.username == "office2"))
+    clients = {"office": web, "office2": web_client(app), "leader": web_client(app)}
+    tokens = {"office": as_user(web, users, "office")}
+    for name in ("office2", "leader"):
+        sign_in(clients[name], office2 if name == "office2" else users[name])
+        tokens[name] = csrf_token_from(text(clients[name].get("/account/password")))
+
+    def bells() -> dict:
+        return {name: bell(text(client.get("/"))) for name, client in clients.items()}
+
+    for name, client in clients.items():  # start with nothing unread
+        client.post("/notifications/read", data={"csrf_token": tokens[name]})
+    assert bells() == {"office": None, "office2": None, "leader": None}
+
+    frozen_now(local(2026, 11, 22, 9, 0))
+    fire_event(users["leader"], task.id, "directive", version=task.version, now=frozen_now.current(),
+               note="Đề nghị khẩn trương.")
+    assert bells() == {"office": "1", "office2": "1", "leader": None}  # not news to its writer
+    clients["office"].post("/notifications/read", data={"csrf_token": tokens["office"]})
+    assert bells() == {"office": None, "office2": "1", "leader": None}
+
+    frozen_now(local(2026, 11, 22, 9, 30))
+    add_comment(users["taichinh"], task.id, "Đề nghị @office2 cho ý kiến.", now=frozen_now.current())
+    assert bells() == {"office": None, "office2": "2", "leader": None}
+    add_comment(office2, task.id, "Kính trình @leader xem xét.", now=frozen_now.current())
+    assert bells() == {"office": None, "office2": "2", "leader": "1"}

@@ -544,3 +544,69 @@ def test_links_built_once_per_list_are_the_addresses_url_for_builds(app):
     with app.test_request_context("/overdue", base_url="http://example.test/office/"):  # under a prefix
         assert url_maker("web.task_detail", "task_id")(5) == url_for("web.task_detail", task_id=5)
         assert url_maker("web.overdue_list", "unit")("so-01") == url_for("web.overdue_list", unit="so-01")
+
+
+def test_pieces_kept_between_pages_show_every_change_at_once(web, db, users, frozen_now):
+    """/overdue's rows, units and unit picker and the leader's on-time table and charts are rendered once per
+    distinct input and kept (``helpers.fragment``, issue 16). They are keyed by what they show, so a change made
+    anywhere — here straight in the database, as another worker, the sweep or a script would — shows on the
+    very next page, with nothing to invalidate."""
+    from models import Unit
+    from workflow.services.tasks import sweep
+
+    sweep(local(2026, 11, 22, 8, 0))
+    as_user(web, users, "leader")
+    # An open task not late yet, of a unit that has late tasks too.
+    task = next(t for t in db.session.scalars(select(Task).join(Dispatch).where(
+        Task.status.in_(("assigned", "in_progress")), Dispatch.status != "draft").order_by(Task.id))
+        if db.session.scalar(select(Task.id).where(Task.lead_unit_id == t.lead_unit_id, Task.status == "overdue")))
+    unit = db.session.get(Unit, task.lead_unit_id)
+    code, old_name = unit.code, unit.name
+
+    def late_count(page: str):
+        found = re.search(rf'<a href="/overdue\?unit={code}">([^<]*)</a><span class="badge[^"]*">(\d+)</span>', page)
+        return found and (found.group(1), int(found.group(2)))
+
+    def without_tokens(page: str) -> str:  # the CSRF token is signed with the time
+        return re.sub(r'name="csrf_token" value="[^"]+"', "", page)
+
+    page = text(web.get("/overdue"))
+    assert without_tokens(text(web.get("/overdue"))) == without_tokens(page)  # served from the kept pieces
+    name, late = late_count(page)
+    assert name == old_name and late > 0
+    unit.name = "Đơn vị đã đổi tên"
+    db.session.commit()
+    page = text(web.get("/overdue"))
+    assert late_count(page) == ("Đơn vị đã đổi tên", late)  # the units' list
+    assert f'<option value="{code}">Đơn vị đã đổi tên</option>' in page  # the unit picker
+    assert '<td class="small d-none d-md-table-cell">Đơn vị đã đổi tên</td>' in page  # the rows' lead unit
+
+    # One more of its tasks late (an open task whose deadline has passed, not yet swept): the count moves.
+    task.deadline, task.title = local(2026, 11, 1, 17, 0), "Nhiệm vụ vừa trễ hạn"
+    db.session.commit()
+    page = text(web.get("/overdue"))
+    assert late_count(page) == ("Đơn vị đã đổi tên", late + 1) and "Nhiệm vụ vừa trễ hạn" in page
+    row = page.split("Nhiệm vụ vừa trễ hạn")[1].split("</tr>")[0]
+    assert '<span class="days-late">21</span>' in row and "01/11/2026 17:00" in row
+    task.deadline = local(2026, 10, 22, 17, 0)  # ten days earlier: the same row, ten more days late
+    db.session.commit()
+    row = text(web.get("/overdue")).split("Nhiệm vụ vừa trễ hạn")[1].split("</tr>")[0]
+    assert '<span class="days-late">31</span>' in row and "22/10/2026 17:00" in row
+    task.deadline = local(2026, 10, 22, 16, 0)  # an hour earlier: as many days late, another time shown
+    db.session.commit()
+    row = text(web.get("/overdue")).split("Nhiệm vụ vừa trễ hạn")[1].split("</tr>")[0]
+    assert '<span class="days-late">31</span>' in row and "22/10/2026 16:00" in row
+
+    # The selected unit and the date in the units' links.
+    assert f'<option value="{code}" selected>' in text(web.get(f"/overdue?unit={code}"))
+    assert f'<option value="{code}" selected>' not in text(web.get("/overdue"))
+    page = text(web.get("/overdue?as_of=2026-12-31"))
+    assert re.search(rf'<a href="/overdue\?(unit={code}&amp;as_of=2026-12-31|as_of=2026-12-31&amp;unit={code})">', page)
+
+    # The leader's dashboard: the on-time table and the charts.
+    page = text(web.get("/"))
+    assert 'aria-label="Tỷ lệ đúng hạn của Đơn vị đã đổi tên"' in page
+    unit.name = "Đơn vị có tên mới"
+    db.session.commit()
+    page = text(web.get("/"))
+    assert 'aria-label="Tỷ lệ đúng hạn của Đơn vị có tên mới"' in page and "Đơn vị đã đổi tên" not in page

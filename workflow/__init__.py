@@ -33,6 +33,9 @@ def create_app(config: Config | str | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):  # never a public key: one of this installation (finding 6)
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     register_extensions(app)
+    from workflow import pgreads
+
+    pgreads.init_app(app)  # PostgreSQL: reads end with COMMIT, keeping psycopg's prepared statements (issue 16)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)

@@ -154,10 +154,12 @@ def recount(session) -> dict[Key, tuple[int, int]]:
             for unit, status, n, on_time in session.execute(_grouped(live_tasks()))}
 
 
-def stored(session, *, lead_unit_id: int | None = None) -> dict[Key, tuple[int, int]]:
+def stored(session, *, lead_unit_id: int | None = None, status: str | None = None) -> dict[Key, tuple[int, int]]:
     query = select(TaskCount.lead_unit_id, TaskCount.status, TaskCount.n, TaskCount.on_time)
     if lead_unit_id is not None:
         query = query.where(TaskCount.lead_unit_id == lead_unit_id)
+    if status is not None:  # one status only (the overdue list's units: issue 16)
+        query = query.where(TaskCount.status == status)
     return {(unit, status): (n, on_time) for unit, status, n, on_time in session.execute(query)
             if n or on_time}
 

@@ -125,9 +125,11 @@ SMALL_TOTAL = 2000  # a search with at most this many matches is paged from its 
 
 
 def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None = None,
-             options=None, search: bool = False, views: bool = False) -> Page:
+             options=None, search: bool = False, views: bool = False, view_columns=None,
+             coordinating: bool = True) -> Page:
     """One page of ``query``; ``total`` when the caller knows how many rows it has; ``options``
-    the relationships to load with tasks (default: dispatch, lead and coordinating units)."""
+    the relationships to load with tasks (default: dispatch, lead and coordinating units).
+    With ``views``, ``view_columns`` and ``coordinating`` are passed to ``task_views``."""
     from workflow.extensions import db
 
     if options is None:
@@ -141,13 +143,15 @@ def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None 
         ids = db.session.scalars(query.with_only_columns(Task.id, maintain_column_froms=True)
                                  .order_by(*order_by)).all()[(page - 1) * per_page:page * per_page]
         if views:
-            found = {t.id: t for t in task_views(select(Task).where(Task.id.in_(ids)))}
+            found = {t.id: t for t in task_views(select(Task).where(Task.id.in_(ids)), columns=view_columns,
+                                                   coordinating=coordinating)}
         else:
             found = {t.id: t for t in db.session.scalars(select(Task).where(Task.id.in_(ids)).options(*options))}
         return Page(items=[found[i] for i in ids if i in found], total=total or 0, page=page, per_page=per_page)
     if views and query.column_descriptions[0]["entity"] is Task:
         # Plain rows for the lists' JSON and pages (``task_views``): no ORM objects to build.
-        items = task_views(query, order_by, limit=per_page, offset=(page - 1) * per_page)
+        items = task_views(query, order_by, limit=per_page, offset=(page - 1) * per_page, columns=view_columns,
+                           coordinating=coordinating)
         return Page(items=items, total=total or 0, page=page, per_page=per_page)
     rows = db.session.scalars(
         query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page).options(*options)
@@ -205,7 +209,7 @@ def late_per_unit(user, as_of: datetime) -> dict[int, int]:
 
     late: dict[int, int] = {}
     if permissions.visible_tasks_filter(user) is None:
-        for (unit, status), (n, _) in counts.stored(db.session).items():
+        for (unit, status), (n, _) in counts.stored(db.session, status="overdue").items():
             if status == "overdue":
                 late[unit] = late.get(unit, 0) + n
         for (unit, _), n in late_open(as_of).items():
@@ -449,11 +453,13 @@ def counts_total(user, *, status=None, unit=None, warning=None, now=None) -> int
 
 
 def task_views(query, order_by=(), *, limit: int | None = None, offset: int = 0,
-               coordinating: bool = True) -> list[TaskView]:
+               coordinating: bool = True, columns=None) -> list[TaskView]:
     """The rows of ``query`` (a ``select(Task)``) as ``TaskView`` objects, read with SQLAlchemy Core:
     the tasks with their lead unit and dispatch in one query, their coordinating units in one more
     (unless ``coordinating`` is False). A list of 50 tasks costs a fraction of the ORM objects' CPU;
-    the views serve ``task_json`` and the list pages the same attributes (``history`` excepted)."""
+    the views serve ``task_json`` and the list pages the same attributes (``history`` excepted).
+    ``columns`` (names): only these of the task's columns (with ``id``, ``lead_unit_id`` and
+    ``dispatch_id``), for a page that shows a few; any other is read from the ORM task on use."""
     from models import task_coordinating_units as links
     from workflow.extensions import db
 
@@ -462,7 +468,9 @@ def task_views(query, order_by=(), *, limit: int | None = None, offset: int = 0,
     extra = (lead.c.code.label("_lead_code"), lead.c.name.label("_lead_name"), source.c.number.label("_d_number"),
              source.c.symbol.label("_d_symbol"), source.c.year.label("_d_year"), source.c.kind.label("_d_kind"),
              source.c.title.label("_d_title"), source.c.status.label("_d_status"))
-    statement = (query.with_only_columns(*tasks.c, *extra, maintain_column_froms=True)
+    chosen = list(tasks.c) if columns is None else \
+        [c for c in tasks.c if c.key in set(columns) | {"id", "lead_unit_id", "dispatch_id"}]
+    statement = (query.with_only_columns(*chosen, *extra, maintain_column_froms=True)
                  .join(lead, lead.c.id == tasks.c.lead_unit_id).join(source, source.c.id == tasks.c.dispatch_id)
                  .order_by(*order_by))
     if limit is not None:
@@ -476,7 +484,7 @@ def task_views(query, order_by=(), *, limit: int | None = None, offset: int = 0,
             .where(links.c.task_id.in_([r["id"] for r in rows])).order_by(Unit.__table__.c.name))
         for task_id, unit_id, code, name in found:
             units.setdefault(task_id, []).append(_UnitRef(id=unit_id, code=code, name=name))
-    views, columns = [], [c.key for c in tasks.c]
+    views, columns = [], [c.key for c in chosen]
     for row in rows:
         values = {key: row[key] for key in columns}
         values["dispatch"] = _DispatchRef(id=row["dispatch_id"], number=row["_d_number"], symbol=row["_d_symbol"],

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import delete, exists, false, or_, select
+from sqlalchemy import bindparam, delete, exists, false, literal_column, or_, select
 from sqlalchemy.orm import aliased
 
 from models.types import insert_for
@@ -78,7 +78,10 @@ def _state(user_id: int) -> NotificationState | None:
     return db.session.get(NotificationState, user_id)
 
 
-def derive(user, now: datetime, *, after: datetime | None = None) -> list[Notification]:
+_LOOK_UP = object()
+
+
+def derive(user, now: datetime, *, after: datetime | None = None, state=_LOOK_UP) -> list[Notification]:
     """Every notification of ``user`` in the window (only those after ``after`` when given), each
     marked read or not; unread first, then the newest first.
 
@@ -100,12 +103,17 @@ def derive(user, now: datetime, *, after: datetime | None = None) -> list[Notifi
 
     # History rows: new tasks, directives, extension decisions.
     wanted = []
+    built = _read_all_statements(user) if permissions.visible_tasks_filter(user) is None else None
+    params = {"now": now, "since": since, "user_id": user.id, "unit_id": user.unit_id} if built is not None else {}
     if unit_id is not None:
         wanted.append(TaskEvent.event.in_(("create", "directive")) & mine)
         wanted.append(TaskEvent.event.in_(("approve_extension", "reject_extension")) & (Task.lead_unit_id == unit_id))
     elif user.role == "office":
         wanted.append(TaskEvent.event == "directive")
-    if wanted:
+    if built is not None:
+        rows = list(db.session.execute(built["events"], params)) if built["events"] is not None else []
+        _add_event_rows(add, rows, now, unit_id)
+    elif wanted:
         columns = (TaskEvent.id, TaskEvent.event, TaskEvent.at, TaskEvent.note, TaskEvent.deadline_after,
                    Task.id, Task.title, Task.item, Task.lead_unit_id, actor.full_name, actor.username,
                    Dispatch.issued_at)
@@ -119,53 +127,42 @@ def derive(user, now: datetime, *, after: datetime | None = None) -> list[Notifi
             # Tasks drafted before the window whose dispatch was issued within it: news from the issue.
             rows += db.session.execute(base.where(TaskEvent.at <= since, TaskEvent.event == "create", mine,
                                                   Dispatch.issued_at > since, Dispatch.issued_at <= now))
-        for event_id, event, at, note, deadline_after, task_id, title, item, lead_id, full_name, username, \
-                issued_at in rows:
-            who = full_name or username
-            if event == "create":
-                at = max(at, issued_at) if issued_at is not None and issued_at <= now else at
-                text = f"Nhiệm vụ mới đơn vị {'chủ trì' if lead_id == unit_id else 'phối hợp'}"
-                kind = "new_task"
-            elif event == "directive":
-                text = f"Ý kiến chỉ đạo của {who or 'lãnh đạo'}: “{_short(note)}”"
-                kind = "directive"
-            else:
-                decided = "đồng ý" if event == "approve_extension" else "không đồng ý"
-                deadline = f"; thời hạn mới {_dt(deadline_after)}" if event == "approve_extension" else ""
-                text = f"Văn phòng {decided} gia hạn{deadline}"
-                kind = "extension"
-            add(Notification(f"ev:{event_id}", kind, at, text, task_id, title, item, who))
+        _add_event_rows(add, rows, now, unit_id)
 
     # Assignments of a person to me.
     for assignment_id, at, task_id, title, item, full_name, username in db.session.execute(
+            built["assignments"] if built is not None else
             select(TaskAssignment.id, TaskAssignment.at, Task.id, Task.title, Task.item, actor.full_name,
                    actor.username)
             .join(Task, Task.id == TaskAssignment.task_id).join(actor, actor.id == TaskAssignment.assigned_by_id)
             .where(TaskAssignment.user_id == user.id, TaskAssignment.at > since, TaskAssignment.at <= now,
                    TaskAssignment.assigned_by_id != user.id, live_condition())
-            .order_by(TaskAssignment.id.desc()).limit(MAX_ITEMS)):
+            .order_by(TaskAssignment.id.desc()).limit(MAX_ITEMS), params):
         who = full_name or username
         add(Notification(f"as:{assignment_id}", "new_task", at, f"{who} phân công bạn phụ trách nhiệm vụ",
                          task_id, title, item, who))
 
     # Comments: those that mention me or my unit, and (for a unit) those on its tasks.
-    mentioned = exists(select(CommentMention.id).where(
-        CommentMention.comment_id == TaskComment.id,
-        or_(CommentMention.user_id == user.id,
-            CommentMention.unit_id == user.unit_id if user.unit_id is not None else false())))
-    about = [mentioned]
-    if unit_id is not None:
-        about.append(mine)
-    visible = permissions.visible_tasks_filter(user)
-    query = (select(TaskComment.id, TaskComment.created_at, TaskComment.body, mentioned.label("named"),
-                    Task.id, Task.title, Task.item, actor.full_name, actor.username)
-             .join(Task, Task.id == TaskComment.task_id).join(actor, actor.id == TaskComment.author_id)
-             .where(TaskComment.created_at > since, TaskComment.created_at <= now, TaskComment.author_id != user.id,
-                    live_condition(), or_(*about))
-             .order_by(TaskComment.created_at.desc(), TaskComment.id.desc()).limit(MAX_ITEMS))
-    if visible is not None:
-        query = query.where(visible)
-    for comment_id, at, body, named, task_id, title, item, full_name, username in db.session.execute(query):
+    if built is not None:
+        query = built["comments"]
+    else:
+        mentioned = exists(select(CommentMention.id).where(
+            CommentMention.comment_id == TaskComment.id,
+            or_(CommentMention.user_id == user.id,
+                CommentMention.unit_id == user.unit_id if user.unit_id is not None else false())))
+        about = [mentioned]
+        if unit_id is not None:
+            about.append(mine)
+        visible = permissions.visible_tasks_filter(user)
+        query = (select(TaskComment.id, TaskComment.created_at, TaskComment.body, mentioned.label("named"),
+                        Task.id, Task.title, Task.item, actor.full_name, actor.username)
+                 .join(Task, Task.id == TaskComment.task_id).join(actor, actor.id == TaskComment.author_id)
+                 .where(TaskComment.created_at > since, TaskComment.created_at <= now, TaskComment.author_id != user.id,
+                        live_condition(), or_(*about))
+                 .order_by(TaskComment.created_at.desc(), TaskComment.id.desc()).limit(MAX_ITEMS))
+        if visible is not None:
+            query = query.where(visible)
+    for comment_id, at, body, named, task_id, title, item, full_name, username in db.session.execute(query, params):
         who = full_name or username
         verb = "nhắc đến bạn" if named else "gửi ý kiến"
         add(Notification(f"cm:{comment_id}", "comment", at, f"{who} {verb}: “{_short(body)}”",
@@ -194,21 +191,91 @@ def derive(user, now: datetime, *, after: datetime | None = None) -> list[Notifi
                 add(Notification(f"due:{task_id}:{stamp}", "due_soon", min(at, now),
                                  f"Sắp đến hạn: {_dt(deadline)}", task_id, title, item))
 
-    state = _state(user.id)
+    if state is _LOOK_UP:  # ``unread_count`` passes the row it has read (or None: the user has none yet)
+        state = _state(user.id)
     marker = state.read_before if state else None
-    read_keys = set(db.session.scalars(select(NotificationRead.key).where(NotificationRead.user_id == user.id)))
     items = list(found.values())
+    # The keys read one by one matter only for what was found (none, on most pages: one query fewer).
+    read_keys = set(db.session.scalars(_READ_KEYS, {"user_id": user.id})) if items else set()
     for n in items:
         n.read = (marker is not None and n.at <= marker) or n.key in read_keys
     items.sort(key=lambda n: (n.read, -n.at.timestamp(), n.key))
     return items
 
 
+def _add_event_rows(add, rows, now: datetime, unit_id: int | None) -> None:
+    """The history rows' notifications (new tasks, directives, extension decisions)."""
+    for event_id, event, at, note, deadline_after, task_id, title, item, lead_id, full_name, username, \
+            issued_at in rows:
+        who = full_name or username
+        if event == "create":
+            at = max(at, issued_at) if issued_at is not None and issued_at <= now else at
+            text = f"Nhiệm vụ mới đơn vị {'chủ trì' if lead_id == unit_id else 'phối hợp'}"
+            kind = "new_task"
+        elif event == "directive":
+            text = f"Ý kiến chỉ đạo của {who or 'lãnh đạo'}: “{_short(note)}”"
+            kind = "directive"
+        else:
+            decided = "đồng ý" if event == "approve_extension" else "không đồng ý"
+            deadline = f"; thời hạn mới {_dt(deadline_after)}" if event == "approve_extension" else ""
+            text = f"Văn phòng {decided} gia hạn{deadline}"
+            kind = "extension"
+        add(Notification(f"ev:{event_id}", kind, at, text, task_id, title, item, who))
+
+
+_READ_KEYS = select(NotificationRead.key).where(NotificationRead.user_id == bindparam("user_id"))
+_READ_ALL_STATEMENTS: dict = {}
+
+
+def _read_all_statements(user) -> dict:
+    """The bell's statements for a user who sees every task (office, leader, admin), built once per
+    (role, has a unit) with the user, the unit and the window as bound parameters (``now``,
+    ``since``, ``user_id``, ``unit_id``): the same queries as ``derive`` builds for the others, without
+    building them on every page (issue 16). The office's directives are named as a constant, so that
+    the database reads them from the partial index ``ix_task_events_directives``."""
+    key = (user.role, user.unit_id is not None)
+    built = _READ_ALL_STATEMENTS.get(key)
+    if built is not None:
+        return built
+    actor = aliased(User)
+    now, since, user_id = bindparam("now"), bindparam("since"), bindparam("user_id")
+    events = None
+    if user.role == "office":
+        events = (select(TaskEvent.id, TaskEvent.event, TaskEvent.at, TaskEvent.note, TaskEvent.deadline_after,
+                         Task.id, Task.title, Task.item, Task.lead_unit_id, actor.full_name, actor.username,
+                         Dispatch.issued_at)
+                  .join(Task, Task.id == TaskEvent.task_id)
+                  .join(Dispatch, Dispatch.id == Task.dispatch_id).outerjoin(actor, actor.id == TaskEvent.actor_id)
+                  .where(TaskEvent.at <= now, live_condition(),
+                         or_(TaskEvent.actor_id.is_(None), TaskEvent.actor_id != user_id),
+                         TaskEvent.at > since, TaskEvent.event == literal_column("'directive'"))
+                  .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(MAX_ITEMS))
+    assignments = (select(TaskAssignment.id, TaskAssignment.at, Task.id, Task.title, Task.item, actor.full_name,
+                          actor.username)
+                   .join(Task, Task.id == TaskAssignment.task_id)
+                   .join(actor, actor.id == TaskAssignment.assigned_by_id)
+                   .where(TaskAssignment.user_id == user_id, TaskAssignment.at > since, TaskAssignment.at <= now,
+                          TaskAssignment.assigned_by_id != user_id, live_condition())
+                   .order_by(TaskAssignment.id.desc()).limit(MAX_ITEMS))
+    mentioned = exists(select(CommentMention.id).where(
+        CommentMention.comment_id == TaskComment.id,
+        or_(CommentMention.user_id == user_id,
+            CommentMention.unit_id == bindparam("unit_id") if user.unit_id is not None else false())))
+    comments = (select(TaskComment.id, TaskComment.created_at, TaskComment.body, mentioned.label("named"),
+                       Task.id, Task.title, Task.item, actor.full_name, actor.username)
+                .join(Task, Task.id == TaskComment.task_id).join(actor, actor.id == TaskComment.author_id)
+                .where(TaskComment.created_at > since, TaskComment.created_at <= now,
+                       TaskComment.author_id != user_id, live_condition(), or_(mentioned))
+                .order_by(TaskComment.created_at.desc(), TaskComment.id.desc()).limit(MAX_ITEMS))
+    built = _READ_ALL_STATEMENTS[key] = {"events": events, "assignments": assignments, "comments": comments}
+    return built
+
+
 def unread_count(user, now: datetime) -> int:
     """The bell's number: only what came after the user's read marker is derived."""
     state = _state(user.id) if user is not None and getattr(user, "id", None) else None
     after = state.read_before if state else None
-    return sum(1 for n in derive(user, now, after=after) if not n.read)
+    return sum(1 for n in derive(user, now, after=after, state=state) if not n.read)
 
 
 def mark_read(user, now: datetime, *, keys=None, everything: bool = False) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash
@@ -89,18 +90,27 @@ def unit_choices(blank: str | None = None, grouped: bool = True):
     """Choices for a unit select, in Vietnamese order, grouped by kind (organs first).
 
     Read as columns (code, name, kind), not whole units: the select is on many pages (issue 16)."""
-    units = sorted(db.session.execute(select(Unit.code, Unit.name, Unit.kind).where(Unit.active.is_(True))),
-                   key=lambda u: vi_sort_key(u.name))
+    rows = tuple(db.session.execute(select(Unit.code, Unit.name, Unit.kind).where(Unit.active.is_(True))).tuples())
+    built = _choices_of(rows, blank, grouped)  # kept per distinct set of units (a pure function of the rows)
+    return list(built) if not grouped else {group: list(members) for group, members in built.items()}
+
+
+@lru_cache(maxsize=64)
+def _choices_of(rows: tuple, blank: str | None, grouped: bool):
+    """``unit_choices`` of these (code, name, kind) rows; the caller copies the answer."""
+    units = sorted(rows, key=lambda u: vi_sort_key(u[1]))
     if not grouped:
-        choices = [(u.code, u.name) for u in units]
+        choices = [(code, name) for code, name, _ in units]
         return ([("", blank)] if blank is not None else []) + choices
     groups: dict = {}
     if blank is not None:
         groups[""] = [("", blank)]
+    by_kind: dict = {}
+    for code, name, kind in units:
+        by_kind.setdefault(kind, []).append((code, name))
     for kind in UNIT_KINDS:
-        members = [(u.code, u.name) for u in units if u.kind == kind]
-        if members:
-            groups[UNIT_KIND_LABELS[kind]] = members
+        if by_kind.get(kind):
+            groups[UNIT_KIND_LABELS[kind]] = by_kind[kind]
     return groups
 
 
@@ -192,3 +202,30 @@ def _int_args(endpoint: str) -> set:
 
     return {arg for rule in current_app.url_map.iter_rules(endpoint)
             for arg, converter in rule._converters.items() if isinstance(converter, IntegerConverter)}
+
+
+FRAGMENT_LIMIT = 256  # pieces kept per process; the store is emptied when full
+_FRAGMENTS: dict = {}
+
+
+def fragment(template_name: str, key, **context):
+    """``template_name`` rendered with ``context``, kept for the next page whose ``key`` is equal (issue 16).
+
+    For a long piece of a page (a table of 100 tasks, the ~170 units with their counts, a select of the
+    units) that is a pure function of its inputs: ``key`` must hold every value the piece shows or
+    depends on (the caller builds it from the same rows it passes in ``context``); the template, the
+    application's URL root and its time zone are added here. So an equal key means the same HTML, and any
+    change of what the piece shows (a name, a count, a deadline, the selected unit) is a new key: nothing
+    to invalidate. Rendering 170 units in Jinja costs milliseconds; the key, microseconds."""
+    from flask import request
+    from markupsafe import Markup
+
+    template = current_app.jinja_env.get_template(template_name)
+    full_key = (template, request.script_root, current_app.config.get("TIMEZONE"), key)
+    html = _FRAGMENTS.get(full_key)
+    if html is None:
+        html = Markup(template.render(**context))
+        if len(_FRAGMENTS) >= FRAGMENT_LIMIT:
+            _FRAGMENTS.clear()
+        _FRAGMENTS[full_key] = html
+    return html

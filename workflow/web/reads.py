@@ -153,9 +153,16 @@ def late_units(user, as_of: datetime) -> list[UnitRow]:
     return late_by_unit([UnitRow(unit=u, late=late[u.id]) for u in unit_names(late)])
 
 
+_UNIT_NAMES = select(Unit.id, Unit.code, Unit.name).order_by(Unit.id)
+
+
 def unit_names(ids) -> list:
-    """(id, code, name) rows of these units: what the tables show, without loading whole units."""
-    return list(db.session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(list(ids)))))
+    """(id, code, name) rows of these units: what the tables show, without loading whole units.
+
+    Every unit is read (a few hundred short rows, one statement built once) and the wanted ones kept:
+    ``id IN (300 values)`` cost more to send, plan and bind than the rows it saved (issue 16)."""
+    wanted = set(ids)
+    return [row for row in db.session.execute(_UNIT_NAMES) if row[0] in wanted]
 
 
 def late_by_unit(table: list[UnitRow]) -> list[UnitRow]:
@@ -192,8 +199,12 @@ def recent_events(user, limit: int = 12) -> list[TaskEvent]:
     return list(db.session.scalars(query))
 
 
-def overdue_tasks(user, as_of: datetime, limit: int | None = None) -> list[Task]:
+def overdue_tasks(user, as_of: datetime, limit: int | None = None, *, views: bool = False) -> list[Task]:
+    """Tasks late at ``as_of``, most days late first (``views``: plain rows without the coordinating
+    units, ``queries.task_views``, for the leader's dashboard: issue 16)."""
     query, order = queries.overdue_query(user, as_of)
+    if views:
+        return queries.task_views(query, order, limit=limit, coordinating=False)
     query = query.order_by(*order).options(*TASK_LOADS)
     if limit:
         query = query.limit(limit)

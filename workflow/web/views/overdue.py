@@ -11,9 +11,12 @@ from workflow import permissions, queries
 from workflow.extensions import db
 from workflow.clock import local_tz
 from workflow.web import bp, reads
-from workflow.web.helpers import now, param, parse_date, parse_int, require, unit_choices, url_maker, user
+from workflow.web.filters import _dispatch_short as dispatch_short, task_state
+from workflow.web.helpers import fragment, now, param, parse_date, parse_int, require, unit_choices, url_maker, user
 
 PER_PAGE = 100  # the screen list is paged; the printable list and the PDF hold every row
+# What a row of the list shows (``overdue/list.html``): read only these columns of the tasks (issue 16).
+ROW_COLUMNS = ("item", "title", "deadline", "status", "on_time", "extension_deadline")
 
 
 def _as_of() -> tuple[datetime, str, list[str]]:
@@ -69,17 +72,28 @@ def overdue_list():
     else:
         total = queries.overdue_total(user(), as_of, {row.unit.id: row.late for row in units})
     loads = reads.LIST_LOADS  # the list shows the lead unit and the dispatch's number, not the coordinating units
-    result = queries.paginate(query, page, PER_PAGE, order, total=total, options=loads, views=True)
+    lean = {"views": True, "view_columns": ROW_COLUMNS, "coordinating": False}
+    result = queries.paginate(query, page, PER_PAGE, order, total=total, options=loads, **lean)
     if result.total and page > result.pages:
-        result = queries.paginate(query, result.pages, PER_PAGE, order, total=total, options=loads, views=True)
+        result = queries.paginate(query, result.pages, PER_PAGE, order, total=total, options=loads, **lean)
     rows = [(task, queries.days_late(task, as_of)) for task in result.items]
+    first = (result.page - 1) * PER_PAGE
     filter_args = {k: v for k, v in (("as_of", shown), ("unit", unit.code if unit else "")) if v}
-    return render_template("overdue/list.html", rows=rows, result=result, first=(result.page - 1) * PER_PAGE,
+    choices = unit_choices(blank="Tất cả đơn vị")
+    selected = unit.code if unit else None
+    # The long pieces rendered once per distinct input (helpers.fragment): each key holds what its piece shows.
+    rows_html = fragment("overdue/_rows.html", (first, tuple(
+        (t.id, t.item, t.title, dispatch_short(t.dispatch), t.extension_deadline, t.lead_unit.name, t.deadline, days,
+         task_state(t, as_of)) for t, days in rows)),
+        rows=rows, first=first, as_of=as_of, task_href=url_maker("web.task_detail", "task_id"))
+    units_html = fragment("overdue/_units.html", (shown, tuple((r.unit.code, r.unit.name, r.late) for r in units)),
+                          units=units, unit_href=url_maker("web.overdue_list", "unit", as_of=shown or None))
+    options_html = fragment("overdue/_unit_options.html", (selected, tuple((g, tuple(o)) for g, o in choices.items())),
+                            unit_choices=choices, selected=selected)
+    return render_template("overdue/list.html", rows=rows, result=result, first=first,
                            as_of=as_of, as_of_value=shown, units=units, unit=unit, filter_args=filter_args,
-                           unit_choices=unit_choices(blank="Tất cả đơn vị"),
-                           pdf_available=shutil.which("wkhtmltopdf") is not None,
-                           task_href=url_maker("web.task_detail", "task_id"),
-                           unit_href=url_maker("web.overdue_list", "unit", as_of=shown or None)), (400 if errors else 200)
+                           rows_html=rows_html, units_html=units_html, unit_options_html=options_html,
+                           pdf_available=shutil.which("wkhtmltopdf") is not None), (400 if errors else 200)
 
 
 @bp.get("/overdue/print")

@@ -80,7 +80,12 @@ def _waiting_for_signature():
     actor = user()
     if actor is None or not getattr(actor, "is_authenticated", False) or actor.role != "leader":
         return []
-    return outgoing.waiting_for(actor)
+    from flask import request
+
+    cache = request.environ  # once per request: the leader's dashboard and the menu both show it (issue 16)
+    if "workflow.waiting_for_signature" not in cache:
+        cache["workflow.waiting_for_signature"] = outgoing.waiting_for(actor)
+    return cache["workflow.waiting_for_signature"]
 
 
 def _back(document_id: int):
