@@ -137,6 +137,17 @@ Reading rules (the seeds 1534-CV/TU, 1640-CV/BTCTU, 1775-CV/TU and the corpus of
     "tháng 01/2027" (the meeting's day is not said: the month's last day).
   - A paragraph that names any unit (not the issuer), anywhere, and gives no task is listed in
     ``not_taken``.
+* Added after blind set 4 (import4; ``tests/data/dispatches/blind4``):
+
+  - A heading "Đối với …:" that names only units gives them to what it heads, one task per unit
+    for each bullet or paragraph: "2.1. Đối với Sở Nội vụ:", "Đối với các xã, phường:" (fans out
+    to the communes), "Đối với Ban Tổ chức Tỉnh ủy, Ủy ban Kiểm tra Tỉnh ủy:". "Đối với công tác
+    cán bộ:" names no unit and gives none.
+  - An organ's name ends where its verb or adverb starts: more verbs and adverbs end it ("tích
+    cực", "đẩy nhanh", "sớm", "quan tâm" …); "tự", "từ", "đã", "đang", "sẽ", "cần", "phải" end it
+    only as written with their diacritics (folded, "tư" is a word of "Đầu tư"); and a name ends at
+    "tỉnh" or "Tỉnh ủy" when a lower-case word other than "ủy" follows ("Đảng ủy Quân sự tỉnh tự
+    giám sát …" → "Đảng ủy Quân sự tỉnh").
 * ``not_taken`` lists, with the reason and what the office would pre-fill (unit or group,
   deadline wording, source line): introduction and section paragraphs, closing paragraphs
   and results items that name a unit, a group or a deadline without giving a task; table

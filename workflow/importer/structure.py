@@ -666,6 +666,40 @@ def _bare_unit(heading: str, registry: Registry) -> UnitMention | None:
     return None
 
 
+_FOR_UNITS = re.compile(r"(?:doi voi|rieng doi voi|rieng)\s+")
+
+
+def _for_units(heading: str, registry: Registry) -> list[_Actor]:
+    """The units a heading "Đối với …" gives to what it heads ("2.1. Đối với Sở Nội vụ:",
+    "Đối với các xã, phường:", "Đối với Ban Tổ chức Tỉnh ủy, Ủy ban Kiểm tra Tỉnh ủy:"), with
+    their positions in ``heading``; empty when what follows "Đối với" is not only units
+    ("Đối với công tác cán bộ:")."""
+    heading = heading or ""
+    match = _FOR_UNITS.match(fold_keep(heading))
+    if match is None:
+        return []
+    colon = heading.find(":", match.end())
+    if colon < 0 and not _is_title(heading):
+        return []
+    stop = colon if colon >= 0 else len(heading)
+    names = re.sub(r"[\s;,.]+$", "", heading[match.end():stop])
+    actors = split_units(names, registry)
+    if not actors or any(a.kind not in ("unit", "fan_out") for a in actors):
+        return []
+    for actor in actors:
+        if actor.kind == "unit" and actor.mention.unit is None and not _looks_like_unit(names, actor.start):
+            return []
+    # The units must be all the heading says before its colon: "Đối với Sở Y tế và các đơn vị
+    # liên quan" is not only units.
+    if names[actors[-1].end:].strip(" ,;") or actors[0].start > 0:
+        return []
+    for actor in actors:
+        actor.start, actor.end = actor.start + match.end(), actor.end + match.end()
+    if colon >= 0:
+        actors[-1].end = colon + 1
+    return actors
+
+
 def _mentions(paragraph: str, registry: Registry, issuer_code, issued_on, tz, holidays) -> bool:
     """The paragraph names a unit to act, a group of units, or a deadline."""
     if find_deadline(paragraph, issued_on, tz=tz, holidays=holidays) is not None:
@@ -743,6 +777,9 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
         if fold_keep(node.text) and _EXECUTION.search(fold_keep(node.text)):
             return []
         leads = find_leads(node.heading, registry, issuer_code)
+        if not leads:
+            # "2.1. Đối với Sở Nội vụ:" over its bullets: that unit acts in them (import4).
+            leads = _for_units(node.heading, registry)
         if not leads and (node.body or node.children) and _is_title(node.heading):
             # "1.1. Ban Tổ chức Tỉnh ủy" over its paragraphs or bullets: that unit acts in them.
             named = _bare_unit(node.heading, registry)
