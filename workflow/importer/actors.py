@@ -397,6 +397,10 @@ def _followed_by_action(text: str, folded: str, end: int) -> bool:
     if rest[:1] not in (" ", "\t"):
         return False
     after = stripped.lstrip(", ")
+    # "Đảng ủy UBND tỉnh đã tập trung …", "Sở Y tế đang triển khai …": what the unit did or is
+    # doing (a report), not what it is asked to do (import4).
+    if re.match(r"(?:đã|đang)(?![^\W\d_])", unicodedata.normalize("NFC", after)):
+        return False
     return bool(after[:1].islower()) and not _SPEAKING.match(folded, end)
 
 

@@ -666,6 +666,13 @@ def _bare_unit(heading: str, registry: Registry) -> UnitMention | None:
     return None
 
 
+# A deadline said as "before" a meeting or event with no date (import4): "trước kỳ họp Hội nghị Tỉnh
+# ủy cuối năm", "trước Đại hội". ("trình … tại kỳ họp thường lệ cuối năm" says where the work is
+# presented, not a deadline: a task without deadline, as blind3/cv-1920 fixed.)
+_UNDATED_EVENT = re.compile(
+    r"(?<![a-z])(?:truoc|cham nhat truoc|muon nhat truoc)\s+(?:cac\s+)?(?:ky hop|phien hop|cuoc hop|hoi nghi|dai hoi|buoi lam viec|"
+    r"phien giao ban|ky giao ban)\b[^.;]{0,80}"
+)
 _FOR_UNITS = re.compile(r"(?:doi voi|rieng doi voi|rieng)\s+")
 
 
@@ -829,6 +836,21 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
         title_source = deadline_into(assignment, title_source)
         if assignment.deadline_text is None and shared:
             deadline_into(assignment, shared)
+        if assignment.deadline_text is None:
+            event = _UNDATED_EVENT.search(fold_keep(node.text))
+            if event is not None:
+                # "… trước kỳ họp Hội nghị Tỉnh ủy cuối năm": a deadline tied to a meeting whose
+                # day the text does not say. No date is invented: listed, with the unit read.
+                wording = _ws(node.text[event.start():event.end()])
+                not_taken(item, node.text, f"Thời hạn “{wording}” gắn với một sự kiện không ghi ngày: chưa tạo "
+                                           "nhiệm vụ để không tự đặt ngày; hãy tạo nhiệm vụ và ghi ngày cụ thể.")
+                if actor.mention is not None:
+                    unit = actor.mention.unit
+                    result.not_taken[-1]["lead_unit"] = {"code": unit.code if unit else None,
+                                                         "name": unit.name if unit else None,
+                                                         "text": actor.mention.text}
+                    result.not_taken[-1]["fan_out"] = actor.fan if actor.kind == "fan_out" else None
+                return
         assignment.title = _capitalise(_tidy_sentence(title_source)) or _capitalise(_tidy_sentence(node.text))
         if assignment.lead is not None and assignment.lead.unit is not None:
             assignment.coordinating = [c for c in assignment.coordinating
