@@ -492,7 +492,14 @@ def find_leads(text: str, registry: Registry, issuer_code: str | None = None) ->
         after = text[pos:].lstrip(" ,")
         if not after[:1].islower():
             return [first]
-    return actors
+    # (import4) "Phòng Tổng hợp, Văn phòng Tỉnh ủy theo dõi …": a room of a unit, named before the
+    # unit it belongs to, is that unit (the room stays in the task's source text).
+    kept = [a for i, a in enumerate(actors)
+            if not (a.mention is not None and a.mention.unit is None and i + 1 < len(actors)
+                    and actors[i + 1].mention is not None and actors[i + 1].mention.unit is not None
+                    and re.match(r"(?:phong|bo phan|to)\s", fold_keep(a.mention.text))
+                    and re.match(r"\s*,\s*$", text[a.end:actors[i + 1].start] if actors[i + 1].start >= a.end else ","))]
+    return kept or actors
 
 
 def split_units(cell: str, registry: Registry) -> list[_Actor]:

@@ -87,6 +87,8 @@ _ACT_PARAGRAPH = re.compile(r"^(?:dong thoi|ngoai ra|mat khac)?,?\s*(?:giao(?: c
 # asks those units to act.
 _UNITS_ABOVE = re.compile(r"(?:cac|nhung)\s+(?:co quan|don vi|dia phuong|dong chi)(?:,?\s+(?:don vi|dia phuong))?"
                           r"\s+(?:neu tren|ke tren|noi tren|tren day|tren|co ten (?:o |neu )?tren|(?:vua )?neu)\b")
+_UNITS_BELOW = re.compile(r"(?:cac|nhung)\s+(?:co quan|don vi|dia phuong)(?:,?\s+(?:don vi|dia phuong))?"
+                          r"\s+(?:sau day|sau|duoi day|co ten (?:sau day|sau|duoi day))\b")
 _ACT_SENTENCE = re.compile(r"(?<=[.;])\s+(?=(?:Giao|Đề nghị|Yêu cầu|Phân công|Đồng thời)\s)")
 
 
@@ -739,6 +741,23 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
             prose.append(paragraph)
     result.preamble = _ws(" ".join(rest_of_preamble))
 
+    # (import4) "… đề nghị các cơ quan, đơn vị sau đây xây dựng báo cáo …:" over top-level bullets
+    # that only name units, then "Báo cáo gửi về … trước ngày …": one task per listed unit, with
+    # the introduction's request and the deadline of the paragraph after the list.
+    list_request, list_shared = "", ""
+    if roots and all(r.bullet for r in roots):
+        for k, paragraph in enumerate(prose):
+            cut = _UNITS_BELOW.search(fold_keep(paragraph)) if paragraph.rstrip().endswith(":") else None
+            if cut is None:
+                continue
+            list_request = paragraph[cut.end():].strip(" ,:")
+            for later in prose[k + 1:]:
+                if find_deadline(later, result.issued_on, tz=tz, holidays=holidays) is not None and not any(
+                        a.kind in ("unit", "fan_out") for a in find_leads(later, registry, issuer_code)):
+                    list_shared = later
+                    break
+            break
+
     def mentions(paragraph: str) -> bool:
         return _mentions(paragraph, registry, issuer_code, result.issued_on, tz, holidays)
 
@@ -772,6 +791,8 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
                 not_taken("", paragraph, "Đoạn nêu đơn vị hoặc thời hạn nhưng không giao việc cho đơn vị cụ thể.")
     else:
         for paragraph in preamble:
+            if paragraph == list_shared:
+                continue
             if not paragraph.rstrip().endswith(":") and not re.match(r"^[-–•+]?\s*(?:Thực hiện|Căn cứ)\s",
                                                                      paragraph, re.I) and mentions(paragraph):
                 not_taken("", paragraph, "Đoạn mở đầu nêu đơn vị hoặc thời hạn nhưng không thuộc mục nào.")
@@ -906,6 +927,13 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
             for actor in leads:
                 make(node, actor, leads[-1].end, inherited_coord, shared, item)
             return
+        if node.bullet and node.parent is None and list_request and not inherited:
+            named = _bare_unit(node.heading, registry)
+            if named is not None:
+                task_node = _Node(node.code, node.level, f"{named.text}: {list_request}", section=node.section)
+                make(task_node, _Actor("unit", named, 0, len(named.text)), len(named.text), inherited_coord,
+                     list_shared, node.code)
+                return
         if node.bullet and node.tail:
             named = _bare_unit(node.heading, registry)
             if named is not None:
