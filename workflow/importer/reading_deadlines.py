@@ -73,6 +73,8 @@ _DEADLINE_PATTERNS = [re.compile(p) for p in (
 )]
 
 
+_YEARLESS_DAY = re.compile(rf"(?:truoc|cham nhat(?: la| vao)?|han chot|vao)\s+ngay\s+{_D_DAY_MONTH}")
+
 # A bare period after a report ("báo cáo Chánh Văn phòng hằng quý"): read only when the
 # sentence says no more precise wording (1775's "các tiêu chí hàng quý … trước ngày 05 tháng
 # đầu của quý tiếp theo" keeps the latter).
@@ -107,6 +109,11 @@ def find_deadline(text: str, issued_on: date | None, *, tz: ZoneInfo, holidays: 
         wording = _ws(text[start:end])
         if issued_on is None:
             return (start, end), wording, None, "Chưa xác định được ngày ban hành để tính thời hạn."
+        # (import4) "định kỳ hằng năm tổng hợp, báo cáo … trước ngày 15/12": a day without its year
+        # in a clause that says "hằng năm" earlier recurs every year ("trước ngày 15/12 hằng năm").
+        clause = re.split(r"[.;]", folded[:start])[-1]
+        if _YEARLESS_DAY.fullmatch(folded[start:end]) and re.search(r"(?<![a-z])(?:hang|moi) nam(?![a-z])", clause):
+            wording = f"{wording} hằng năm"
         try:
             parsed = parse_deadline(wording, issued_on=issued_on, tz=tz, holidays=holidays, infer_year=True)
         except DeadlineParseError as exc:
