@@ -747,8 +747,12 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
     list_request, list_shared = "", ""
     if roots and all(r.bullet for r in roots):
         for k, paragraph in enumerate(prose):
-            cut = _UNITS_BELOW.search(fold_keep(paragraph)) if paragraph.rstrip().endswith(":") else None
-            if cut is None:
+            folded_paragraph = fold_keep(paragraph)
+            cut = _UNITS_BELOW.search(folded_paragraph) if paragraph.rstrip().endswith(":") else None
+            # Only a request ("đề nghị/yêu cầu/giao các cơ quan, đơn vị sau đây …"), not a statement
+            # ("Đến nay còn các cơ quan, đơn vị sau chưa gửi báo cáo:").
+            if cut is None or not re.search(r"(?:de nghi|yeu cau|giao(?: cho)?|phan cong)\s+$",
+                                            folded_paragraph[:cut.start()]):
                 continue
             list_request = paragraph[cut.end():].strip(" ,:")
             for later in prose[k + 1:]:
