@@ -54,6 +54,9 @@ Conventions (see DESIGN.md §5):
   trong tháng 01/2027" reads as "trong tháng 01/2027".
 * "định kỳ 6 tháng, năm (trước ngày 15/6 và 15/12)" (the half-year and the year reports) reads
   as "định kỳ 6 tháng (trước ngày 15/6 và 15/12)".
+* A week of a month: "trong tuần đầu (tiên của) tháng 01/2027" is the end of its 7th day (the first
+  seven days), "tuần cuối tháng 12/2026" the end of the month; after "trước" the start of that
+  week. A week with a month out of range is refused.
 * A month without its year ("trong tháng 12") is refused alone; in a dispatch (``infer_year``)
   it is that month of the issue year, or of the next year when the issue date is past that
   month (the office's reading: a dispatch of 20/11/2026 asking "trong tháng 01" means 01/2027).
