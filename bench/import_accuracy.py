@@ -7,6 +7,10 @@ draft is compared with the expected draft written beside it (``<name>.yaml``). D
 marked ``docx: true`` are also read from a Word file built from their text (tab-separated
 rows become a Word table), so Word tables are measured too.
 
+An expected draft may list ``not_taken: [item, …]``: paragraphs that must not become tasks
+(e.g. a deadline with no date) but must be listed; one missing from both ``not_taken`` and
+``directives`` counts as a silent drop.
+
 Per document and in total it prints: tasks found / expected / extra, and how many of the
 found tasks have the right lead unit, coordinating units, deadline instant, recurrence rule
 and fan-out; unknown units flagged in ``unmatched``; silent drops (an expected task neither
@@ -260,6 +264,12 @@ def score_draft(draft: dict, expected: dict, fan_sizes: dict, *, name: str = "")
                        "deadline": task.get("deadline"), "recurrence": task.get("recurrence"),
                        "fan_out": (task.get("fan_out"), len(task.get("fan_codes") or ()))}[f]
                 score.errors.append(f"{name}: task {spec.get('item')} {_expected_lead_key(spec)}: {f} is {got!r}")
+    for item in expected.get("not_taken") or []:
+        # An item the office expects listed (not a task: e.g. a deadline with no date) and that
+        # is neither listed nor a directive is dropped silently.
+        if str(item) not in not_taken_items:
+            score.silent_drops += 1
+            score.errors.append(f"{name}: item {item} expected in not_taken, not listed")
     for index, task in enumerate(found):
         if not used[index]:
             score.extra += 1

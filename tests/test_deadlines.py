@@ -940,3 +940,21 @@ def test_month_without_year_and_half_year_and_year_reports_in_a_dispatch(wording
 def test_a_month_without_its_year_alone_is_still_refused():
     with pytest.raises(DeadlineParseError):
         parse("trong tháng 12", date(2026, 11, 20))
+
+
+@pytest.mark.parametrize(
+    ("wording", "deadline"),
+    [
+        ("trong tuần đầu tháng 01/2027", eod(2027, 1, 7)),          # the first seven days of the month
+        ("Trong tuần đầu tiên của tháng 3 năm 2027", eod(2027, 3, 7)),
+        ("tuần cuối tháng 12/2026", eod(2026, 12, 31)),              # the month's last day
+        ("trước tuần đầu tháng 3/2027", local(2027, 3, 1)),          # before it: the month's first day
+    ],
+)
+def test_the_first_or_last_week_of_a_month(wording, deadline):
+    assert parse(wording, date(2026, 12, 4)).deadline == deadline
+
+
+def test_a_week_of_a_month_that_does_not_exist_is_refused():
+    with pytest.raises(DeadlineParseError, match="Tháng không hợp lệ"):
+        parse("trong tuần đầu tháng 13/2026", date(2026, 12, 4))

@@ -54,6 +54,9 @@ Conventions (see DESIGN.md §5):
   trong tháng 01/2027" reads as "trong tháng 01/2027".
 * "định kỳ 6 tháng, năm (trước ngày 15/6 và 15/12)" (the half-year and the year reports) reads
   as "định kỳ 6 tháng (trước ngày 15/6 và 15/12)".
+* A week of a month: "trong tuần đầu (tiên của) tháng 01/2027" is the end of its 7th day (the first
+  seven days), "tuần cuối tháng 12/2026" the end of the month; after "trước" the start of that
+  week. A week with a month out of range is refused.
 * A month without its year ("trong tháng 12") is refused alone; in a dispatch (``infer_year``)
   it is that month of the issue year, or of the next year when the issue date is past that
   month (the office's reading: a dispatch of 20/11/2026 asking "trong tháng 01" means 01/2027).
@@ -562,6 +565,12 @@ _RE_QUARTER = re.compile(
 )
 _RE_HALF = re.compile(rf"{_LEAD}(?:6|sau) thang (?P<h>dau|cuoi) nam,? (?:nam )?(?P<y>[0-9]{{4}})")
 _RE_YEAR = re.compile(rf"{_LEAD}(?:nam )?(?P<y>[0-9]{{4}})")
+# "trong tuần đầu tháng 01/2027": the first seven days of the month (the end of the 7th);
+# "tuần cuối tháng 12/2026": the month's last day. (import4)
+_RE_WEEK_OF_MONTH = re.compile(
+    rf"{_LEAD}tuan (?P<w>dau tien|dau|thu nhat|cuoi cung|cuoi) (?:cua )?thang ?(?P<m>[0-9]{{1,2}})"
+    rf"(?:/|-|\.|,? nam )(?P<y>[0-9]{{4}})"
+)
 
 _DOCUMENT_WORDS = r"(?:van ban|cong van|ke hoach|thong bao|chi thi|quyet dinh|huong dan|ket luan)"
 _SINCE_ISSUE = rf"(?: (?:ke )?tu ngay (?:ban hanh|ky|nhan duoc)(?: {_DOCUMENT_WORDS})?(?: nay)?)?"
@@ -850,6 +859,21 @@ def _read_period(folded, cleaned, issued_on, tz, holidays) -> ParsedDeadline | N
             date(year, first_month, 1), first_month + 5, year, match["lead"], tz
         )
         return ParsedDeadline(cleaned, deadline, None, None, "month")
+
+    match = _RE_WEEK_OF_MONTH.fullmatch(folded)
+    if match:
+        month, year = int(match["m"]), int(match["y"])
+        _check_month(month, cleaned)
+        _check_year(year, cleaned)
+        if match["w"].startswith("cuoi"):
+            last = calendar.monthrange(year, month)[1]
+            first_day, deadline = date(year, month, last - 6), end_of_month(year, month, tz)
+        else:
+            first_day = date(year, month, 1)
+            deadline = datetime.combine(date(year, month, 7), END_OF_DAY, tzinfo=tz)
+        if _lead_kind(match["lead"]) == "before":
+            deadline = _start_of_day(first_day, tz)
+        return ParsedDeadline(cleaned, deadline, None, None, "day")
 
     match = _RE_YEAR.fullmatch(folded)
     if match:

@@ -137,6 +137,42 @@ Reading rules (the seeds 1534-CV/TU, 1640-CV/BTCTU, 1775-CV/TU and the corpus of
     "tháng 01/2027" (the meeting's day is not said: the month's last day).
   - A paragraph that names any unit (not the issuer), anywhere, and gives no task is listed in
     ``not_taken``.
+* Added after blind set 4 (import4; ``tests/data/dispatches/blind4``):
+
+  - A heading "Đối với …:" that names only units gives them to what it heads, one task per unit
+    for each bullet or paragraph: "2.1. Đối với Sở Nội vụ:", "Đối với các xã, phường:" (fans out
+    to the communes), "Đối với Ban Tổ chức Tỉnh ủy, Ủy ban Kiểm tra Tỉnh ủy:". "Đối với công tác
+    cán bộ:" names no unit and gives none.
+  - An organ's name ends where its verb or adverb starts: more verbs and adverbs end it ("tích
+    cực", "đẩy nhanh", "sớm", "quan tâm" …); "tự", "từ", "đã", "đang", "sẽ", "cần", "phải" end it
+    only as written with their diacritics (folded, "tư" is a word of "Đầu tư"); and a name ends at
+    "tỉnh" or "Tỉnh ủy" when a lower-case word other than "ủy" follows ("Đảng ủy Quân sự tỉnh tự
+    giám sát …" → "Đảng ủy Quân sự tỉnh").
+* Added after blind set 5 (import4; ``tests/data/dispatches/blind5``):
+
+  - An introduction that asks "các cơ quan, đơn vị sau (đây)" to act ("… đề nghị các cơ quan, đơn
+    vị sau đây xây dựng báo cáo …:") over top-level bullets that only name units gives one task per
+    unit with that request; the deadline of the paragraph after the list ("Báo cáo gửi về … trước
+    ngày …") holds for them, and that paragraph is not listed again. A statement ("Đến nay còn các
+    cơ quan, đơn vị sau chưa gửi báo cáo:") asks nothing: the "nêu trên" rule reads that list.
+  - A room named before its unit ("Giao Phòng Tổng hợp, Văn phòng Tỉnh ủy theo dõi …") is that
+    unit, not a second lead. "Giao Văn phòng Tỉnh ủy theo dõi, đôn đốc …" is a task of the office
+    (a standing duty, without deadline unless one is said).
+  - An item opening with a unit and "đã"/"đang" ("Đảng ủy UBND tỉnh đã tập trung …") says what was
+    done, not what is asked: no task (a directive, listed).
+  - A deadline said as before a meeting or event with no date ("trước kỳ họp Hội nghị Tỉnh ủy cuối
+    năm", "trước Đại hội") gives no task with an invented date: the item is listed in ``not_taken``
+    with that reason and the unit read. ("trình … tại kỳ họp thường lệ cuối năm" says where, not
+    when: a task without deadline.)
+  - A label and a bare period or day in the sentence after the task: "Thời gian: 6 tháng đầu năm
+    2027", "Thời gian hoàn thành: quý I/2027", "Tiến độ: tháng 3/2027", "Thời hạn: ngày …".
+  - "trong tuần đầu tháng 01/2027" (the end of the 7th), "tuần cuối tháng 12/2026" (the month's
+    last day) — read by :mod:`workflow.deadlines`.
+  - A day without its year in a clause that says "hằng năm" earlier ("định kỳ hằng năm tổng hợp,
+    báo cáo … trước ngày 15/12") recurs every year; its wording becomes "trước ngày 15/12 hằng năm".
+  - "Các đảng ủy trực thuộc Tỉnh ủy" (a set the registry cannot list: the communes' committees, Đảng
+    ủy UBND tỉnh and organs it lacks) is neither fanned out nor a task: a directive with its "Tạo
+    nhiệm vụ" button (the convention of corpus/hd-20-BTCTU).
 * ``not_taken`` lists, with the reason and what the office would pre-fill (unit or group,
   deadline wording, source line): introduction and section paragraphs, closing paragraphs
   and results items that name a unit, a group or a deadline without giving a task; table

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -229,7 +230,14 @@ _STOP_PHRASES = (
     "moi", "nham", "ket hop", "cung", "va cac", "phan cong", "thuoc", "mo", "van dong", "tap trung", "day manh",
     "khao sat", "dinh huong", "dieu chinh", "sap xep", "rut kinh nghiem", "lam viec", "cua", "thao go", "la",
     "chu dong", "nam chac", "kip thoi", "nghiem tuc",
+    # (import4) adverbs and verbs that follow an organ's name
+    "tich cuc", "quan tam", "day nhanh", "nang cao", "khac phuc", "cung co", "xem xet", "uu tien", "bam sat",
+    "tien hanh", "xac minh", "duy tri", "phan dau", "som", "khan cap", "can cu", "tiep thu", "hoan thien",
+    "lien he",
 )
+# Lower-case words that end an organ's name only as written with their diacritics: folded, they
+# would also be words of names ("tự" giám sát, not "Đầu tư"; "từ" ngày …).
+_STOP_WORDS_EXACT = ("tự", "từ", "đã", "đang", "sẽ", "cần", "phải", "luôn", "vẫn")
 # Lower-case words that belong to an organ's name although they would end a name elsewhere
 # ("Đảng ủy các cơ quan Đảng tỉnh").
 _NAME_CONTINUATIONS = ("cac co quan dang", "cac khu cong nghiep", "cac to chuc chinh tri")
@@ -264,6 +272,12 @@ def _unknown_unit_phrase(text: str, pos: int) -> tuple[str, int, str]:
                 rest.startswith(p + " ") or rest == p or rest.startswith(p + ",") for p in _STOP_PHRASES):
             why = "verb"
             break
+        if words and lower and match.start() >= protected and (
+                unicodedata.normalize("NFC", word) in _STOP_WORDS_EXACT or _after_province(folded, match.start())):
+            # "Đảng ủy Quân sự tỉnh tự giám sát …", "Công an tỉnh khẩn trương …": an organ's name
+            # ends at "tỉnh" / "Tỉnh ủy" when a lower-case word follows (not "ủy").
+            why = "verb"
+            break
         if words and lower and rest.startswith("va ") and _UNIT_HEAD.match(text[match.end():].lstrip()
                                                                              .translate(_ASCII)):
             why = "and"
@@ -278,6 +292,15 @@ def _unknown_unit_phrase(text: str, pos: int) -> tuple[str, int, str]:
         if rest[:1] in (":", ",", ";", "."):
             why = "punct" + rest[:1]
     return text[pos:end].strip(), end, why
+
+
+def _after_province(folded: str, start: int) -> bool:
+    """The word at ``start`` follows "tỉnh" or "Tỉnh ủy" (an organ's name ends there) and is
+    not "ủy" itself, nor a word that names the province ("tỉnh Lâm Đồng" is capitalised)."""
+    before = folded[:start].rstrip()
+    if folded.startswith("uy", start) and not folded[start + 2:start + 3].isalpha():
+        return False
+    return bool(re.search(r"(?<![^\W\d_])tinh(?: uy)?$", before))
 
 
 _ASCII = str.maketrans({ch: _fold_char(ch).upper() if ch.isupper() else _fold_char(ch)
@@ -374,6 +397,10 @@ def _followed_by_action(text: str, folded: str, end: int) -> bool:
     if rest[:1] not in (" ", "\t"):
         return False
     after = stripped.lstrip(", ")
+    # "Đảng ủy UBND tỉnh đã tập trung …", "Sở Y tế đang triển khai …": what the unit did or is
+    # doing (a report), not what it is asked to do (import4).
+    if re.match(r"(?:đã|đang)(?![^\W\d_])", unicodedata.normalize("NFC", after)):
+        return False
     return bool(after[:1].islower()) and not _SPEAKING.match(folded, end)
 
 
@@ -465,7 +492,14 @@ def find_leads(text: str, registry: Registry, issuer_code: str | None = None) ->
         after = text[pos:].lstrip(" ,")
         if not after[:1].islower():
             return [first]
-    return actors
+    # (import4) "Phòng Tổng hợp, Văn phòng Tỉnh ủy theo dõi …": a room of a unit, named before the
+    # unit it belongs to, is that unit (the room stays in the task's source text).
+    kept = [a for i, a in enumerate(actors)
+            if not (a.mention is not None and a.mention.unit is None and i + 1 < len(actors)
+                    and actors[i + 1].mention is not None and actors[i + 1].mention.unit is not None
+                    and re.match(r"(?:phong|bo phan|to)\s", fold_keep(a.mention.text))
+                    and re.match(r"\s*,\s*$", text[a.end:actors[i + 1].start] if actors[i + 1].start >= a.end else ","))]
+    return kept or actors
 
 
 def split_units(cell: str, registry: Registry) -> list[_Actor]:

@@ -62,8 +62,18 @@ _DEADLINE_PATTERNS = [re.compile(p) for p in (
     r"(?<![a-z])(?:tai|vao|trong)\s+(?:phien|ky|cuoc|buoi)\s+(?:hop|giao ban|hoi nghi|lam viec)"
     r"(?:\s+(?:thuong ky|dinh ky|thuong le|cua [a-z ]{3,40}?))?\s+(?P<w>thang\s+\d{1,2}\s*/\s*\d{4})",
     r"(?<![a-z])(?:trong|truoc|den het|cham nhat trong)\s+nam\s+\d{4}(?!\s*[-–])",
+    # (import4) "trong tuần đầu tháng 01/2027", "tuần cuối tháng 12/2026".
+    r"(?<![a-z])(?:(?:trong|truoc|vao|cham nhat(?: trong| la| vao)?)\s+)?tuan\s+(?:dau tien|dau|thu nhat|cuoi cung|cuoi)"
+    r"\s+(?:cua\s+)?thang\s*\d{1,2}\s*(?:/|,?\s+nam)\s*\d{4}",
+    # (import4) a label then a bare period or day, in the sentence after the task: "Thời gian: 6
+    # tháng đầu năm 2027", "Thời gian hoàn thành: quý I/2027", "Tiến độ: tháng 3/2027".
+    r"(?<![a-z])(?:thoi gian(?:\s+(?:hoan thanh|thuc hien|bao cao|gui))?|tien do|thoi han)\s*:\s*"
+    r"(?P<w>thang\s+\d{1,2}\s*(?:/|,?\s+nam)\s*\d{4}|quy\s+(?:iv|i{1,3}|[1-4])\s*/\s*\d{4}"
+    r"|(?:6|sau)\s+thang\s+(?:dau|cuoi)\s+nam\s+\d{4}|nam\s+\d{4}|ngay\s+\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4})",
 )]
 
+
+_YEARLESS_DAY = re.compile(rf"(?:truoc|cham nhat(?: la| vao)?|han chot|vao)\s+ngay\s+{_D_DAY_MONTH}")
 
 # A bare period after a report ("báo cáo Chánh Văn phòng hằng quý"): read only when the
 # sentence says no more precise wording (1775's "các tiêu chí hàng quý … trước ngày 05 tháng
@@ -99,6 +109,11 @@ def find_deadline(text: str, issued_on: date | None, *, tz: ZoneInfo, holidays: 
         wording = _ws(text[start:end])
         if issued_on is None:
             return (start, end), wording, None, "Chưa xác định được ngày ban hành để tính thời hạn."
+        # (import4) "định kỳ hằng năm tổng hợp, báo cáo … trước ngày 15/12": a day without its year
+        # in a clause that says "hằng năm" earlier recurs every year ("trước ngày 15/12 hằng năm").
+        clause = re.split(r"[.;]", folded[:start])[-1]
+        if _YEARLESS_DAY.fullmatch(folded[start:end]) and re.search(r"(?<![a-z])(?:hang|moi) nam(?![a-z])", clause):
+            wording = f"{wording} hằng năm"
         try:
             parsed = parse_deadline(wording, issued_on=issued_on, tz=tz, holidays=holidays, infer_year=True)
         except DeadlineParseError as exc:

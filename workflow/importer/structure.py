@@ -87,6 +87,8 @@ _ACT_PARAGRAPH = re.compile(r"^(?:dong thoi|ngoai ra|mat khac)?,?\s*(?:giao(?: c
 # asks those units to act.
 _UNITS_ABOVE = re.compile(r"(?:cac|nhung)\s+(?:co quan|don vi|dia phuong|dong chi)(?:,?\s+(?:don vi|dia phuong))?"
                           r"\s+(?:neu tren|ke tren|noi tren|tren day|tren|co ten (?:o |neu )?tren|(?:vua )?neu)\b")
+_UNITS_BELOW = re.compile(r"(?:cac|nhung)\s+(?:co quan|don vi|dia phuong)(?:,?\s+(?:don vi|dia phuong))?"
+                          r"\s+(?:sau day|sau|duoi day|co ten (?:sau day|sau|duoi day))\b")
 _ACT_SENTENCE = re.compile(r"(?<=[.;])\s+(?=(?:Giao|Đề nghị|Yêu cầu|Phân công|Đồng thời)\s)")
 
 
@@ -666,6 +668,47 @@ def _bare_unit(heading: str, registry: Registry) -> UnitMention | None:
     return None
 
 
+# A deadline said as "before" a meeting or event with no date (import4): "trước kỳ họp Hội nghị Tỉnh
+# ủy cuối năm", "trước Đại hội". ("trình … tại kỳ họp thường lệ cuối năm" says where the work is
+# presented, not a deadline: a task without deadline, as blind3/cv-1920 fixed.)
+_UNDATED_EVENT = re.compile(
+    r"(?<![a-z])(?:truoc|cham nhat truoc|muon nhat truoc)\s+(?:cac\s+)?(?:ky hop|phien hop|cuoc hop|hoi nghi|dai hoi|buoi lam viec|"
+    r"phien giao ban|ky giao ban)\b[^.;]{0,80}"
+)
+_FOR_UNITS = re.compile(r"(?:doi voi|rieng doi voi|rieng)\s+")
+
+
+def _for_units(heading: str, registry: Registry) -> list[_Actor]:
+    """The units a heading "Đối với …" gives to what it heads ("2.1. Đối với Sở Nội vụ:",
+    "Đối với các xã, phường:", "Đối với Ban Tổ chức Tỉnh ủy, Ủy ban Kiểm tra Tỉnh ủy:"), with
+    their positions in ``heading``; empty when what follows "Đối với" is not only units
+    ("Đối với công tác cán bộ:")."""
+    heading = heading or ""
+    match = _FOR_UNITS.match(fold_keep(heading))
+    if match is None:
+        return []
+    colon = heading.find(":", match.end())
+    if colon < 0 and not _is_title(heading):
+        return []
+    stop = colon if colon >= 0 else len(heading)
+    names = re.sub(r"[\s;,.]+$", "", heading[match.end():stop])
+    actors = split_units(names, registry)
+    if not actors or any(a.kind not in ("unit", "fan_out") for a in actors):
+        return []
+    for actor in actors:
+        if actor.kind == "unit" and actor.mention.unit is None and not _looks_like_unit(names, actor.start):
+            return []
+    # The units must be all the heading says before its colon: "Đối với Sở Y tế và các đơn vị
+    # liên quan" is not only units.
+    if names[actors[-1].end:].strip(" ,;") or actors[0].start > 0:
+        return []
+    for actor in actors:
+        actor.start, actor.end = actor.start + match.end(), actor.end + match.end()
+    if colon >= 0:
+        actors[-1].end = colon + 1
+    return actors
+
+
 def _mentions(paragraph: str, registry: Registry, issuer_code, issued_on, tz, holidays) -> bool:
     """The paragraph names a unit to act, a group of units, or a deadline."""
     if find_deadline(paragraph, issued_on, tz=tz, holidays=holidays) is not None:
@@ -697,6 +740,27 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
             rest_of_preamble.append(paragraph)
             prose.append(paragraph)
     result.preamble = _ws(" ".join(rest_of_preamble))
+
+    # (import4) "… đề nghị các cơ quan, đơn vị sau đây xây dựng báo cáo …:" over top-level bullets
+    # that only name units, then "Báo cáo gửi về … trước ngày …": one task per listed unit, with
+    # the introduction's request and the deadline of the paragraph after the list.
+    list_request, list_shared = "", ""
+    if roots and all(r.bullet for r in roots):
+        for k, paragraph in enumerate(prose):
+            folded_paragraph = fold_keep(paragraph)
+            cut = _UNITS_BELOW.search(folded_paragraph) if paragraph.rstrip().endswith(":") else None
+            # Only a request ("đề nghị/yêu cầu/giao các cơ quan, đơn vị sau đây …"), not a statement
+            # ("Đến nay còn các cơ quan, đơn vị sau chưa gửi báo cáo:").
+            if cut is None or not re.search(r"(?:de nghi|yeu cau|giao(?: cho)?|phan cong)\s+$",
+                                            folded_paragraph[:cut.start()]):
+                continue
+            list_request = paragraph[cut.end():].strip(" ,:")
+            for later in prose[k + 1:]:
+                if find_deadline(later, result.issued_on, tz=tz, holidays=holidays) is not None and not any(
+                        a.kind in ("unit", "fan_out") for a in find_leads(later, registry, issuer_code)):
+                    list_shared = later
+                    break
+            break
 
     def mentions(paragraph: str) -> bool:
         return _mentions(paragraph, registry, issuer_code, result.issued_on, tz, holidays)
@@ -731,6 +795,8 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
                 not_taken("", paragraph, "Đoạn nêu đơn vị hoặc thời hạn nhưng không giao việc cho đơn vị cụ thể.")
     else:
         for paragraph in preamble:
+            if paragraph == list_shared:
+                continue
             if not paragraph.rstrip().endswith(":") and not re.match(r"^[-–•+]?\s*(?:Thực hiện|Căn cứ)\s",
                                                                      paragraph, re.I) and mentions(paragraph):
                 not_taken("", paragraph, "Đoạn mở đầu nêu đơn vị hoặc thời hạn nhưng không thuộc mục nào.")
@@ -743,6 +809,9 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
         if fold_keep(node.text) and _EXECUTION.search(fold_keep(node.text)):
             return []
         leads = find_leads(node.heading, registry, issuer_code)
+        if not leads:
+            # "2.1. Đối với Sở Nội vụ:" over its bullets: that unit acts in them (import4).
+            leads = _for_units(node.heading, registry)
         if not leads and (node.body or node.children) and _is_title(node.heading):
             # "1.1. Ban Tổ chức Tỉnh ủy" over its paragraphs or bullets: that unit acts in them.
             named = _bare_unit(node.heading, registry)
@@ -792,6 +861,21 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
         title_source = deadline_into(assignment, title_source)
         if assignment.deadline_text is None and shared:
             deadline_into(assignment, shared)
+        if assignment.deadline_text is None:
+            event = _UNDATED_EVENT.search(fold_keep(node.text))
+            if event is not None:
+                # "… trước kỳ họp Hội nghị Tỉnh ủy cuối năm": a deadline tied to a meeting whose
+                # day the text does not say. No date is invented: listed, with the unit read.
+                wording = _ws(node.text[event.start():event.end()])
+                not_taken(item, node.text, f"Thời hạn “{wording}” gắn với một sự kiện không ghi ngày: chưa tạo "
+                                           "nhiệm vụ để không tự đặt ngày; hãy tạo nhiệm vụ và ghi ngày cụ thể.")
+                if actor.mention is not None:
+                    unit = actor.mention.unit
+                    result.not_taken[-1]["lead_unit"] = {"code": unit.code if unit else None,
+                                                         "name": unit.name if unit else None,
+                                                         "text": actor.mention.text}
+                    result.not_taken[-1]["fan_out"] = actor.fan if actor.kind == "fan_out" else None
+                return
         assignment.title = _capitalise(_tidy_sentence(title_source)) or _capitalise(_tidy_sentence(node.text))
         if assignment.lead is not None and assignment.lead.unit is not None:
             assignment.coordinating = [c for c in assignment.coordinating
@@ -847,6 +931,13 @@ def _body(lines: list[str], result: ImportResult, registry: Registry, *, holiday
             for actor in leads:
                 make(node, actor, leads[-1].end, inherited_coord, shared, item)
             return
+        if node.bullet and node.parent is None and list_request and not inherited:
+            named = _bare_unit(node.heading, registry)
+            if named is not None:
+                task_node = _Node(node.code, node.level, f"{named.text}: {list_request}", section=node.section)
+                make(task_node, _Actor("unit", named, 0, len(named.text)), len(named.text), inherited_coord,
+                     list_shared, node.code)
+                return
         if node.bullet and node.tail:
             named = _bare_unit(node.heading, registry)
             if named is not None:
