@@ -192,6 +192,10 @@ def register_extensions(app: Flask) -> None:
     init_login(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
+    from workflow import dbtuning
+
+    with app.app_context():  # ping after idle only; prepared statements kept (issue 16)
+        dbtuning.install(db.engine, app.config)
 
 
 def _tune_sqlite(app: Flask) -> None:
