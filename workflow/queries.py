@@ -130,7 +130,7 @@ def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None 
     the relationships to load with tasks (default: dispatch, lead and coordinating units)."""
     from workflow.extensions import db
 
-    if options is None:
+    if options is None and not views:  # (plain rows need no loader options: not built for nothing)
         options = list_loads()
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
@@ -415,14 +415,14 @@ def counts_total(user, *, status=None, unit=None, warning=None, now=None) -> int
     from workflow import counts
     from workflow.extensions import db
 
-    if permissions.visible_tasks_filter(user) is not None or warning == "yellow" or (warning and now is None):
+    if not permissions.sees_every_task(user) or warning == "yellow" or (warning and now is None):
         return None
     unit_id = unit.id if unit is not None else None
-    kept = counts.stored(db.session, lead_unit_id=unit_id)
+    kept = counts.totals_by_status(db.session, lead_unit_id=unit_id)
     statuses = [status] if status else ["assigned", "in_progress", "overdue", "completed"]
 
     def kept_in(wanted) -> int:
-        return sum(n for (_, s), (n, _) in kept.items() if s in wanted)
+        return sum(kept.get(s, 0) for s in wanted)
 
     if warning is None:
         return kept_in(statuses)
