@@ -70,3 +70,17 @@ def test_a_default_limit_applies_to_every_endpoint():
     app, calls = _small_app(default_limits=["2 per minute"])
     client = app.test_client()
     assert [client.get("/free").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_nul_character_is_refused_at_the_door_in_a_query_or_a_json_body(client, tokens):
+    """The NUL check reads the JSON body as bytes and parses a form only for form bodies."""
+    headers = {"Authorization": f"Bearer {tokens['taichinh']}"}
+    assert client.get("/api/v1/tasks?q=a%00b", headers=headers).status_code == 400
+    for body in (b'{"event": "report", "note": "a\\u0000b", "version": 1}',
+                 b'{"event": "report", "note": "a\x00b", "version": 1}'):
+        response = client.post("/api/v1/tasks/1/events", data=body, headers=headers,
+                               content_type="application/json")
+        assert response.status_code == 400 and "error" in response.get_json()
+    response = client.post("/api/v1/tasks/1/events", data=b'{"event": "report", "note": "Nam\xc4\x83m", "version": 1}',
+                           headers=headers, content_type="application/json")
+    assert response.status_code != 400, response.get_json()  # Vietnamese text passes the door
