@@ -34,8 +34,9 @@ def evidence_json(task: Task):
             "note": task.evidence_note}
 
 
-def task_json(task: Task, now: datetime, *, history: bool = False) -> dict:
-    tz = local_tz()
+def task_json(task: Task, now: datetime, *, history: bool = False, tz=None) -> dict:
+    """``tz``: the office's time zone when the caller has it (a list reads it once for its page)."""
+    tz = tz or local_tz()
     data = {
         "id": task.id,
         "dispatch": task.dispatch.reference,
