@@ -97,7 +97,10 @@ class Config:
         # (the remember cookie's life too); workflow/services/users.py.
         self.SESSION_LIFETIME = timedelta(hours=env_int("SESSION_HOURS", 12))
         self.REMEMBER_COOKIE_DURATION = timedelta(days=env_int("REMEMBER_DAYS", 14))
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # No ping before every request: a pooled connection idle longer than this is tested
+        # (SELECT 1) before use, a dead one replaced; 0 tests it every time (workflow/dbtuning.py).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {}
+        self.DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS") or 10)
         self.API_PER_PAGE_DEFAULT = 50
         self.API_PER_PAGE_MAX = 500
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)

@@ -8,6 +8,8 @@ Run:   bash .ci/with-postgres .venv/bin/python bench/load.py            (the ful
            PostgreSQL's CPU per request read from /proc)
        … --before-root /tmp/before   (first the same rounds with another tree's code on the same database,
            e.g. ``git archive d3f6b43 | tar -x -C /tmp/before`` with its .venv linked)
+       … --before-root /tmp/before --repeat 2   (before, after, before2, after2 on the same database: the
+           code measured first also pays the fresh database's warming up)
 Without TEST_DATABASE_URL (or --database-url) it re-runs itself under .ci/with-postgres.
 
 What it does:
@@ -537,6 +539,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-now", action="store_true",
                         help="sweep again at the machine's clock before the rounds (as cron would have: the tasks "
                              "are generated and swept around bench.data.NOW, which may be days behind it)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the before/after rounds this many times, alternating (the first pays the warm-up)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--no-check", action="store_true",
                         help="do not fail on speed targets (errors and lost updates still fail)")
@@ -583,8 +587,12 @@ def main(argv: list[str] | None = None) -> int:
             print_round("bare Flask JSON route", figures, bare)
         codes = ([("before", args.before_root)] if args.before_root else []) + [("after" if args.before_root
                                                                                  else "this code", ROOT)]
+        # --repeat N: the same pair N times, alternating (before, after, before2, after2 …): the code measured
+        # first on the fresh database also pays its warming up (hint bits, caches), which favours the second.
+        codes = [(label if i == 0 else f"{label}{i + 1}", root) for i in range(max(1, args.repeat))
+                 for label, root in codes]
         for code, root in codes:
-            statements = args.sql_before if code == "before" else args.sql_after
+            statements = args.sql_before if code.startswith("before") else args.sql_after
             if statements:
                 from sqlalchemy import create_engine, text
 

@@ -33,9 +33,6 @@ def create_app(config: Config | str | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):  # never a public key: one of this installation (finding 6)
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     register_extensions(app)
-    from workflow import pgreads
-
-    pgreads.init_app(app)  # PostgreSQL: reads end with COMMIT, keeping psycopg's prepared statements (issue 16)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -43,6 +40,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     return app
 
 
+_FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -59,12 +57,14 @@ def register_errorhandlers(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_bytes():
         """A NUL character can be stored by no database we use: refuse it at the door (400)."""
-        values = [request.path, *request.args.values(), *request.form.values()]
+        values = [request.path, *request.args.values()]
+        if request.mimetype in _FORM_TYPES:  # (other bodies have no form: not parsed for nothing)
+            values.extend(request.form.values())
         if any("\x00" in v for v in values):
             abort(400)
         if request.is_json:
-            body = request.get_data(as_text=True)
-            if "\\u0000" in body or "\x00" in body:
+            body = request.get_data()  # bytes: an escaped or raw NUL is found without decoding the body
+            if b"\\u0000" in body or b"\x00" in body:
                 abort(400)
 
     def wants_json() -> bool:
@@ -190,11 +190,18 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     limiter.init_app(app)
+    from workflow.request_overhead import check_limits_only_where_set
+
+    check_limits_only_where_set(app, limiter)  # the sign-in form's limits only where they are (issue 16)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     init_login(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
+    from workflow import dbtuning
+
+    with app.app_context():  # ping after idle only; prepared statements kept (issue 16)
+        dbtuning.install(db.engine, app.config)
 
 
 def _tune_sqlite(app: Flask) -> None:

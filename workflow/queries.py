@@ -132,7 +132,7 @@ def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None 
     With ``views``, ``view_columns`` and ``coordinating`` are passed to ``task_views``."""
     from workflow.extensions import db
 
-    if options is None:
+    if options is None and not views:  # (plain rows need no loader options: not built for nothing)
         options = list_loads()
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
@@ -346,6 +346,14 @@ class TaskView:
 
 
 _TASK_VIEW_STATEMENTS: tuple = ()
+_EVENT_KEYS: list = []
+
+
+def _event_keys() -> list:
+    from models import TaskEvent
+
+    _EVENT_KEYS[:] = [column.key for column in TaskEvent.__table__.c]
+    return _EVENT_KEYS
 
 
 def _task_view_statements() -> tuple:
@@ -383,15 +391,21 @@ def task_view(row) -> TaskView:
     head_query, events_query = _task_view_statements()
     head = db.session.execute(head_query, {"task_id": row["id"]}).all()
     first = head[0]
-    events = db.session.execute(events_query, {"task_id": row["id"]}).mappings().all()
+    events = db.session.execute(events_query, {"task_id": row["id"]}).all()
     values = dict(row)
     values["dispatch"] = _DispatchRef(id=first[0], number=first[1], symbol=first[2], year=first[3], kind=first[4],
                                       title=first[5], status=first[6])
     values["lead_unit"] = _UnitRef(id=row["lead_unit_id"], code=first[7], name=first[8])
     values["coordinating_units"] = [_UnitRef(id=r[9], code=r[10], name=r[11]) for r in head if r[9] is not None]
-    values["events"] = [_Attrs(**{k: v for k, v in e.items() if k != "username"},
-                               actor=None if e["actor_id"] is None else _Attrs(id=e["actor_id"], username=e["username"]))
-                        for e in events]
+    # The history's rows as tuples (the event's columns in table order, then the actor's username):
+    # cheaper than a mapping per row, and an event's answer carries the whole, growing history.
+    keys = _EVENT_KEYS or _event_keys()
+    history = []
+    for e in events:
+        event = dict(zip(keys, e))
+        event["actor"] = None if event["actor_id"] is None else _Attrs(id=event["actor_id"], username=e[-1])
+        history.append(_Attrs(**event))
+    values["events"] = history
     return TaskView(values)
 
 
@@ -419,14 +433,14 @@ def counts_total(user, *, status=None, unit=None, warning=None, now=None) -> int
     from workflow import counts
     from workflow.extensions import db
 
-    if permissions.visible_tasks_filter(user) is not None or warning == "yellow" or (warning and now is None):
+    if not permissions.sees_every_task(user) or warning == "yellow" or (warning and now is None):
         return None
     unit_id = unit.id if unit is not None else None
-    kept = counts.stored(db.session, lead_unit_id=unit_id)
+    kept = counts.totals_by_status(db.session, lead_unit_id=unit_id)
     statuses = [status] if status else ["assigned", "in_progress", "overdue", "completed"]
 
     def kept_in(wanted) -> int:
-        return sum(n for (_, s), (n, _) in kept.items() if s in wanted)
+        return sum(kept.get(s, 0) for s in wanted)
 
     if warning is None:
         return kept_in(statuses)
@@ -475,23 +489,27 @@ def task_views(query, order_by=(), *, limit: int | None = None, offset: int = 0,
                  .order_by(*order_by))
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
-    rows = db.session.execute(statement).mappings().all()
+    # Rows as tuples: the chosen columns of the task in table order, then ``extra`` (cheaper than a mapping
+    # per row).
+    rows = db.session.execute(statement).all()
+    columns = [c.key for c in chosen]
+    width, at_id = len(columns), columns.index("id")
     units: dict[int, list] = {}
     if coordinating and rows:
         found = db.session.execute(
             select(links.c.task_id, Unit.__table__.c.id, Unit.__table__.c.code, Unit.__table__.c.name)
             .join(Unit.__table__, Unit.__table__.c.id == links.c.unit_id)
-            .where(links.c.task_id.in_([r["id"] for r in rows])).order_by(Unit.__table__.c.name))
+            .where(links.c.task_id.in_([r[at_id] for r in rows])).order_by(Unit.__table__.c.name))
         for task_id, unit_id, code, name in found:
             units.setdefault(task_id, []).append(_UnitRef(id=unit_id, code=code, name=name))
-    views, columns = [], [c.key for c in chosen]
+    views = []
     for row in rows:
-        values = {key: row[key] for key in columns}
-        values["dispatch"] = _DispatchRef(id=row["dispatch_id"], number=row["_d_number"], symbol=row["_d_symbol"],
-                                          year=row["_d_year"], kind=row["_d_kind"], title=row["_d_title"],
-                                          status=row["_d_status"])
-        values["lead_unit"] = _UnitRef(id=row["lead_unit_id"], code=row["_lead_code"], name=row["_lead_name"])
+        values = dict(zip(columns, row))
+        lead_code, lead_name, d_number, d_symbol, d_year, d_kind, d_title, d_status = row[width:width + 8]
+        values["dispatch"] = _DispatchRef(id=values["dispatch_id"], number=d_number, symbol=d_symbol, year=d_year,
+                                          kind=d_kind, title=d_title, status=d_status)
+        values["lead_unit"] = _UnitRef(id=values["lead_unit_id"], code=lead_code, name=lead_name)
         if coordinating:
-            values["coordinating_units"] = units.get(row["id"], [])
+            values["coordinating_units"] = units.get(values["id"], [])
         views.append(TaskView(values))
     return views

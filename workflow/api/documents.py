@@ -199,7 +199,7 @@ def register_json(row) -> dict:
 def list_register():
     permissions.require_read_documents(g.api_user)
     year = request.args.get("year")
-    if year and (not year.isdigit() or len(year) > 4 or not clock.year_in_range(int(year))):
+    if year and (not (year.isascii() and year.isdigit()) or len(year) > 4 or not clock.year_in_range(int(year))):
         raise ValidationError(f"year phải là số năm từ {clock.MIN_YEAR} đến {clock.MAX_YEAR}, ví dụ 2026.")
     rows = register_service.register_listing(issuer=request.args.get("issuer") or None,
                                              symbol=request.args.get("symbol") or None,

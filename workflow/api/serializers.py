@@ -6,13 +6,14 @@ from datetime import datetime
 from flask import current_app
 
 from models import Dispatch, Task, TaskEvent, Unit
-from workflow.clock import to_local
+from workflow.clock import local_tz, to_local
 from workflow.deadlines import warning_level
 
 
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 in local time with its offset (``2026-05-09T09:00:00+07:00``)."""
-    return to_local(value).isoformat() if value is not None else None
+def iso(value: datetime | None, tz=None) -> str | None:
+    """ISO 8601 in local time with its offset (``2026-05-09T09:00:00+07:00``); ``tz``: the office's
+    time zone when the caller already has it (``local_tz()``, read once per task, not per field)."""
+    return to_local(value, tz).isoformat() if value is not None else None
 
 
 def unit_ref(unit: Unit | None) -> dict | None:
@@ -33,7 +34,9 @@ def evidence_json(task: Task):
             "note": task.evidence_note}
 
 
-def task_json(task: Task, now: datetime, *, history: bool = False) -> dict:
+def task_json(task: Task, now: datetime, *, history: bool = False, tz=None) -> dict:
+    """``tz``: the office's time zone when the caller has it (a list reads it once for its page)."""
+    tz = tz or local_tz()
     data = {
         "id": task.id,
         "dispatch": task.dispatch.reference,
@@ -41,7 +44,7 @@ def task_json(task: Task, now: datetime, *, history: bool = False) -> dict:
         "title": task.title,
         "lead_unit": unit_ref(task.lead_unit),
         "coordinating_units": [unit_ref(u) for u in task.coordinating_units],
-        "deadline": iso(task.deadline),
+        "deadline": iso(task.deadline, tz),
         "deadline_text": task.deadline_text,
         "recurrence": task.recurrence,
         "period": task.period,
@@ -53,32 +56,32 @@ def task_json(task: Task, now: datetime, *, history: bool = False) -> dict:
         "late": task.is_late(now),
         "warning": task_warning(task, now),
         "version": task.version,
-        "completed_at": iso(task.completed_at),
+        "completed_at": iso(task.completed_at, tz),
         "on_time": task.on_time,
         "extended": task.extended,
         "evidence": evidence_json(task),
         "pending_extension": None if task.extension_deadline is None else {
-            "deadline": iso(task.extension_deadline), "reason": task.extension_reason,
-            "requested_at": iso(task.extension_requested_at)},
+            "deadline": iso(task.extension_deadline, tz), "reason": task.extension_reason,
+            "requested_at": iso(task.extension_requested_at, tz)},
         "missing_six_clear": task.missing_six_clear(),
     }
     if history:
-        data["history"] = [event_json(e) for e in task.events]
+        data["history"] = [event_json(e, tz) for e in task.events]
     return data
 
 
-def event_json(event: TaskEvent) -> dict:
+def event_json(event: TaskEvent, tz=None) -> dict:
     return {
         "event": event.event,
         "from": event.from_status,
         "to": event.to_status,
         "actor": event.actor.username if event.actor is not None else None,
         "note": event.note,
-        "deadline_before": iso(event.deadline_before),
-        "deadline_after": iso(event.deadline_after),
+        "deadline_before": iso(event.deadline_before, tz),
+        "deadline_after": iso(event.deadline_after, tz),
         "data": event.data or {},
         "version": event.version,
-        "at": iso(event.at),
+        "at": iso(event.at, tz),
     }
 
 

@@ -115,7 +115,8 @@ def list_tasks():
     page_obj = queries.paginate(query, page, per_page, (Task.deadline.asc().nulls_last(), Task.id.asc()),
                                 total=queries.task_total(g.api_user, query, **filters),
                                 search=bool(queries.search_words(filters["q"])), views=True)
-    return jsonify(listing(page_obj, [task_json(t, now) for t in page_obj.items]))
+    tz = local_tz()  # once for the page, not per task
+    return jsonify(listing(page_obj, [task_json(t, now, tz=tz) for t in page_obj.items]))
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -1,0 +1,50 @@
+"""What every request pays before and after its view (issue 16), kept to what the request needs.
+
+Flask-Limiter checks every request against the limits that could apply to it, although the only
+limits of this application are the sign-in form's (``workflow/web/views/auth.py``): resolving
+"none" cost an API request about as much as one of its database round trips. Its check now runs
+only for the endpoints that have a limit; the others (every API route, every page but /login) are
+found once per endpoint to have none — no default or application limit, no limit on their
+blueprint, none on their view — and skipped from then on. A limit added later to any view or
+blueprint, or a default limit in the configuration, makes that endpoint checked again.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+
+
+def check_limits_only_where_set(app: Flask, limiter) -> None:
+    """Replace the limiter's before-request check with one that skips endpoints without limits."""
+    check = limiter._check_request_limit
+    hooks = app.before_request_funcs.setdefault(None, [])
+    position = next((i for i, hook in enumerate(hooks) if hook == check), None)
+    if position is None:  # not registered as expected (another Flask-Limiter): leave it as it is
+        return
+    unlimited: dict[str | None, bool] = {}
+
+    def check_request_limit():
+        endpoint = request.endpoint
+        skip = unlimited.get(endpoint)
+        if skip is None:
+            skip = unlimited[endpoint] = has_no_limits(app, limiter, endpoint)
+        if not skip:
+            return check()
+        return None
+
+    hooks[position] = check_request_limit
+
+
+def has_no_limits(app: Flask, limiter, endpoint: str | None) -> bool:
+    """True when no limit of ``limiter`` can apply to ``endpoint`` (unknown endpoints: False)."""
+    from flask_limiter.util import get_qualified_name
+
+    manager = limiter.limit_manager
+    view = app.view_functions.get(endpoint or "")
+    if view is None or not limiter.enabled or manager.application_limits or manager.default_limits:
+        return False
+    name = get_qualified_name(view)
+    if manager._decorated_limits.get(name) or name in limiter._marked_for_limiting or manager.has_hints(endpoint):
+        return False
+    parts = endpoint.split(".")[:-1]  # the blueprints the endpoint is nested in ("api", "web", …)
+    blueprints = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+    return not any(manager._blueprint_limits.get(blueprint) for blueprint in blueprints)
