@@ -113,7 +113,7 @@ class Config:
         # Reverse proxies in front of the application (nginx: 1). Their X-Forwarded-For/-Proto/
         # -Host/-Port headers are believed for that many hops only; 0 ignores them (workflow/proxy.py).
         proxies = (os.environ.get("TRUSTED_PROXIES") or "0").strip()
-        if not proxies.isdigit() or not 0 <= int(proxies) <= 5:
+        if not proxies.isdecimal() or not 0 <= int(proxies) <= 5:
             raise ValueError(f"TRUSTED_PROXIES must be a whole number from 0 to 5, got {proxies!r}")
         self.TRUSTED_PROXIES = int(proxies)
         # Long document jobs: thread (in the web process), inline, or queue (a `flask run-jobs --loop`

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
     "/api/v1/tasks?unit=a%00b", "/api/v1/tasks?q=%00", "/api/v1/tasks?page=99999999999999999999",
     "/api/v1/overdue?as_of=2026-13-45",
     "/api/v1/register?year=%C2%B3",  # "³": a digit for str.isdigit, not for int() (was a 500)
+    "/api/v1/tasks?dispatch=%C2%B9", "/api/v1/tasks?dispatch=%C2%B2%C2%B3",  # the same in the task list (was a 500)
+    "/api/v1/tasks?page=%C2%B9", "/api/v1/holidays?year=%C2%B9", "/api/v1/tasks.xlsx?dispatch=%C2%B9",
 ])
 def test_odd_urls_are_4xx(api, path):
     response = api.get(path, "office")

@@ -443,6 +443,8 @@ BAD_QUERIES = [
     "dispatch=%27%3B+DROP+TABLE+tasks%3B--", "deadline_from=0001-01-01", "deadline_to=9999-12-31",
     "deadline_from=2026-02-30", "deadline_from=%F0%9F%98%80", "warning=purple", "sort=id;drop", "q=" + "a" * 5000,
     "q=%00%01%02", "q=%E2%80%AE", "as_of=0000-00-00", "as_of=2026-13-01", "kind=rocket", "q[]=1&q[]=2",
+    # "¹" and "²³": digits for str.isdigit() that int() refuses (a 500 once); "١" is a decimal int() reads
+    "dispatch=%C2%B9", "dispatch=%C2%B2%C2%B3", "page=%C2%B9", "per_page=%C2%B9", "unit=%C2%B9", "page=%D9%A1",
 ]
 
 

@@ -460,8 +460,8 @@ def describe_rule(rule_text: str | None) -> str:
         parts = _rule_parts(rule_text or "")
     except DeadlineParseError:
         return "Định kỳ"
-    months = tuple(int(m) for m in parts.get("BYMONTH", "").split(",") if m.strip().lstrip("-").isdigit())
-    days = [int(d) for d in parts.get("BYMONTHDAY", "").split(",") if d.strip().lstrip("-").isdigit()]
+    months = tuple(int(m) for m in parts.get("BYMONTH", "").split(",") if m.strip().lstrip("-").isdecimal())
+    days = [int(d) for d in parts.get("BYMONTHDAY", "").split(",") if d.strip().lstrip("-").isdecimal()]
     end_of_day = parts.get("BYHOUR") == "23"
     if parts["FREQ"] == "MONTHLY" and not months:
         period = "Hằng tháng"
@@ -838,7 +838,7 @@ def _read_period(folded, cleaned, issued_on, tz, holidays) -> ParsedDeadline | N
     match = _RE_QUARTER.fullmatch(folded)
     if match:
         raw, year = match["q"], int(match["y"])
-        quarter = _ROMAN_QUARTERS.get(raw) if not raw.isdigit() else int(raw)
+        quarter = _ROMAN_QUARTERS.get(raw) if not raw.isdecimal() else int(raw)
         if quarter is None or not 1 <= quarter <= 4:
             raise DeadlineParseError(
                 f'Quý không hợp lệ trong thời hạn "{cleaned}": quý phải từ I đến IV '

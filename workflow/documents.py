@@ -230,7 +230,7 @@ def paragraph(*runs, keep: bool = False) -> dict:
 
 
 def _natural_key(item: str):
-    return [int(part) if part.isdigit() else part for part in re.findall(r"\d+|[^\d.]+", item or "")]
+    return [int(part) if part.isdecimal() else part for part in re.findall(r"\d+|[^\d.]+", item or "")]
 
 
 def sort_key_vi(text: str):

@@ -54,7 +54,7 @@ def task_filters(args) -> tuple[dict, list[str]]:
     dispatch = None
     ref = _text("dispatch", 120)
     if ref:
-        dispatch = dispatch_service.find_dispatch(ref) if not ref.isdigit() or len(ref) < 19 else None
+        dispatch = dispatch_service.find_dispatch(ref) if not ref.isdecimal() or len(ref) < 19 else None
         if dispatch is None or not permissions.can_view_dispatch(g.api_user, dispatch):
             raise ValidationError(f"Không tìm thấy công văn \"{ref}\".")
         described.append(f"công văn: {dispatch.full_number or dispatch.id}")

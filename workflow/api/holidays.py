@@ -18,7 +18,7 @@ def holiday_json(h) -> dict:
 @api_auth
 def list_holidays():
     year = request.args.get("year")
-    if year is not None and not (year.isdigit() and 1900 <= int(year) <= 2200):
+    if year is not None and not (year.isdecimal() and 1900 <= int(year) <= 2200):
         raise ValidationError("year phải là năm, ví dụ 2026.")
     return jsonify({"items": [holiday_json(h) for h in service.holidays_of(int(year) if year else None)]})
 

@@ -118,7 +118,7 @@ def document_signed_upload(document_id: int):
         permissions.require_document_event(g.api_user, lifecycle, "sign")
     content = _uploaded_pdf()
     version = request.form.get("version")
-    if version is not None and not version.isdigit():
+    if version is not None and not version.isdecimal():
         raise ValidationError("version phải là số nguyên.")
     outgoing.upload_signed(g.api_user, document_id, content, now=clock.utcnow(),
                            version=int(version) if version is not None else None)

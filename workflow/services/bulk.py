@@ -27,7 +27,7 @@ def chosen_ids(values) -> list[int]:
     ids = []
     for value in values:
         text = str(value).strip()
-        if not text.isdigit() or len(text) > 18:
+        if not text.isdecimal() or len(text) > 18:
             raise ValidationError("Danh sách nhiệm vụ đã chọn không hợp lệ; hãy tải lại trang.")
         ids.append(int(text))
     ids = list(dict.fromkeys(ids))

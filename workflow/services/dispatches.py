@@ -37,7 +37,7 @@ def parse_full_number(ref: str) -> tuple[int, str] | None:
 def find_dispatch(ref: str) -> Dispatch | None:
     """By full number (the newest year first) or by id."""
     ref = (ref or "").strip()
-    if ref.isdigit():
+    if ref.isdecimal():
         return db.session.get(Dispatch, int(ref)) if fits_id(int(ref)) else None
     parsed = parse_full_number(ref)
     if parsed is None or not fits_id(parsed[0]):

@@ -403,7 +403,7 @@ def issue(actor, document_id: int, *, version, passphrase: str | None, now: date
 def _printed_year(lifecycle) -> int | None:
     text = (lifecycle.context or {}).get("place_date") or ""
     digits = text.rstrip().rsplit(" ", 1)[-1]
-    return int(digits) if digits.isdigit() else None
+    return int(digits) if digits.isdecimal() else None
 
 
 def recipients(document: Document, lifecycle, dispatch: Dispatch | None) -> tuple[list[Unit], list[str]]:

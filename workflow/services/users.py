@@ -104,7 +104,7 @@ def start_session(user: User, *, remember: bool, now: datetime, lifetime: timede
 
 def _parse_identity(identity) -> tuple[int, int, str] | None:
     parts = str(identity or "").split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[2]) < 20:
+    if len(parts) != 3 or not parts[0].isdecimal() or not parts[1].isdecimal() or len(parts[2]) < 20:
         return None
     if len(parts[0]) > 10 or len(parts[1]) > 10:
         return None

@@ -46,7 +46,7 @@ def fits_db(number: int) -> bool:
 def ref_fits_db(ref: str) -> bool:
     """A dispatch reference that is an id must fit a database integer too."""
     ref = (ref or "").strip()
-    return not ref.isdigit() or fits_db(int(ref))
+    return not ref.isdecimal() or fits_db(int(ref))
 
 
 def require(allowed: bool) -> None:

@@ -205,7 +205,7 @@ def _take(form: ImportConfirmForm, which: str) -> str | None:
     Returns what was taken (for the message), or None when ``which`` names no row."""
     kind, _, index = which.partition("-")
     rows = form.not_taken if kind == "n" else form.directives if kind == "d" else None
-    if rows is None or not index.isdigit() or int(index) >= len(rows.entries):
+    if rows is None or not index.isdecimal() or int(index) >= len(rows.entries):
         return None
     if len(form.tasks.entries) >= import_service.MAX_TASKS:
         return None
@@ -241,7 +241,7 @@ def _render_confirm(form: ImportConfirmForm, status: int = 200, warnings=()):
         unmatched.extend(t.strip() for t in (row.form.coordinating_unmatched.data or "").split("|") if t.strip())
     source = form.source_text.data or ""
     directive_lines = [importer.source_line(source, row.form.text.data or "") for row in form.directives]
-    marked = {int(row.form.line.data) for row in form.not_taken if (row.form.line.data or "").isdigit()}
+    marked = {int(row.form.line.data) for row in form.not_taken if (row.form.line.data or "").isdecimal()}
     lines = _source_lines(source, unmatched, marked)
     return render_template("imports/confirm.html", form=form, lines=lines, unmatched=unmatched,
                            directive_lines=directive_lines, warnings=list(warnings),

@@ -94,7 +94,7 @@ def _back(document_id: int):
 
 def _version(form) -> int | None:
     value = (form.version.data or "").strip()
-    return int(value) if value.isdigit() else -1
+    return int(value) if value.isdecimal() else -1
 
 
 def _guard(document_id: int):
@@ -194,7 +194,7 @@ def document_issue(document_id: int):
     if not form.validate_on_submit():
         flash_form_errors(form)
         return _back(document_id)
-    reservation = int(form.reservation.data) if (form.reservation.data or "").isdigit() else None
+    reservation = int(form.reservation.data) if (form.reservation.data or "").isdecimal() else None
     try:
         lifecycle = outgoing.issue(user(), document_id, version=_version(form), passphrase=form.passphrase.data,
                                    now=now(), reservation=reservation)
