@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import OPEN_STATUSES, Dispatch, Task, TaskEvent, Unit, User
@@ -103,10 +103,16 @@ COUNT_PARTS = ("assigned_on_track", "in_progress_on_track", "late", "completed")
 def due_soon(user, now: datetime, limit: int = 15, loads=TASK_LOADS, *, views: bool = False) -> list[Task]:
     """Open tasks due within the yellow window, nearest first (``loads``: LIST_LOADS when the
     coordinating units are not shown; ``views``: plain rows, ``queries.task_views``, without them)."""
+    order = (Task.deadline.asc(), Task.id)
+    if views and permissions.visible_tasks_filter(user) is None:  # one statement for all (issue 16)
+        return queries.task_views(
+            lambda: queries.task_query(user).where(Task.status.in_(("assigned", "in_progress")),
+                                                   Task.deadline >= bindparam("now"), Task.deadline <= bindparam("until")),
+            order, limit=limit, coordinating=False, built=("due_soon", limit),
+            params={"now": now, "until": now + timedelta(days=yellow_days())})
     query = queries.task_query(user).where(
         Task.status.in_(("assigned", "in_progress")), Task.deadline >= now,
         Task.deadline <= now + timedelta(days=yellow_days()))
-    order = (Task.deadline.asc(), Task.id)
     if views:
         return queries.task_views(query, order, limit=limit, coordinating=False)
     return list(db.session.scalars(query.order_by(*order).limit(limit).options(*loads)))
@@ -228,6 +234,13 @@ def recent_events(user, limit: int = 12, *, views: bool = False) -> list[TaskEve
 def overdue_tasks(user, as_of: datetime, limit: int | None = None, *, views: bool = False) -> list[Task]:
     """Tasks late at ``as_of``, most days late first (``views``: plain rows without the coordinating
     units, ``queries.task_views``, for the leader's dashboard: issue 16)."""
+    if views and permissions.visible_tasks_filter(user) is None:  # one statement for all (issue 16)
+        def build():
+            query, order = queries.overdue_query(user, bindparam("as_of"))
+            return query.order_by(*order)
+
+        return queries.task_views(build, limit=limit, coordinating=False, built=("overdue_tasks", limit),
+                                  params={"as_of": as_of})
     query, order = queries.overdue_query(user, as_of)
     if views:
         return queries.task_views(query, order, limit=limit, coordinating=False)
@@ -275,8 +288,13 @@ def unit_tasks_coordinating(user, limit: int = 20) -> list[Task]:
 
 def pending_extensions(user, limit: int = 20, loads=TASK_LOADS, *, views: bool = False) -> list[Task]:
     """Open tasks waiting for the office's answer on an extension (``views``: as in ``due_soon``)."""
-    query = queries.task_query(user).where(Task.extension_deadline.is_not(None), Task.status.in_(OPEN_STATUSES))
     order = (Task.extension_requested_at.asc(), Task.id)
+    if views and permissions.visible_tasks_filter(user) is None:  # one statement for all (issue 16)
+        return queries.task_views(
+            lambda: queries.task_query(user).where(Task.extension_deadline.is_not(None),
+                                                   Task.status.in_(OPEN_STATUSES)),
+            order, limit=limit, coordinating=False, built=("pending_extensions", limit))
+    query = queries.task_query(user).where(Task.extension_deadline.is_not(None), Task.status.in_(OPEN_STATUSES))
     if views:
         return queries.task_views(query, order, limit=limit, coordinating=False)
     return list(db.session.scalars(query.order_by(*order).limit(limit).options(*loads)))
@@ -300,8 +318,14 @@ def drafts(limit: int = 10):
     """Dispatches still being drafted (the office's unfinished work), newest first."""
     from models import Dispatch
 
-    return list(db.session.scalars(select(Dispatch).where(Dispatch.status == "draft")
-                                   .order_by(Dispatch.created_at.desc(), Dispatch.id.desc()).limit(limit)))
+    query = _DRAFTS.get(limit)
+    if query is None:  # built once (issue 16)
+        query = _DRAFTS[limit] = (select(Dispatch).where(Dispatch.status == "draft")
+                                  .order_by(Dispatch.created_at.desc(), Dispatch.id.desc()).limit(limit))
+    return list(db.session.scalars(query))
+
+
+_DRAFTS: dict = {}
 
 
 class _EventView(queries._Attrs):
