@@ -507,3 +507,48 @@ def smtp_server(app):
     yield received
     controller.stop()
     app.config.update(MAIL_SERVER="")
+
+
+def test_the_bell_of_those_who_see_every_task_counts_what_derive_lists(db, task, colleague, frozen_now):
+    """The office's, the leader's and the administrator's bell is counted by one UNION statement with the read
+    marker applied in SQL (issue 16): after each of their own actions and each new event it must give exactly
+    the unread notifications ``derive`` lists, the window of 30 days and the marker included."""
+    from datetime import timedelta
+
+    from workflow.services.users import create_user
+
+    create_user("office2", "Mat-khau-2026", role="office", unit_code="van-phong-tinh-uy", full_name="Văn phòng 2")
+    people = ("office", "office2", "leader", "admin")
+
+    def check(now) -> dict:
+        found = {}
+        for name in people:
+            listed = sum(1 for n in notifications.derive(user(name), now) if not n.read)
+            assert notifications.unread_count(user(name), now) == listed, (name, now)
+            found[name] = listed
+        return found
+
+    start = local(2026, 11, 22, 9, 0)
+    for name in people:
+        notifications.mark_read(user(name), start, everything=True)
+    assert check(start) == dict.fromkeys(people, 0)
+    at = start + timedelta(minutes=5)
+    version = fire_event(user("leader"), task.id, "directive", version=task.version, now=at, note="Khẩn trương.").version
+    assert check(at) == {"office": 1, "office2": 1, "leader": 0, "admin": 0}
+    comments.add_comment(user("xaydung"), task.id, "Đề nghị @office2 và @leader cho ý kiến.", now=at)
+    comments.add_comment(user("taichinh"), task.id, "Gửi @van-phong-tinh-uy số liệu.", now=at)  # the unit
+    assert check(at) == {"office": 2, "office2": 3, "leader": 1, "admin": 1}  # the administrator is of the office
+    comments.add_comment(user("office"), task.id, "Văn phòng @leader đã nhận.", now=at)  # not news to its writer
+    assert check(at) == {"office": 2, "office2": 3, "leader": 2, "admin": 1}
+    later = at + timedelta(minutes=5)
+    directive = next(n.key for n in notifications.derive(user("office2"), later) if n.kind == "directive")
+    assert notifications.mark_read(user("office2"), later, keys=[directive]) == 2  # one read by key
+    assert notifications.mark_read(user("office"), later, everything=True) == 0  # all read
+    assert check(later) == {"office": 0, "office2": 2, "leader": 2, "admin": 1}
+    latest = later + timedelta(minutes=1)
+    fire_event(user("leader"), task.id, "directive", version=version, now=latest, note="Báo cáo ngay.")
+    assert check(latest) == {"office": 1, "office2": 3, "leader": 2, "admin": 1}
+    # Notifications leave the 30 days' window as time passes; a marker older than the window changes nothing.
+    assert check(latest + timedelta(days=30, minutes=-7)) == {"office": 1, "office2": 3, "leader": 2, "admin": 1}
+    assert check(latest + timedelta(days=30, seconds=1)) == dict.fromkeys(people, 0)
+    assert check(latest - timedelta(minutes=7)) == dict.fromkeys(people, 0)  # nothing from the future

@@ -612,3 +612,41 @@ def test_pieces_kept_between_pages_show_every_change_at_once(web, db, users, fro
     db.session.commit()
     page = text(web.get("/"))
     assert 'aria-label="Tỷ lệ đúng hạn của Đơn vị có tên mới"' in page and "Đơn vị đã đổi tên" not in page
+
+
+def test_kept_urls_are_flasks_urls_under_every_root(app):
+    """The templates' ``url_for`` keeps the URL of each plain call (issue 16): it must give Flask's own
+    address for each root, endpoint and values, and leave every other kind of call to Flask."""
+    from flask import url_for
+
+    kept = app.jinja_env.globals["url_for"]
+    calls = [("web.task_detail", {"task_id": 5}), ("web.task_detail", {"task_id": 6}),
+             ("web.overdue_list", {"unit": "so-01"}), ("web.overdue_list", {"unit": "a b&c=d/é?#%"}),
+             ("web.overdue_list", {"page": 2, "unit": "so-01"}), ("web.overdue_list", {"unit": "so-01", "page": 2}),
+             ("web.overdue_list", {"page": True}), ("web.overdue_list", {"page": 1}),
+             ("web.overdue_list", {"_anchor": "units"}), ("static", {"filename": "css/app.css"})]
+    for base_url in ("http://localhost/", "http://example.test/office/", "http://localhost/"):
+        with app.test_request_context("/overdue", base_url=base_url):
+            for _ in range(2):  # built, then kept
+                for endpoint, values in calls:
+                    assert kept(endpoint, **values) == url_for(endpoint, **values)
+            assert kept("web.task_detail", task_id=5) == base_url.split("localhost" if "localhost" in base_url
+                                                                        else "example.test")[1] + "tasks/5"
+
+
+def test_office_timeline_shows_each_new_change_at_once(web, db, users, frozen_now):
+    """The office's "recent changes" are read as plain rows (issue 16): a directive made since the last page
+    is at the top of the timeline of the next one, with its task and who made it."""
+    task = task_by_item(db, 1640, "1")
+    token = as_user(web, users, "leader")
+    as_user(web, users, "office")
+    before = text(web.get("/")).split("Thay đổi gần đây")[1]
+    token = as_user(web, users, "leader")
+    web.post(f"/tasks/{task.id}/events/directive", data={"csrf_token": token, "version": task.version,
+                                                         "note": "Khẩn trương."})
+    as_user(web, users, "office")
+    timeline = text(web.get("/")).split("Thay đổi gần đây")[1].split("</ol>")[0]
+    first = timeline.split('<li class="timeline-item')[1]
+    assert 'ev-directive' in first and f'href="/tasks/{task.id}"' in first and task.title in first
+    leader = users["leader"]
+    assert (leader.full_name or leader.username) in first and timeline != before.split("</ol>")[0]

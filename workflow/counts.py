@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import chain
 
-from sqlalchemy import case, delete, event, func, inspect, select
+from sqlalchemy import bindparam, case, delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from models import Dispatch, Task, TaskCount
@@ -155,13 +155,20 @@ def recount(session) -> dict[Key, tuple[int, int]]:
 
 
 def stored(session, *, lead_unit_id: int | None = None, status: str | None = None) -> dict[Key, tuple[int, int]]:
-    query = select(TaskCount.lead_unit_id, TaskCount.status, TaskCount.n, TaskCount.on_time)
-    if lead_unit_id is not None:
-        query = query.where(TaskCount.lead_unit_id == lead_unit_id)
-    if status is not None:  # one status only (the overdue list's units: issue 16)
-        query = query.where(TaskCount.status == status)
-    return {(unit, status): (n, on_time) for unit, status, n, on_time in session.execute(query)
-            if n or on_time}
+    key = (lead_unit_id is not None, status is not None)
+    query = _STORED.get(key)
+    if query is None:  # built once per kind (issue 16), the unit and status bound
+        query = select(TaskCount.lead_unit_id, TaskCount.status, TaskCount.n, TaskCount.on_time)
+        if lead_unit_id is not None:
+            query = query.where(TaskCount.lead_unit_id == bindparam("unit"))
+        if status is not None:  # one status only (the overdue list's units: issue 16)
+            query = query.where(TaskCount.status == bindparam("status"))
+        _STORED[key] = query
+    return {(unit, status): (n, on_time) for unit, status, n, on_time
+            in session.execute(query, {"unit": lead_unit_id, "status": status}) if n or on_time}
+
+
+_STORED: dict = {}
 
 
 def discrepancies(session) -> list[str]:

@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from models import OPEN_STATUSES, Dispatch, Task, Unit
@@ -126,16 +126,18 @@ SMALL_TOTAL = 2000  # a search with at most this many matches is paged from its 
 
 def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None = None,
              options=None, search: bool = False, views: bool = False, view_columns=None,
-             coordinating: bool = True) -> Page:
+             coordinating: bool = True, built=None, params=None) -> Page:
     """One page of ``query``; ``total`` when the caller knows how many rows it has; ``options``
     the relationships to load with tasks (default: dispatch, lead and coordinating units).
-    With ``views``, ``view_columns`` and ``coordinating`` are passed to ``task_views``."""
+    With ``views``, ``view_columns`` and ``coordinating`` are passed to ``task_views``; ``built`` (a key)
+    and ``params``: ``query`` has bound parameters (``params``) and its page's statement is built once
+    per (key, page) (``task_views(built=)``, issue 16)."""
     from workflow.extensions import db
 
     if options is None and not views:  # (plain rows need no loader options: not built for nothing)
         options = list_loads()
     if total is None:
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()), params or {})
     if (total or 0) <= SMALL_TOTAL and query.column_descriptions[0]["entity"] is Task and search:
         # A search's few matches (counted by the GIN index): their ids in order, then the page's rows.
         # With LIMIT, PostgreSQL would walk every task by deadline looking for them (it cannot know
@@ -151,7 +153,8 @@ def paginate(query, page: int, per_page: int, order_by=(), *, total: int | None 
     if views and query.column_descriptions[0]["entity"] is Task:
         # Plain rows for the lists' JSON and pages (``task_views``): no ORM objects to build.
         items = task_views(query, order_by, limit=per_page, offset=(page - 1) * per_page, columns=view_columns,
-                           coordinating=coordinating)
+                           coordinating=coordinating, params=params, built=None if built is None else (
+                               built, per_page, page, tuple(view_columns or ()), coordinating))
         return Page(items=items, total=total or 0, page=page, per_page=per_page)
     rows = db.session.scalars(
         query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page).options(*options)
@@ -191,12 +194,20 @@ def late_open(as_of: datetime, *, lead_unit_id: int | None = None) -> dict[tuple
     (an index range of ``ix_tasks_status_deadline``); with ``as_of`` ahead, those that will be late."""
     from workflow.extensions import db
 
-    query = select(Task.lead_unit_id, Task.status, func.count()).where(
-        Task.status.in_([s for s in OPEN_STATUSES if s != "overdue"]), Task.deadline < as_of, live_condition())
-    if lead_unit_id is not None:
-        query = query.where(Task.lead_unit_id == lead_unit_id)
+    key = lead_unit_id is not None
+    query = _LATE_OPEN.get(key)
+    if query is None:  # built once (issue 16), ``as_of`` and ``unit`` bound
+        query = select(Task.lead_unit_id, Task.status, func.count()).where(
+            Task.status.in_([s for s in OPEN_STATUSES if s != "overdue"]), Task.deadline < bindparam("as_of"),
+            live_condition())
+        if lead_unit_id is not None:
+            query = query.where(Task.lead_unit_id == bindparam("unit"))
+        query = _LATE_OPEN[key] = query.group_by(Task.lead_unit_id, Task.status)
     return {(unit, status): n for unit, status, n in
-            db.session.execute(query.group_by(Task.lead_unit_id, Task.status))}
+            db.session.execute(query, {"as_of": as_of, "unit": lead_unit_id})}
+
+
+_LATE_OPEN: dict = {}
 
 
 def late_per_unit(user, as_of: datetime) -> dict[int, int]:
@@ -220,6 +231,9 @@ def late_per_unit(user, as_of: datetime) -> dict[int, int]:
     return {unit: n for unit, n in late.items() if n}
 
 
+_UNDATED = None
+
+
 def overdue_total(user, as_of: datetime, per_unit: dict[int, int] | None = None) -> int | None:
     """How many rows ``overdue_query(user, as_of)`` gives, from the task counts, for a user who
     sees every task (None otherwise: count the query): every late task (``late_per_unit``, pass
@@ -230,8 +244,11 @@ def overdue_total(user, as_of: datetime, per_unit: dict[int, int] | None = None)
         return None
     if per_unit is None:
         per_unit = late_per_unit(user, as_of)
-    undated = db.session.scalar(select(func.count()).select_from(Task).where(
-        Task.status == "overdue", Task.deadline.is_(None), live_condition()))
+    global _UNDATED
+    if _UNDATED is None:  # built once (issue 16)
+        _UNDATED = select(func.count()).select_from(Task).where(
+            Task.status == "overdue", Task.deadline.is_(None), live_condition())
+    undated = db.session.scalar(_UNDATED)
     return sum(per_unit.values()) - (undated or 0)
 
 
@@ -466,14 +483,19 @@ def counts_total(user, *, status=None, unit=None, warning=None, now=None) -> int
     return None
 
 
+_BUILT_VIEWS: dict = {}
+
+
 def task_views(query, order_by=(), *, limit: int | None = None, offset: int = 0,
-               coordinating: bool = True, columns=None) -> list[TaskView]:
+               coordinating: bool = True, columns=None, built=None, params=None) -> list[TaskView]:
     """The rows of ``query`` (a ``select(Task)``) as ``TaskView`` objects, read with SQLAlchemy Core:
     the tasks with their lead unit and dispatch in one query, their coordinating units in one more
     (unless ``coordinating`` is False). A list of 50 tasks costs a fraction of the ORM objects' CPU;
     the views serve ``task_json`` and the list pages the same attributes (``history`` excepted).
     ``columns`` (names): only these of the task's columns (with ``id``, ``lead_unit_id`` and
-    ``dispatch_id``), for a page that shows a few; any other is read from the ORM task on use."""
+    ``dispatch_id``), for a page that shows a few; any other is read from the ORM task on use.
+    ``built`` (a key): the statement is built once under that key and run with ``params`` (its bound
+    parameters); ``query`` may then be a function giving it, called only to build (issue 16)."""
     from models import task_coordinating_units as links
     from workflow.extensions import db
 
@@ -484,14 +506,22 @@ def task_views(query, order_by=(), *, limit: int | None = None, offset: int = 0,
              source.c.title.label("_d_title"), source.c.status.label("_d_status"))
     chosen = list(tasks.c) if columns is None else \
         [c for c in tasks.c if c.key in set(columns) | {"id", "lead_unit_id", "dispatch_id"}]
-    statement = (query.with_only_columns(*chosen, *extra, maintain_column_froms=True)
-                 .join(lead, lead.c.id == tasks.c.lead_unit_id).join(source, source.c.id == tasks.c.dispatch_id)
-                 .order_by(*order_by))
-    if limit is not None:
-        statement = statement.limit(limit).offset(offset)
+    statement = _BUILT_VIEWS.get(built) if built is not None else None
+    if statement is None:
+        if callable(query):
+            query = query()
+        statement = (query.with_only_columns(*chosen, *extra, maintain_column_froms=True)
+                     .join(lead, lead.c.id == tasks.c.lead_unit_id).join(source, source.c.id == tasks.c.dispatch_id)
+                     .order_by(*order_by))
+        if limit is not None:
+            statement = statement.limit(limit).offset(offset)
+        if built is not None:
+            if len(_BUILT_VIEWS) >= 256:  # pages of /overdue are keys too: bounded
+                _BUILT_VIEWS.clear()
+            _BUILT_VIEWS[built] = statement
     # Rows as tuples: the chosen columns of the task in table order, then ``extra`` (cheaper than a mapping
     # per row).
-    rows = db.session.execute(statement).all()
+    rows = db.session.execute(statement, params or {}).all()
     columns = [c.key for c in chosen]
     width, at_id = len(columns), columns.index("id")
     units: dict[int, list] = {}

@@ -273,6 +273,9 @@ def _read_all_statements(user) -> dict:
 
 def unread_count(user, now: datetime) -> int:
     """The bell's number: only what came after the user's read marker is derived."""
+    if (user is not None and getattr(user, "id", None) and user.is_authenticated and user.active
+            and permissions.visible_tasks_filter(user) is None):
+        return _unread_count_read_all(user, now)
     state = _state(user.id) if user is not None and getattr(user, "id", None) else None
     after = state.read_before if state else None
     return sum(1 for n in derive(user, now, after=after, state=state) if not n.read)
@@ -396,3 +399,48 @@ def _short(text: str | None, limit: int = 120) -> str:
 def _dt(value: datetime | None) -> str:
     return to_local(value).strftime("%d/%m/%Y %H:%M") if value else "—"
 
+
+
+_UNREAD_STATEMENTS: dict = {}
+
+
+def _unread_count_read_all(user, now: datetime) -> int:
+    """``unread_count`` for a user who sees every task (office, leader, admin) in one statement (issue 16):
+    the keys of the same three sources as ``derive`` (each with its own conditions, order and limit), the
+    read marker applied in SQL (the window starts at the later of the marker and ``NOTIFICATION_DAYS``
+    ago, as ``derive(after=marker)``), then the keys read one by one when something was found. Same
+    number as ``derive``; 1–2 statements instead of 4 on every page."""
+    key = (user.role, user.unit_id is not None)
+    statement = _UNREAD_STATEMENTS.get(key)
+    if statement is None:
+        statement = _UNREAD_STATEMENTS[key] = _unread_statement(user)
+    days = int(current_app.config.get("NOTIFICATION_DAYS", DEFAULT_DAYS))
+    keys = {f"{kind}:{row_id}" for kind, row_id in db.session.execute(
+        statement, {"now": now, "since": now - timedelta(days=days), "window": now - timedelta(days=days),
+                    "user_id": user.id, "unit_id": user.unit_id})}
+    if not keys:
+        return 0
+    return len(keys - set(db.session.scalars(_READ_KEYS, {"user_id": user.id})))
+
+
+def _unread_statement(user):
+    """The UNION ALL of ``_read_all_statements``' sources, as (kind, id) after the user's marker."""
+    from sqlalchemy import func, union_all
+
+    built = _read_all_statements(user)
+    window = bindparam("window", type_=NotificationState.__table__.c.read_before.type)
+    marker = (select(NotificationState.read_before)
+              .where(NotificationState.user_id == bindparam("user_id"), NotificationState.read_before > window)
+              .scalar_subquery())
+    since = func.coalesce(marker, window)
+    parts = []
+    for kind, name, column in (("ev", "events", TaskEvent.at), ("as", "assignments", TaskAssignment.at),
+                               ("cm", "comments", TaskComment.created_at)):
+        query = built[name]
+        if query is None:
+            continue
+        # The same statement with "since" the later of the window and the marker: only the key's columns.
+        sub = query.where(column > since).with_only_columns(
+            literal_column(f"'{kind}'").label("kind"), query.selected_columns[0].label("row_id")).subquery()
+        parts.append(select(sub.c.kind, sub.c.row_id))
+    return union_all(*parts)

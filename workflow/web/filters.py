@@ -252,8 +252,9 @@ def nav_items() -> list[dict]:
     path = request.path
     best = max((i for i in items if path == i["prefix"] or (i["prefix"] != "/" and path.startswith(i["prefix"]))),
                key=lambda i: len(i["prefix"]), default=None)
+    url = current_app.jinja_env.globals.get("url_for", url_for)  # the kept URLs (cached_url_for)
     for item in items:
-        item["url"] = url_for(item["endpoint"])
+        item["url"] = url(item["endpoint"])
         item["active"] = item is best
     return items
 
@@ -280,3 +281,45 @@ def _globals():
         "app_name": "Theo dõi nhiệm vụ",
         "organisation": current_app.config.get("ORGANISATION_NAME", "Tỉnh ủy Lâm Đồng"),
     }
+
+
+# --- url_for in templates, kept per distinct call (issue 16) --------------------------------
+URL_LIMIT = 4096  # URLs kept per application; the store is emptied when full
+_URL_TYPES = (str, int)
+
+
+def cached_url_for(app):
+    """``url_for`` for the templates of ``app``: the URL of a plain call (an endpoint and str/int
+    values, inside a request, no ``_external``/``_anchor``/… and no URL defaults registered) is kept
+    per (URL root, endpoint, values): the layout alone asks for ~35 URLs on every page, each a
+    werkzeug build of tens of microseconds. Any other call goes to Flask's ``url_for`` as before."""
+    from flask.globals import _cv_request
+
+    kept: dict = {}
+    build = app.url_for
+
+    def url_for_kept(endpoint: str, **values):
+        ctx = _cv_request.get(None)
+        if ctx is None or endpoint[:1] == "." or any(app.url_default_functions.values()):
+            return build(endpoint, **values)
+        key = [ctx.request.script_root, endpoint]
+        for name, value in values.items():
+            kind = type(value)
+            if name[:1] == "_" or kind not in _URL_TYPES:
+                return build(endpoint, **values)
+            key += (name, kind, value)
+        key = tuple(key)
+        url = kept.get(key)
+        if url is None:
+            url = build(endpoint, **values)
+            if len(kept) >= URL_LIMIT:
+                kept.clear()
+            kept[key] = url
+        return url
+
+    return url_for_kept
+
+
+@bp.record_once
+def _keep_urls(state):
+    state.app.jinja_env.globals["url_for"] = cached_url_for(state.app)

@@ -90,9 +90,15 @@ def unit_choices(blank: str | None = None, grouped: bool = True):
     """Choices for a unit select, in Vietnamese order, grouped by kind (organs first).
 
     Read as columns (code, name, kind), not whole units: the select is on many pages (issue 16)."""
-    rows = tuple(db.session.execute(select(Unit.code, Unit.name, Unit.kind).where(Unit.active.is_(True))).tuples())
+    global _ACTIVE_UNITS
+    if _ACTIVE_UNITS is None:  # built once (issue 16)
+        _ACTIVE_UNITS = select(Unit.code, Unit.name, Unit.kind).where(Unit.active.is_(True))
+    rows = tuple(db.session.execute(_ACTIVE_UNITS).tuples())
     built = _choices_of(rows, blank, grouped)  # kept per distinct set of units (a pure function of the rows)
     return list(built) if not grouped else {group: list(members) for group, members in built.items()}
+
+
+_ACTIVE_UNITS = None
 
 
 @lru_cache(maxsize=64)

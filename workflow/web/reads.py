@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from models import OPEN_STATUSES, Dispatch, Task, TaskEvent, Unit
+from models import OPEN_STATUSES, Dispatch, Task, TaskEvent, Unit, User
 from workflow import counts, permissions, queries
 from workflow.extensions import db
 from workflow.text import vi_sort_key
@@ -102,10 +103,16 @@ COUNT_PARTS = ("assigned_on_track", "in_progress_on_track", "late", "completed")
 def due_soon(user, now: datetime, limit: int = 15, loads=TASK_LOADS, *, views: bool = False) -> list[Task]:
     """Open tasks due within the yellow window, nearest first (``loads``: LIST_LOADS when the
     coordinating units are not shown; ``views``: plain rows, ``queries.task_views``, without them)."""
+    order = (Task.deadline.asc(), Task.id)
+    if views and permissions.visible_tasks_filter(user) is None:  # one statement for all (issue 16)
+        return queries.task_views(
+            lambda: queries.task_query(user).where(Task.status.in_(("assigned", "in_progress")),
+                                                   Task.deadline >= bindparam("now"), Task.deadline <= bindparam("until")),
+            order, limit=limit, coordinating=False, built=("due_soon", limit),
+            params={"now": now, "until": now + timedelta(days=yellow_days())})
     query = queries.task_query(user).where(
         Task.status.in_(("assigned", "in_progress")), Task.deadline >= now,
         Task.deadline <= now + timedelta(days=yellow_days()))
-    order = (Task.deadline.asc(), Task.id)
     if views:
         return queries.task_views(query, order, limit=limit, coordinating=False)
     return list(db.session.scalars(query.order_by(*order).limit(limit).options(*loads)))
@@ -131,8 +138,15 @@ def unit_table(user, now: datetime, *, summary: list[tuple] | None = None) -> li
     """Per lead unit: open, late now, completed, completed on time (units with any task)."""
     if summary is None:
         summary = task_summary(user, now)
+    # Kept per distinct (summary, unit rows) (issue 16): ~1,200 count rows folded into ~300 rows per page
+    # cost milliseconds. The rows are shared between pages: callers only read them.
+    names = tuple(unit_names({r[0] for r in summary}))
+    key = (tuple(summary), names)
+    kept = _UNIT_TABLES.get(key)
+    if kept is not None:
+        return list(kept)
     rows: dict[int, UnitRow] = {}
-    units = {u.id: u for u in unit_names({r[0] for r in summary})}
+    units = {u.id: u for u in names}
     for unit_id, status, n, n_late, n_on_time in summary:
         if unit_id not in units:
             continue
@@ -143,16 +157,31 @@ def unit_table(user, now: datetime, *, summary: list[tuple] | None = None) -> li
         if status == "completed":
             row.completed += n
             row.completed_on_time += n_on_time
+    if len(_UNIT_TABLES) >= 64:
+        _UNIT_TABLES.clear()
+    _UNIT_TABLES[key] = tuple(rows.values())
     return list(rows.values())
+
+
+_UNIT_TABLES: dict = {}
+_LATE_UNITS: dict = {}
 
 
 def late_units(user, as_of: datetime) -> list[UnitRow]:
     """Units with tasks late at ``as_of``, most late first (``late_by_unit`` of ``unit_table``,
     counting the late tasks only: ``open`` and ``completed`` are left at 0)."""
     late = queries.late_per_unit(user, as_of)
-    return late_by_unit([UnitRow(unit=u, late=late[u.id]) for u in unit_names(late)])
+    names = tuple(unit_names(late))
+    key = (tuple(sorted(late.items())), names)  # kept per distinct input, as unit_table (rows only read)
+    kept = _LATE_UNITS.get(key)
+    if kept is None:
+        if len(_LATE_UNITS) >= 64:
+            _LATE_UNITS.clear()
+        kept = _LATE_UNITS[key] = tuple(late_by_unit([UnitRow(unit=u, late=late[u.id]) for u in names]))
+    return list(kept)
 
 
+_name_key = lru_cache(maxsize=4096)(vi_sort_key)  # unit names sorted on every page (issue 16)
 _UNIT_NAMES = select(Unit.id, Unit.code, Unit.name).order_by(Unit.id)
 
 
@@ -168,23 +197,26 @@ def unit_names(ids) -> list:
 def late_by_unit(table: list[UnitRow]) -> list[UnitRow]:
     """Units with late tasks, most late first (ties in Vietnamese name order)."""
     rows = [r for r in table if r.late]
-    return sorted(rows, key=lambda r: (-r.late, vi_sort_key(r.unit.name)))
+    return sorted(rows, key=lambda r: (-r.late, _name_key(r.unit.name)))
 
 
 def on_time_by_unit(table: list[UnitRow]) -> list[UnitRow]:
     """Units with something due or done, best rate first (ties in Vietnamese name order)."""
     rows = [r for r in table if r.on_time_rate is not None]
-    return sorted(rows, key=lambda r: (-(r.on_time_rate or 0), vi_sort_key(r.unit.name)))
+    return sorted(rows, key=lambda r: (-(r.on_time_rate or 0), _name_key(r.unit.name)))
 
 
 def open_by_unit(table: list[UnitRow], limit: int = 12) -> list[UnitRow]:
     """Units with the most open tasks, for the chart of open vs late."""
     rows = [r for r in table if r.open]
-    return sorted(rows, key=lambda r: (-r.open, -r.late, vi_sort_key(r.unit.name)))[:limit]
+    return sorted(rows, key=lambda r: (-r.open, -r.late, _name_key(r.unit.name)))[:limit]
 
 
-def recent_events(user, limit: int = 12) -> list[TaskEvent]:
-    """The latest changes on tasks the user may see."""
+def recent_events(user, limit: int = 12, *, views: bool = False) -> list[TaskEvent]:
+    """The latest changes on tasks the user may see (``views``: plain rows holding what the timeline
+    ``_recent.html`` shows, ``recent_event_views``)."""
+    if views:
+        return recent_event_views(user, limit)
     # A join (not "task_id IN (visible ids)") so the database walks ix_task_events_at_id newest
     # first and stops after ``limit`` visible rows.
     query = select(TaskEvent).join(Task, Task.id == TaskEvent.task_id)
@@ -202,6 +234,13 @@ def recent_events(user, limit: int = 12) -> list[TaskEvent]:
 def overdue_tasks(user, as_of: datetime, limit: int | None = None, *, views: bool = False) -> list[Task]:
     """Tasks late at ``as_of``, most days late first (``views``: plain rows without the coordinating
     units, ``queries.task_views``, for the leader's dashboard: issue 16)."""
+    if views and permissions.visible_tasks_filter(user) is None:  # one statement for all (issue 16)
+        def build():
+            query, order = queries.overdue_query(user, bindparam("as_of"))
+            return query.order_by(*order)
+
+        return queries.task_views(build, limit=limit, coordinating=False, built=("overdue_tasks", limit),
+                                  params={"as_of": as_of})
     query, order = queries.overdue_query(user, as_of)
     if views:
         return queries.task_views(query, order, limit=limit, coordinating=False)
@@ -249,8 +288,13 @@ def unit_tasks_coordinating(user, limit: int = 20) -> list[Task]:
 
 def pending_extensions(user, limit: int = 20, loads=TASK_LOADS, *, views: bool = False) -> list[Task]:
     """Open tasks waiting for the office's answer on an extension (``views``: as in ``due_soon``)."""
-    query = queries.task_query(user).where(Task.extension_deadline.is_not(None), Task.status.in_(OPEN_STATUSES))
     order = (Task.extension_requested_at.asc(), Task.id)
+    if views and permissions.visible_tasks_filter(user) is None:  # one statement for all (issue 16)
+        return queries.task_views(
+            lambda: queries.task_query(user).where(Task.extension_deadline.is_not(None),
+                                                   Task.status.in_(OPEN_STATUSES)),
+            order, limit=limit, coordinating=False, built=("pending_extensions", limit))
+    query = queries.task_query(user).where(Task.extension_deadline.is_not(None), Task.status.in_(OPEN_STATUSES))
     if views:
         return queries.task_views(query, order, limit=limit, coordinating=False)
     return list(db.session.scalars(query.order_by(*order).limit(limit).options(*loads)))
@@ -274,5 +318,52 @@ def drafts(limit: int = 10):
     """Dispatches still being drafted (the office's unfinished work), newest first."""
     from models import Dispatch
 
-    return list(db.session.scalars(select(Dispatch).where(Dispatch.status == "draft")
-                                   .order_by(Dispatch.created_at.desc(), Dispatch.id.desc()).limit(limit)))
+    query = _DRAFTS.get(limit)
+    if query is None:  # built once (issue 16)
+        query = _DRAFTS[limit] = (select(Dispatch).where(Dispatch.status == "draft")
+                                  .order_by(Dispatch.created_at.desc(), Dispatch.id.desc()).limit(limit))
+    return list(db.session.scalars(query))
+
+
+_DRAFTS: dict = {}
+
+
+class _EventView(queries._Attrs):
+    """A history row as the timeline shows it; any other attribute is read from the ORM row."""
+    _model = TaskEvent
+
+
+_RECENT_ACTOR = User.__table__.alias("recent_actor")
+_RECENT_STATEMENTS: dict = {}
+
+
+def _recent_statement(visible, limit: int):
+    actor = _RECENT_ACTOR
+    query = (select(TaskEvent.id, TaskEvent.event, TaskEvent.at, TaskEvent.task_id, TaskEvent.actor_id,
+                    TaskEvent.from_status, TaskEvent.to_status, Task.item, Task.title, actor.c.full_name,
+                    actor.c.username)
+             .join(Task, Task.id == TaskEvent.task_id).outerjoin(actor, actor.c.id == TaskEvent.actor_id))
+    if visible is not None:
+        query = query.where(visible)
+    return query.order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(limit)
+
+
+def recent_event_views(user, limit: int = 12) -> list[_EventView]:
+    """``recent_events`` as plain rows (issue 16): the same statement's rows without building ORM
+    objects and their joined loads; for users who see every task the statement is built once."""
+    visible = queries.task_query(user).whereclause
+    if visible is None:
+        query = _RECENT_STATEMENTS.get(limit)
+        if query is None:
+            query = _RECENT_STATEMENTS[limit] = _recent_statement(None, limit)
+    else:
+        query = _recent_statement(visible, limit)
+    rows = []
+    for event_id, event, at, task_id, actor_id, from_status, to_status, item, title, full_name, username \
+            in db.session.execute(query):
+        actor = None if actor_id is None else queries._Attrs(id=actor_id, full_name=full_name,
+                                                               username=username)
+        rows.append(_EventView(id=event_id, event=event, at=at, task_id=task_id, actor_id=actor_id,
+                               from_status=from_status, to_status=to_status, actor=actor,
+                               task=queries._Attrs(id=task_id, item=item, title=title)))
+    return rows

@@ -20,7 +20,7 @@ def dashboard():
         return render_template(
             "dashboard/office.html", at=at, counts=reads.status_counts(actor, at, summary=summary),
             due_soon=reads.due_soon(actor, at, views=True), late_units=late_units[:reads.DASHBOARD_UNITS],
-            late_units_total=len(late_units), recent=reads.recent_events(actor, limit=8),
+            late_units_total=len(late_units), recent=reads.recent_events(actor, limit=8, views=True),
             extensions=reads.pending_extensions(actor, views=True),
             yellow_days=reads.yellow_days(), warning=lambda t: task_warning(t, at), drafts=reads.drafts())
     if actor.role == "department":
@@ -30,7 +30,7 @@ def dashboard():
             counts=reads.status_counts(actor, at, lead_unit_id=actor.unit_id or -1),
             yellow=sum(1 for t in tasks if task_warning(t, at) == "yellow"),
             coordinating=reads.unit_tasks_coordinating(actor),
-            recent=reads.recent_events(actor, limit=8), warning=lambda t: task_warning(t, at))
+            recent=reads.recent_events(actor, limit=8, views=True), warning=lambda t: task_warning(t, at))
     if actor.role == "leader":
         summary = reads.task_summary(actor, at)
         table = reads.unit_table(actor, at, summary=summary)

@@ -5,6 +5,7 @@ import shutil
 from datetime import datetime, time
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from sqlalchemy import bindparam
 
 from models import Task
 from workflow import permissions, queries
@@ -64,15 +65,20 @@ def overdue_list():
     for message in unit_errors:
         flash(message, "warning")
     errors += unit_errors
-    query, order = queries.overdue_query(user(), as_of)
+    # For those who see every task (all who may read this page) the page's statement is built once per
+    # (unit or not, page), the date and the unit bound (issue 16).
+    sees_all = permissions.visible_tasks_filter(user()) is None
+    query, order = queries.overdue_query(user(), bindparam("as_of") if sees_all else as_of)
+    params = {"as_of": as_of, "unit_id": unit.id if unit is not None else None} if sees_all else None
     units = reads.late_units(user(), as_of)
     if unit is not None:
-        query = query.where(Task.lead_unit_id == unit.id)
+        query = query.where(Task.lead_unit_id == (bindparam("unit_id") if sees_all else unit.id))
         total = None  # counted: the stored counts are per unit and status, not per deadline
     else:
         total = queries.overdue_total(user(), as_of, {row.unit.id: row.late for row in units})
     loads = reads.LIST_LOADS  # the list shows the lead unit and the dispatch's number, not the coordinating units
-    lean = {"views": True, "view_columns": ROW_COLUMNS, "coordinating": False}
+    lean = {"views": True, "view_columns": ROW_COLUMNS, "coordinating": False, "params": params,
+            "built": ("overdue", unit is not None) if sees_all else None}
     result = queries.paginate(query, page, PER_PAGE, order, total=total, options=loads, **lean)
     if result.total and page > result.pages:
         result = queries.paginate(query, result.pages, PER_PAGE, order, total=total, options=loads, **lean)
