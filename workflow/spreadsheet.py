@@ -26,7 +26,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_text(text: str) -> str:
-    """``=1+1`` → ``'=1+1``; other text unchanged."""
+    """``=1+1`` → ``'=1+1``; control characters that XML cannot hold (a search typed with U+001F, a
+    title pasted with a form feed) left out, where openpyxl would refuse the whole workbook; other text
+    unchanged."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
