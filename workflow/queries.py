@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from models import OPEN_STATUSES, Dispatch, Task, Unit
 from workflow import permissions
+from workflow.kept import Kept
 from workflow.text import search_words
 
 
@@ -483,7 +484,7 @@ def counts_total(user, *, status=None, unit=None, warning=None, now=None) -> int
     return None
 
 
-_BUILT_VIEWS: dict = {}
+_BUILT_VIEWS = Kept(256)  # statements of task_views(built=): pages of /overdue are keys too
 
 
 def task_views(query, order_by=(), *, limit: int | None = None, offset: int = 0,
@@ -506,19 +507,15 @@ def task_views(query, order_by=(), *, limit: int | None = None, offset: int = 0,
              source.c.title.label("_d_title"), source.c.status.label("_d_status"))
     chosen = list(tasks.c) if columns is None else \
         [c for c in tasks.c if c.key in set(columns) | {"id", "lead_unit_id", "dispatch_id"}]
-    statement = _BUILT_VIEWS.get(built) if built is not None else None
-    if statement is None:
-        if callable(query):
-            query = query()
-        statement = (query.with_only_columns(*chosen, *extra, maintain_column_froms=True)
+
+    def build():
+        base = query() if callable(query) else query
+        statement = (base.with_only_columns(*chosen, *extra, maintain_column_froms=True)
                      .join(lead, lead.c.id == tasks.c.lead_unit_id).join(source, source.c.id == tasks.c.dispatch_id)
                      .order_by(*order_by))
-        if limit is not None:
-            statement = statement.limit(limit).offset(offset)
-        if built is not None:
-            if len(_BUILT_VIEWS) >= 256:  # pages of /overdue are keys too: bounded
-                _BUILT_VIEWS.clear()
-            _BUILT_VIEWS[built] = statement
+        return statement if limit is None else statement.limit(limit).offset(offset)
+
+    statement = build() if built is None else _BUILT_VIEWS.get(built, build)
     # Rows as tuples: the chosen columns of the task in table order, then ``extra`` (cheaper than a mapping
     # per row).
     rows = db.session.execute(statement, params or {}).all()

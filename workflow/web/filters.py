@@ -12,6 +12,7 @@ from models.dispatch import DISPATCH_STATUS_LABELS
 from models.unit import UNIT_KIND_LABELS
 from models.user import ROLE_LABELS
 from workflow.clock import to_local
+from workflow.kept import Kept
 from workflow.statemachine import EVENT_LABELS, STATE_LABELS
 from workflow.web import bp
 
@@ -295,7 +296,7 @@ def cached_url_for(app):
     werkzeug build of tens of microseconds. Any other call goes to Flask's ``url_for`` as before."""
     from flask.globals import _cv_request
 
-    kept: dict = {}
+    kept = Kept(URL_LIMIT)
     build = app.url_for
 
     def url_for_kept(endpoint: str, **values):
@@ -308,14 +309,7 @@ def cached_url_for(app):
             if name[:1] == "_" or kind not in _URL_TYPES:
                 return build(endpoint, **values)
             key += (name, kind, value)
-        key = tuple(key)
-        url = kept.get(key)
-        if url is None:
-            url = build(endpoint, **values)
-            if len(kept) >= URL_LIMIT:
-                kept.clear()
-            kept[key] = url
-        return url
+        return kept.get(tuple(key), lambda: build(endpoint, **values))
 
     return url_for_kept
 

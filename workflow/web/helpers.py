@@ -14,6 +14,7 @@ from models.unit import UNIT_KIND_LABELS, UNIT_KINDS
 from workflow import clock
 from workflow.deadlines import warning_level
 from workflow.extensions import db
+from workflow.kept import Kept
 from workflow.text import vi_sort_key
 
 
@@ -211,7 +212,7 @@ def _int_args(endpoint: str) -> set:
 
 
 FRAGMENT_LIMIT = 256  # pieces kept per process; the store is emptied when full
-_FRAGMENTS: dict = {}
+_FRAGMENTS = Kept(FRAGMENT_LIMIT)
 
 
 def fragment(template_name: str, key, **context):
@@ -228,10 +229,4 @@ def fragment(template_name: str, key, **context):
 
     template = current_app.jinja_env.get_template(template_name)
     full_key = (template, request.script_root, current_app.config.get("TIMEZONE"), key)
-    html = _FRAGMENTS.get(full_key)
-    if html is None:
-        html = Markup(template.render(**context))
-        if len(_FRAGMENTS) >= FRAGMENT_LIMIT:
-            _FRAGMENTS.clear()
-        _FRAGMENTS[full_key] = html
-    return html
+    return _FRAGMENTS.get(full_key, lambda: Markup(template.render(**context)))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from models import OPEN_STATUSES, Dispatch, Task, TaskEvent, Unit, User
 from workflow import counts, permissions, queries
 from workflow.extensions import db
+from workflow.kept import Kept
 from workflow.text import vi_sort_key
 
 # Many-to-one in the same query (a join), the coordinating units in one more.
@@ -142,9 +143,10 @@ def unit_table(user, now: datetime, *, summary: list[tuple] | None = None) -> li
     # cost milliseconds. The rows are shared between pages: callers only read them.
     names = tuple(unit_names({r[0] for r in summary}))
     key = (tuple(summary), names)
-    kept = _UNIT_TABLES.get(key)
-    if kept is not None:
-        return list(kept)
+    return list(_UNIT_TABLES.get(key, lambda: _fold_unit_rows(summary, names)))
+
+
+def _fold_unit_rows(summary: list[tuple], names) -> tuple[UnitRow, ...]:
     rows: dict[int, UnitRow] = {}
     units = {u.id: u for u in names}
     for unit_id, status, n, n_late, n_on_time in summary:
@@ -157,14 +159,11 @@ def unit_table(user, now: datetime, *, summary: list[tuple] | None = None) -> li
         if status == "completed":
             row.completed += n
             row.completed_on_time += n_on_time
-    if len(_UNIT_TABLES) >= 64:
-        _UNIT_TABLES.clear()
-    _UNIT_TABLES[key] = tuple(rows.values())
-    return list(rows.values())
+    return tuple(rows.values())
 
 
-_UNIT_TABLES: dict = {}
-_LATE_UNITS: dict = {}
+_UNIT_TABLES = Kept(64)
+_LATE_UNITS = Kept(64)
 
 
 def late_units(user, as_of: datetime) -> list[UnitRow]:
@@ -173,12 +172,8 @@ def late_units(user, as_of: datetime) -> list[UnitRow]:
     late = queries.late_per_unit(user, as_of)
     names = tuple(unit_names(late))
     key = (tuple(sorted(late.items())), names)  # kept per distinct input, as unit_table (rows only read)
-    kept = _LATE_UNITS.get(key)
-    if kept is None:
-        if len(_LATE_UNITS) >= 64:
-            _LATE_UNITS.clear()
-        kept = _LATE_UNITS[key] = tuple(late_by_unit([UnitRow(unit=u, late=late[u.id]) for u in names]))
-    return list(kept)
+    rows = _LATE_UNITS.get(key, lambda: tuple(late_by_unit([UnitRow(unit=u, late=late[u.id]) for u in names])))
+    return list(rows)
 
 
 _name_key = lru_cache(maxsize=4096)(vi_sort_key)  # unit names sorted on every page (issue 16)
