@@ -86,6 +86,20 @@ def get_dispatch(ref: str):
 @bp.get("/tasks")
 @api_auth
 def list_tasks():
+    # The answer's body kept per database state (workflow/snapshots.py), for the caller as read before the
+    # key (id, role, unit), the whole query string and the minute it is computed for.
+    from flask import current_app
+
+    from workflow import snapshots
+
+    caller, now = g.api_user, snapshots.minute(request_now())
+    body = snapshots.kept(("api.list_tasks", request.query_string, caller.id, caller.role, caller.unit_id, now),
+                          lambda: _task_list_body(now))
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def _task_list_body(now: datetime) -> bytes:
+    """The JSON body of ``GET /tasks`` for the query string at ``now`` (a ValidationError for a bad one)."""
     page, per_page = pagination_args()
     args = request.args
     status = args.get("status") or None
@@ -105,7 +119,6 @@ def list_tasks():
     warning = args.get("warning") or None
     if warning and warning not in ("green", "yellow", "red"):
         raise ValidationError("warning phải là green, yellow hoặc red.")
-    now = request_now()
     filters = dict(status=status, unit=unit, dispatch=dispatch, q=args.get("q"), warning=warning, now=now,
                    deadline_from=parse_deadline_value(args.get("deadline_from"), "deadline_from"),
                    deadline_to=parse_deadline_value(args.get("deadline_to"), "deadline_to"))
@@ -116,7 +129,7 @@ def list_tasks():
                                 total=queries.task_total(g.api_user, query, **filters),
                                 search=bool(queries.search_words(filters["q"])), views=True)
     tz = local_tz()  # once for the page, not per task
-    return jsonify(listing(page_obj, [task_json(t, now, tz=tz) for t in page_obj.items]))
+    return jsonify(listing(page_obj, [task_json(t, now, tz=tz) for t in page_obj.items])).get_data()
 
 
 @bp.get("/tasks/<int:task_id>")

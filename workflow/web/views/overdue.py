@@ -5,10 +5,11 @@ import shutil
 from datetime import datetime, time
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import bindparam
 
 from models import Task
-from workflow import permissions, queries
+from workflow import permissions, queries, snapshots
 from workflow.extensions import db
 from workflow.clock import local_tz
 from workflow.web import bp, reads
@@ -20,14 +21,14 @@ PER_PAGE = 100  # the screen list is paged; the printable list and the PDF hold 
 ROW_COLUMNS = ("item", "title", "deadline", "status", "on_time", "extension_deadline")
 
 
-def _as_of() -> tuple[datetime, str, list[str]]:
-    """``as_of`` from the query string (a date: the end of that day), else now."""
+def _as_of(at: datetime | None = None) -> tuple[datetime, str, list[str]]:
+    """``as_of`` from the query string (a date: the end of that day), else ``at`` (default: now)."""
     raw = request.args.get("as_of")
     parsed = parse_date(raw)
     if parsed is False:
-        return now(), "", ["Ngày tính đến không hợp lệ (dùng dạng ngày/tháng/năm); tính đến hiện tại."]
+        return at or now(), "", ["Ngày tính đến không hợp lệ (dùng dạng ngày/tháng/năm); tính đến hiện tại."]
     if parsed is None:
-        return now(), "", []
+        return at or now(), "", []
     return datetime.combine(parsed, time(23, 59, 59), tzinfo=local_tz()), parsed.isoformat(), []
 
 
@@ -52,18 +53,31 @@ def _rows(as_of: datetime, unit=None):
 
 @bp.get("/overdue")
 def overdue_list():
-    require(permissions.can_read_all(user()))
-    as_of, shown, errors = _as_of()
-    for message in errors:
+    actor = user()
+    require(permissions.can_read_all(actor))
+    # The page's content kept per database state (workflow/snapshots.py) with its warnings and status, for
+    # the minute the page shows; the layout (sign-in, bell, menus, the warnings' display) stays per request.
+    at = snapshots.minute(now())
+    content, status, warnings = snapshots.kept(
+        ("web.overdue_list", request.query_string, actor.id, actor.role, actor.unit_id, at,
+         shutil.which("wkhtmltopdf") is not None), lambda: _list_content(at))
+    for message in warnings:
         flash(message, "warning")
+    return render_template("overdue/list.html", content_html=content), status
+
+
+def _list_content(at: datetime) -> tuple[Markup, int, tuple[str, ...]]:
+    """The overdue list's content for the query string at ``at``: (HTML, status, warnings to flash)."""
+    warnings = []
+    as_of, shown, errors = _as_of(at)
+    warnings += errors
     page = parse_int(request.args.get("page"), 1, maximum=1_000_000)
     if page is None:
-        flash("Số trang không hợp lệ; hiển thị trang đầu.", "warning")
+        warnings.append("Số trang không hợp lệ; hiển thị trang đầu.")
         errors.append("page")
         page = 1
     unit, unit_errors = _unit_filter()
-    for message in unit_errors:
-        flash(message, "warning")
+    warnings += unit_errors
     errors += unit_errors
     # For those who see every task (all who may read this page) the page's statement is built once per
     # (unit or not, page), the date and the unit bound (issue 16).
@@ -96,10 +110,11 @@ def overdue_list():
                           units=units, unit_href=url_maker("web.overdue_list", "unit", as_of=shown or None))
     options_html = fragment("overdue/_unit_options.html", (selected, tuple((g, tuple(o)) for g, o in choices.items())),
                             unit_choices=choices, selected=selected)
-    return render_template("overdue/list.html", rows=rows, result=result, first=first,
+    html = render_template("overdue/_list_content.html", rows=rows, result=result, first=first,
                            as_of=as_of, as_of_value=shown, units=units, unit=unit, filter_args=filter_args,
                            rows_html=rows_html, units_html=units_html, unit_options_html=options_html,
-                           pdf_available=shutil.which("wkhtmltopdf") is not None), (400 if errors else 200)
+                           pdf_available=shutil.which("wkhtmltopdf") is not None)
+    return Markup(html), (400 if errors else 200), tuple(warnings)
 
 
 @bp.get("/overdue/print")
