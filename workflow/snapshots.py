@@ -103,7 +103,7 @@ def state() -> tuple | None:
     snapshot, clean = session.execute(_STATEMENT).one()
     if not clean:
         return None
-    return bind.url, snapshot
+    return bind.engine.url, snapshot  # (a Connection when the session is bound to one)
 
 
 def _only_read() -> bool:
