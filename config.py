@@ -101,6 +101,8 @@ class Config:
         # (SELECT 1) before use, a dead one replaced; 0 tests it every time (workflow/dbtuning.py).
         self.SQLALCHEMY_ENGINE_OPTIONS = {}
         self.DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS") or 10)
+        # Read answers kept per process per PostgreSQL snapshot (workflow/snapshots.py); 0 keeps none.
+        self.SNAPSHOT_PIECES = int(os.environ.get("SNAPSHOT_PIECES") or 128)
         self.API_PER_PAGE_DEFAULT = 50
         self.API_PER_PAGE_MAX = 500
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 10 * 1024 * 1024)

@@ -325,7 +325,7 @@ def test_without_a_key_every_request_computes_the_same_answer(app, client, db, f
     frozen_now(BEFORE)
     with app.test_request_context("/"):
         assert snapshots.state() is None  # SQLite, or this test's transaction wrote
-    answers = {}
+    answers, configured = {}, app.config.get("SNAPSHOT_PIECES")
     for limit in (0, snapshots.DEFAULT_LIMIT, snapshots.DEFAULT_LIMIT):
         app.config["SNAPSHOT_PIECES"] = limit
         try:
@@ -341,5 +341,5 @@ def test_without_a_key_every_request_computes_the_same_answer(app, client, db, f
                 assert any(reads_tasks(s) for s in got[2]), (who, path)
                 assert answers.setdefault((who, path), got[:2]) == got[:2], (who, path, limit)
         finally:
-            app.config.pop("SNAPSHOT_PIECES", None)
+            app.config["SNAPSHOT_PIECES"] = configured
     assert "Kiểm kê kho" in answers[("taichinh", "/")][1]
