@@ -343,3 +343,20 @@ def test_without_a_key_every_request_computes_the_same_answer(app, client, db, f
         finally:
             app.config["SNAPSHOT_PIECES"] = configured
     assert "Kiểm kê kho" in answers[("taichinh", "/")][1]
+
+
+def test_a_piece_is_served_only_for_the_state_it_was_kept_for():
+    """The store: a piece of state S is never served for another state (even when an older state comes
+    back after a newer one emptied the store), and stays bounded."""
+    from workflow.snapshots import Pieces
+
+    store = Pieces(limit=2)
+    store.keep("S1", "a", "A of S1")
+    assert store.find("S1", "a") == "A of S1" and store.find("S2", "a") is None and store.find("S1", "b") is None
+    store.keep("S2", "a", "A of S2")  # a newer state: the older pieces go
+    assert store.find("S2", "a") == "A of S2" and store.find("S1", "a") is None and len(store) == 1
+    store.keep("S1", "b", "B of S1")  # a reader still at S1 (another thread): kept for S1 only
+    assert store.find("S1", "b") == "B of S1" and store.find("S2", "b") is None and store.find("S2", "a") is None
+    store.keep("S1", "c", "C")
+    store.keep("S1", "d", "D")  # full: emptied, then kept
+    assert len(store) == 1 and store.find("S1", "d") == "D" and store.find("S1", "b") is None

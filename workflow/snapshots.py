@@ -52,12 +52,11 @@ from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-
 # The settings read by the pieces kept here (time zone, warning threshold, names, API page sizes).
 CONFIG_KEYS = ("TIMEZONE", "WARNING_YELLOW_DAYS", "ORGANISATION_NAME", "API_PER_PAGE_DEFAULT", "API_PER_PAGE_MAX")
 DEFAULT_LIMIT = 128  # pieces per process (``SNAPSHOT_PIECES``; 0 keeps none)
-_STATEMENT = text("SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL")
+# Run as plain driver SQL (no compilation: the cheapest way through SQLAlchemy, still seen by its events).
+_STATEMENT = "SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned() IS NULL"
 
 
 def minute(at: datetime) -> datetime:
@@ -66,8 +65,10 @@ def minute(at: datetime) -> datetime:
 
 
 class Pieces:
-    """At most ``limit`` pieces of one database state: a key of another state empties the store
-    (states only move forward in a process, so older pieces would never be asked for again)."""
+    """At most ``limit`` pieces, each stored with its database state and served only for that state. A
+    piece of another state empties the store first (states move forward, so older pieces would hardly
+    be asked for again). Safe with threads: an entry is read as one (state, value) pair, and the store
+    is replaced, not emptied in place."""
 
     def __init__(self, limit: int):
         self.limit = limit
@@ -75,15 +76,13 @@ class Pieces:
         self._values: dict = {}
 
     def find(self, state: Hashable, key: Hashable) -> Any:
-        if state != self.state:
-            return None
-        return self._values.get(key)
+        entry = self._values.get(key)
+        return entry[1] if entry is not None and entry[0] == state else None
 
     def keep(self, state: Hashable, key: Hashable, value: Any) -> None:
         if state != self.state or len(self._values) >= self.limit:
-            self._values.clear()
-            self.state = state
-        self._values[key] = value
+            self._values, self.state = {}, state
+        self._values[key] = (state, value)
 
     def __len__(self) -> int:
         return len(self._values)
@@ -100,7 +99,7 @@ def state() -> tuple | None:
     dialect = bind.dialect
     if dialect.name != "postgresql" or (dialect.server_version_info or (0,)) < (13,):
         return None
-    snapshot, clean = session.execute(_STATEMENT).one()
+    snapshot, clean = session.connection().exec_driver_sql(_STATEMENT).one()
     if not clean:
         return None
     return bind.engine.url, snapshot  # (a Connection when the session is bound to one)
