@@ -62,8 +62,6 @@ def fetch(app, client, path, token=None):
 
 def signed_in(app, username):
     """A browser signed in as ``username`` (a sign-in valid for days: the tests move the clock)."""
-    from flask import has_app_context  # noqa: F401  (the helper runs outside any application context)
-
     from tests.factories import user
     from tests.web_fixtures import web_client
     from workflow.services.users import start_session
