@@ -22,7 +22,7 @@ more) and keep it; request B later takes a key with the same text ``S`` and is s
 - If B's key was taken after A's statements ran, ``T`` sees nothing more than ``S``: a transaction
   that ``T`` sees and ``S`` does not had committed before ``T`` was taken, so it would have finished
   for B's snapshot too (out of its ``xip``, below its ``xmax``), and B's text would differ. The piece
-  is exactly B's state.
+  is exactly B's state (each of A's statements, with its own snapshot, included).
 - If B's key was taken while A was still reading (B finds the piece only after A kept it), the piece
   may be newer than B's key, never older: as if B's own statements had run a moment later, which
   READ COMMITTED allows anyway (every statement of a request sees its own, newer snapshot).
@@ -42,6 +42,9 @@ Two more conditions make it exact:
   pieces read (``CONFIG_KEYS``).
 Nothing is ever invalidated: a change makes new keys. What is outside the piece stays per request:
 the layout (``base.html``: sign-in, the bell, the menus, CSRF tokens, flash messages).
+The argument holds for one server's history of transaction ids: after a failover to an asynchronous
+standby that lost commits (ids may then be given out again), restart the application's workers, or
+run with ``SNAPSHOT_PIECES=0``.
 
 SQLite (the embedded default) has no such key (``PRAGMA data_version`` ignores the connection's own
 writes): no piece is kept there, every request computes as before, with the same answers.
