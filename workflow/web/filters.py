@@ -275,7 +275,7 @@ def _count_terms():
 @bp.app_context_processor
 def _globals():
     return {
-        "nav_items": nav_items,
+        "nav_items": nav_items, "layout_nav": layout_nav,
         "due_phrase": due_phrase,
         "kept_form": _kept_form,
         "count_terms": _count_terms()[0], "count_parts": _count_terms()[1],
@@ -346,8 +346,3 @@ def layout_nav():
     template = current_app.jinja_env.get_template("_layout_nav.html")
     key = (template, request.script_root, request.path, nav_key(actor))
     return _NAVS.get(key, lambda: Markup(render_template(template)))
-
-
-@bp.app_context_processor
-def _layout_globals():
-    return {"layout_nav": layout_nav}
