@@ -172,3 +172,31 @@ def test_hooks_are_run_as_flask_runs_them(app, hook):
     assert app.ensure_sync(func) is Flask.ensure_sync(app, func)
     assert app.ensure_sync(func) is Flask.ensure_sync(app, func)
     assert app.ensure_sync(func)() == func()
+
+
+def test_the_bell_of_each_units_user_is_their_own_from_statements_built_once(db, frozen_now):
+    """The bell's statements of a department's user are built once for every unit (issue 16): each user
+    is told of their own unit's news only — the unit, the user and the marker are parameters."""
+    from tests.conftest import local
+    from tests.factories import issued_dispatch_with_task, user
+    from workflow.services import comments, notifications
+
+    now = local(2026, 11, 22, 8, 0)
+    _, led = issued_dispatch_with_task(lead="so-tai-chinh", coordinating=("so-xay-dung",), title="Việc của Sở Tài chính",
+                                       deadline=local(2026, 11, 24, 17), now=now)
+    _, other = issued_dispatch_with_task(lead="ban-to-chuc-tinh-uy", coordinating=(), title="Việc của Ban Tổ chức",
+                                         deadline=local(2027, 3, 1, 17), now=now)
+    comments.add_comment(user("office"), other.id, "Đề nghị báo cáo tiến độ.", now=now)
+    at = local(2026, 11, 22, 9, 0)
+
+    def news(name):
+        return sorted((n.kind, n.task_id) for n in notifications.derive(user(name), at) if n.task_id in (led.id, other.id))
+
+    for _ in range(2):  # each user after the others: the statements are shared
+        assert news("taichinh") == [("due_soon", led.id), ("new_task", led.id)]
+        assert news("xaydung") == [("new_task", led.id)]
+        assert news("btc") == [("comment", other.id), ("new_task", other.id)]
+        assert news("ubkt") == news("danguy") == []
+    notifications.mark_read(user("taichinh"), at, everything=True)
+    assert notifications.unread_count(user("taichinh"), local(2026, 11, 22, 10, 0)) == 0
+    assert notifications.unread_count(user("btc"), local(2026, 11, 22, 10, 0)) >= 1
