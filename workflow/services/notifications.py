@@ -423,14 +423,24 @@ def _unread_count_read_all(user, now: datetime) -> int:
     key = (user.role, user.unit_id is not None)
     statement = _UNREAD_STATEMENTS.get(key)
     if statement is None:
-        statement = _UNREAD_STATEMENTS[key] = _unread_statement(user)
+        statement = _UNREAD_STATEMENTS[key] = _unread_count_statement(_unread_statement(user))
     days = int(current_app.config.get("NOTIFICATION_DAYS", DEFAULT_DAYS))
-    keys = {f"{kind}:{row_id}" for kind, row_id in db.session.execute(
+    return db.session.scalar(
         statement, {"now": now, "since": now - timedelta(days=days), "window": now - timedelta(days=days),
-                    "user_id": user.id, "unit_id": user.unit_id})}
-    if not keys:
-        return 0
-    return len(keys - set(db.session.scalars(_READ_KEYS, {"user_id": user.id})))
+                    "user_id": user.id, "unit_id": user.unit_id})
+
+
+def _unread_count_statement(keys):
+    """How many of the (kind, id) rows of ``keys`` the user has not read one by one: the keys read
+    (``notification_reads``, "<kind>:<id>") subtracted in the same statement (issue 16: it was a second
+    statement whenever something was unread)."""
+    from sqlalchemy import String, cast, func, literal, type_coerce
+
+    rows = keys.subquery()
+    key = type_coerce(rows.c.kind, String).concat(literal(":")).concat(cast(rows.c.row_id, String))
+    read = select(NotificationRead.id).where(NotificationRead.user_id == bindparam("user_id"),
+                                             NotificationRead.key == key)
+    return select(func.count()).select_from(rows).where(~exists(read))
 
 
 def _unread_statement(user):
