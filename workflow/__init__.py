@@ -33,6 +33,9 @@ def create_app(config: Config | str | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):  # never a public key: one of this installation (finding 6)
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     register_extensions(app)
+    from workflow import page_overhead
+
+    page_overhead.install(app)  # the session cookie verified once, hooks looked at once (issue 16)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -45,6 +48,9 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+# Set on every response unless the view set its own (in this order).
+SECURITY_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Frame-Options", "DENY"),
+                    ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"))
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -74,10 +80,8 @@ def register_errorhandlers(app: Flask) -> None:
     def _security_headers(response):
         """No inline scripts or styles, no framing, no referrer leaks to other sites."""
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
+        present = {name.lower() for name, _ in headers.items()}  # one pass, not four (issue 16)
+        headers.extend([(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present])
         return response
 
     @app.errorhandler(HTTPException)

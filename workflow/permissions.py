@@ -55,18 +55,24 @@ def visible_tasks_filter(user):
     if user.role in READ_ALL_ROLES:
         return None
     if user.role == "department" and user.unit_id is not None:
-        from workflow.extensions import db
-
-        links = task_coordinating_units
-        if db.engine.dialect.name == "postgresql":
-            # "Led, or one of the ids the unit coordinates (read once, as an array)": both sides
-            # are index lookups (ix_tasks_lead_status, the primary key) that PostgreSQL ORs as
-            # bitmaps, so it reads the unit's few hundred tasks instead of scanning them all.
-            ids = select(func.array_agg(links.c.task_id)).where(links.c.unit_id == user.unit_id).scalar_subquery()
-            return or_(Task.lead_unit_id == user.unit_id, Task.id == any_(cast(ids, ARRAY(Integer))))
-        return or_(Task.lead_unit_id == user.unit_id,
-                   Task.id.in_(select(links.c.task_id).where(links.c.unit_id == user.unit_id)))
+        return unit_tasks_filter(user.unit_id)
     return Task.id.is_(None)  # sees nothing
+
+
+def unit_tasks_filter(unit_id):
+    """The tasks a department's unit sees: those it leads or coordinates. ``unit_id`` is the unit's
+    id, or a bound parameter for a statement built once (the bell, issue 16)."""
+    from workflow.extensions import db
+
+    links = task_coordinating_units
+    if db.engine.dialect.name == "postgresql":
+        # "Led, or one of the ids the unit coordinates (read once, as an array)": both sides
+        # are index lookups (ix_tasks_lead_status, the primary key) that PostgreSQL ORs as
+        # bitmaps, so it reads the unit's few hundred tasks instead of scanning them all.
+        ids = select(func.array_agg(links.c.task_id)).where(links.c.unit_id == unit_id).scalar_subquery()
+        return or_(Task.lead_unit_id == unit_id, Task.id == any_(cast(ids, ARRAY(Integer))))
+    return or_(Task.lead_unit_id == unit_id,
+               Task.id.in_(select(links.c.task_id).where(links.c.unit_id == unit_id)))
 
 
 def can_fire(user, task: Task, event: str) -> bool:

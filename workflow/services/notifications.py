@@ -98,20 +98,27 @@ def derive(user, now: datetime, *, after: datetime | None = None, state=_LOOK_UP
         found.setdefault(n.key, n)
 
     unit_id = user.unit_id if user.role == "department" else None
-    mine = permissions.visible_tasks_filter(user) if unit_id is not None else None
+    # Statements built once with bound parameters (issue 16): those who see every task, and a unit's users.
+    built = _read_all_statements(user) if user.role in permissions.READ_ALL_ROLES else \
+        _unit_statements(after is not None) if unit_id is not None else None
+    mine = permissions.visible_tasks_filter(user) if unit_id is not None and built is None else None
     actor = aliased(User)
 
     # History rows: new tasks, directives, extension decisions.
     wanted = []
-    built = _read_all_statements(user) if permissions.visible_tasks_filter(user) is None else None
     params = {"now": now, "since": since, "user_id": user.id, "unit_id": user.unit_id} if built is not None else {}
-    if unit_id is not None:
+    if unit_id is not None and built is not None:
+        yellow = timedelta(days=current_app.config.get("WARNING_YELLOW_DAYS", 3))
+        params.update(soon=now + yellow, after=after)
+    elif unit_id is not None:
         wanted.append(TaskEvent.event.in_(("create", "directive")) & mine)
         wanted.append(TaskEvent.event.in_(("approve_extension", "reject_extension")) & (Task.lead_unit_id == unit_id))
     elif user.role == "office":
         wanted.append(TaskEvent.event == "directive")
     if built is not None:
         rows = list(db.session.execute(built["events"], params)) if built["events"] is not None else []
+        if built.get("issued") is not None:  # a unit's: tasks drafted before the window, issued within it
+            rows += db.session.execute(built["issued"], params)
         _add_event_rows(add, rows, now, unit_id)
     elif wanted:
         columns = (TaskEvent.id, TaskEvent.event, TaskEvent.at, TaskEvent.note, TaskEvent.deadline_after,
@@ -173,15 +180,18 @@ def derive(user, now: datetime, *, after: datetime | None = None, state=_LOOK_UP
         from workflow.services.assignments import assigned_task_ids
 
         yellow = timedelta(days=current_app.config.get("WARNING_YELLOW_DAYS", 3))
-        ids = assigned_task_ids(user)
-        owned = or_(Task.lead_unit_id == unit_id, Task.id.in_(ids)) if ids else (Task.lead_unit_id == unit_id)
-        query = (select(Task.id, Task.title, Task.item, Task.deadline, Task.status, Task.created_at)
-                 .where(owned, Task.status.in_(OPEN_STATUSES), Task.deadline.is_not(None),
-                        Task.deadline <= now + yellow, live_condition())
-                 .order_by(Task.deadline.desc()).limit(MAX_ITEMS))
-        if after is not None:  # only those whose notification comes after the marker
-            query = query.where(or_(Task.deadline > after, Task.created_at > after))
-        for task_id, title, item, deadline, status, created_at in db.session.execute(query):
+        if built is not None:
+            query = built["deadlines"]  # (the tasks assigned to the user: a subquery of the statement)
+        else:
+            ids = assigned_task_ids(user)
+            owned = or_(Task.lead_unit_id == unit_id, Task.id.in_(ids)) if ids else (Task.lead_unit_id == unit_id)
+            query = (select(Task.id, Task.title, Task.item, Task.deadline, Task.status, Task.created_at)
+                     .where(owned, Task.status.in_(OPEN_STATUSES), Task.deadline.is_not(None),
+                            Task.deadline <= now + yellow, live_condition())
+                     .order_by(Task.deadline.desc()).limit(MAX_ITEMS))
+            if after is not None:  # only those whose notification comes after the marker
+                query = query.where(or_(Task.deadline > after, Task.created_at > after))
+        for task_id, title, item, deadline, status, created_at in db.session.execute(query, params):
             stamp = int(deadline.timestamp())
             if deadline < now or status == "overdue":
                 add(Notification(f"over:{task_id}:{stamp}", "overdue", min(deadline, now),
@@ -413,14 +423,24 @@ def _unread_count_read_all(user, now: datetime) -> int:
     key = (user.role, user.unit_id is not None)
     statement = _UNREAD_STATEMENTS.get(key)
     if statement is None:
-        statement = _UNREAD_STATEMENTS[key] = _unread_statement(user)
+        statement = _UNREAD_STATEMENTS[key] = _unread_count_statement(_unread_statement(user))
     days = int(current_app.config.get("NOTIFICATION_DAYS", DEFAULT_DAYS))
-    keys = {f"{kind}:{row_id}" for kind, row_id in db.session.execute(
+    return db.session.scalar(
         statement, {"now": now, "since": now - timedelta(days=days), "window": now - timedelta(days=days),
-                    "user_id": user.id, "unit_id": user.unit_id})}
-    if not keys:
-        return 0
-    return len(keys - set(db.session.scalars(_READ_KEYS, {"user_id": user.id})))
+                    "user_id": user.id, "unit_id": user.unit_id})
+
+
+def _unread_count_statement(keys):
+    """How many of the (kind, id) rows of ``keys`` the user has not read one by one: the keys read
+    (``notification_reads``, "<kind>:<id>") subtracted in the same statement (issue 16: it was a second
+    statement whenever something was unread)."""
+    from sqlalchemy import String, cast, func, literal, type_coerce
+
+    rows = keys.subquery()
+    key = type_coerce(rows.c.kind, String).concat(literal(":")).concat(cast(rows.c.row_id, String))
+    read = select(NotificationRead.id).where(NotificationRead.user_id == bindparam("user_id"),
+                                             NotificationRead.key == key)
+    return select(func.count()).select_from(rows).where(~exists(read))
 
 
 def _unread_statement(user):
@@ -444,3 +464,74 @@ def _unread_statement(user):
             literal_column(f"'{kind}'").label("kind"), query.selected_columns[0].label("row_id")).subquery()
         parts.append(select(sub.c.kind, sub.c.row_id))
     return union_all(*parts)
+
+
+_UNIT_STATEMENTS: dict = {}
+
+
+def _unit_statements(after: bool) -> dict:
+    """The bell's statements for a department's user (the tasks of their unit), built once per database
+    and per "after a marker or not", with the user, the unit, the window and the marker as bound
+    parameters (``now``, ``since``, ``user_id``, ``unit_id``, ``soon`` = now + WARNING_YELLOW_DAYS,
+    ``after``): the same queries ``derive`` built on every page for every unit's user (~8,000 Python
+    calls a page, issue 16), built once; the tasks assigned to the user are a subquery of the
+    deadlines' statement (they were read by a statement of their own)."""
+    from workflow.extensions import db as database
+
+    key = (database.engine.dialect.name, after)
+    built = _UNIT_STATEMENTS.get(key)
+    if built is not None:
+        return built
+    actor = aliased(User)
+    now, since, user_id, unit_id = bindparam("now"), bindparam("since"), bindparam("user_id"), bindparam("unit_id")
+    mine = permissions.unit_tasks_filter(unit_id)
+    columns = (TaskEvent.id, TaskEvent.event, TaskEvent.at, TaskEvent.note, TaskEvent.deadline_after,
+               Task.id, Task.title, Task.item, Task.lead_unit_id, actor.full_name, actor.username,
+               Dispatch.issued_at)
+    base = (select(*columns).join(Task, Task.id == TaskEvent.task_id)
+            .join(Dispatch, Dispatch.id == Task.dispatch_id).outerjoin(actor, actor.id == TaskEvent.actor_id)
+            .where(TaskEvent.at <= now, live_condition(),
+                   or_(TaskEvent.actor_id.is_(None), TaskEvent.actor_id != user_id))
+            .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(MAX_ITEMS))
+    events = base.where(TaskEvent.at > since, or_(
+        TaskEvent.event.in_(("create", "directive")) & mine,
+        TaskEvent.event.in_(("approve_extension", "reject_extension")) & (Task.lead_unit_id == unit_id)))
+    issued = base.where(TaskEvent.at <= since, TaskEvent.event == "create", mine,
+                        Dispatch.issued_at > since, Dispatch.issued_at <= now)
+    assignments = (select(TaskAssignment.id, TaskAssignment.at, Task.id, Task.title, Task.item, actor.full_name,
+                          actor.username)
+                   .join(Task, Task.id == TaskAssignment.task_id)
+                   .join(actor, actor.id == TaskAssignment.assigned_by_id)
+                   .where(TaskAssignment.user_id == user_id, TaskAssignment.at > since, TaskAssignment.at <= now,
+                          TaskAssignment.assigned_by_id != user_id, live_condition())
+                   .order_by(TaskAssignment.id.desc()).limit(MAX_ITEMS))
+    mentioned = exists(select(CommentMention.id).where(
+        CommentMention.comment_id == TaskComment.id,
+        or_(CommentMention.user_id == user_id, CommentMention.unit_id == unit_id)))
+    comments = (select(TaskComment.id, TaskComment.created_at, TaskComment.body, mentioned.label("named"),
+                       Task.id, Task.title, Task.item, actor.full_name, actor.username)
+                .join(Task, Task.id == TaskComment.task_id).join(actor, actor.id == TaskComment.author_id)
+                .where(TaskComment.created_at > since, TaskComment.created_at <= now,
+                       TaskComment.author_id != user_id, live_condition(), or_(mentioned, mine))
+                .order_by(TaskComment.created_at.desc(), TaskComment.id.desc()).limit(MAX_ITEMS)
+                .where(mine))
+
+    def deadlines(owned):
+        query = (select(Task.id, Task.title, Task.item, Task.deadline, Task.status, Task.created_at)
+                 .where(owned, Task.status.in_(OPEN_STATUSES), Task.deadline.is_not(None),
+                        Task.deadline <= bindparam("soon"), live_condition())
+                 .order_by(Task.deadline.desc()).limit(MAX_ITEMS))
+        if after:  # only those whose notification comes after the marker
+            marker = bindparam("after", type_=Task.__table__.c.deadline.type)
+            query = query.where(or_(Task.deadline > marker, Task.created_at > marker))
+        return query
+
+    from workflow.services.assignments import latest_assignments
+
+    last = latest_assignments()  # the tasks assigned to the user now (assignments.assigned_task_ids)
+    assigned = select(TaskAssignment.task_id).join(last, TaskAssignment.id == last.c.last_id) \
+        .where(TaskAssignment.user_id == user_id)
+    built = _UNIT_STATEMENTS[key] = {
+        "events": events, "issued": issued, "assignments": assignments, "comments": comments,
+        "deadlines": deadlines(or_(Task.lead_unit_id == unit_id, Task.id.in_(assigned)))}
+    return built

@@ -117,15 +117,35 @@ def user_for_session(identity, now: datetime) -> User | None:
     if parsed is None:
         return None
     user_id, generation, token = parsed
-    row = db.session.execute(select(User, UserSession.expires_at).join(UserSession, UserSession.user_id == User.id)
-                             .where(UserSession.token_hash == hash_token(token), User.id == user_id,
-                                    UserSession.generation == generation,
-                                    User.session_generation == generation, User.active.is_(True))).first()
+    row = db.session.execute(_session_user_statement(), {"token_hash": hash_token(token), "user_id": user_id,
+                                                         "generation": generation}).first()
     if row is None or row[1] <= now:
         return None
     user = row[0]
     user.session_identity = str(identity)
     return user
+
+
+_SESSION_USER_STATEMENT = None
+
+
+def _session_user_statement():
+    """``user_for_session``'s one statement, built once with bound parameters (issue 16: it runs on
+    every request): the sign-in's row, its user (active, same generation) and the user's unit, which
+    the layout shows on every page (it was a second, lazy statement)."""
+    global _SESSION_USER_STATEMENT
+    if _SESSION_USER_STATEMENT is None:
+        from sqlalchemy import bindparam
+        from sqlalchemy.orm import joinedload
+
+        generation = bindparam("generation")
+        _SESSION_USER_STATEMENT = (
+            select(User, UserSession.expires_at).join(UserSession, UserSession.user_id == User.id)
+            .options(joinedload(User.unit))
+            .where(UserSession.token_hash == bindparam("token_hash"), User.id == bindparam("user_id"),
+                   UserSession.generation == generation, User.session_generation == generation,
+                   User.active.is_(True)))
+    return _SESSION_USER_STATEMENT
 
 
 def session_remembered(identity) -> bool:

@@ -275,7 +275,7 @@ def _count_terms():
 @bp.app_context_processor
 def _globals():
     return {
-        "nav_items": nav_items,
+        "nav_items": nav_items, "layout_nav": layout_nav,
         "due_phrase": due_phrase,
         "kept_form": _kept_form,
         "count_terms": _count_terms()[0], "count_parts": _count_terms()[1],
@@ -317,3 +317,32 @@ def cached_url_for(app):
 @bp.record_once
 def _keep_urls(state):
     state.app.jinja_env.globals["url_for"] = cached_url_for(state.app)
+
+
+# --- the layout's navigation bar, kept per user kind and path (issue 16) ----------------------
+NAV_LIMIT = 512  # navigation bars kept per process; the store is emptied when full
+_NAVS = Kept(NAV_LIMIT)
+
+
+def nav_key(actor) -> tuple:
+    """Everything the navigation bar (templates/_layout_nav.html and the three menus it includes)
+    shows or depends on besides the path: what it reads of the user (role, unit, the unit's id) and
+    the leader's number of documents waiting for a signature (only its length is shown)."""
+    from workflow.web.views.signatures import _waiting_for_signature
+
+    return (actor.role, actor.unit_id, actor.unit is not None, len(_waiting_for_signature()))
+
+
+def layout_nav():
+    """The navigation bar of base.html (~1,200 Python calls on every page to build the role's menus
+    and render them), rendered once per (template, URL root, path, ``nav_key``) and kept: an equal key
+    is the same HTML. Anonymous pages (no bar) are rendered as before."""
+    from flask import render_template
+    from markupsafe import Markup
+
+    actor = current_user._get_current_object()
+    if not getattr(actor, "is_authenticated", False):
+        return Markup(render_template("_layout_nav.html"))
+    template = current_app.jinja_env.get_template("_layout_nav.html")
+    key = (template, request.script_root, request.path, nav_key(actor))
+    return _NAVS.get(key, lambda: Markup(render_template(template)))
