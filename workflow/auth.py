@@ -84,38 +84,3 @@ def _token_user_row_query() -> tuple:
                             User.__table__.c.active.is_(True)))
         _TOKEN_USER_ROW_QUERY = (statement, [p.key for p in properties])
     return _TOKEN_USER_ROW_QUERY
-
-
-_TOKEN_USER_ROW_QUERY: tuple = ()
-
-
-def _token_user_row_query() -> tuple:
-    """(the token's user row query, the ``User`` attribute of each of its columns), built once; the
-    primary key first."""
-    global _TOKEN_USER_ROW_QUERY
-    if not _TOKEN_USER_ROW_QUERY:
-        from sqlalchemy import bindparam
-
-        mapper = User.__mapper__
-        properties = sorted(mapper.column_attrs, key=lambda p: p.columns[0] is not mapper.primary_key[0])
-        tokens = ApiToken.__table__
-        statement = (select(*[p.columns[0] for p in properties])
-                     .join(tokens, tokens.c.user_id == User.__table__.c.id)
-                     .where(tokens.c.token_hash == bindparam("token_hash"), tokens.c.revoked_at.is_(None),
-                            User.__table__.c.active.is_(True)))
-        _TOKEN_USER_ROW_QUERY = (statement, [p.key for p in properties])
-    return _TOKEN_USER_ROW_QUERY
-
-
-_TOKEN_USER_QUERY = None
-
-
-def _token_user_query():
-    """The token's user query, built once (its construction cost more than running it: issue 16)."""
-    global _TOKEN_USER_QUERY
-    if _TOKEN_USER_QUERY is None:
-        from sqlalchemy import bindparam
-
-        _TOKEN_USER_QUERY = select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-            ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active.is_(True))
-    return _TOKEN_USER_QUERY
