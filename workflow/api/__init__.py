@@ -85,43 +85,6 @@ def api_auth(view):
     return wrapper
 
 
-def api_auth_in_statement(view):
-    """``api_auth`` for a view whose service verifies a bearer token in the statement that writes
-    (the event path, issue 16): when this process has read the request's token before, the view runs
-    as that caller (``auth.kept_caller``) with ``g.token_check`` for the service, and no query of its
-    own; its answer stands only if the service's statement verified the caller (the token live, its
-    user active and unchanged). If it did not — the token was revoked, the user locked or changed,
-    the task refused, or anything failed before that statement — the transaction is rolled back and
-    the request runs again from the start through ``api_auth``, the token read afresh: the caller of a
-    dead token gets its 401, and every other answer is the one ``api_auth`` would give."""
-    checked = api_auth(view)
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        from workflow.auth import kept_caller
-        from workflow.extensions import db
-
-        caller = kept_caller()
-        g.token_check = caller  # (set on every request: a test's application context outlives its requests)
-        if caller is None:
-            return checked(*args, **kwargs)
-        g.api_user = caller.user
-        try:
-            response = view(*args, **kwargs)
-        except Exception:
-            if caller.verified:
-                raise
-            response = None
-        if caller.verified:
-            return response
-        db.session.rollback()  # (every object of the session expired: the user is read again)
-        g.token_check = None
-        del g.api_user
-        return checked(*args, **kwargs)
-
-    return wrapper
-
-
 def json_body() -> dict:
     from werkzeug.exceptions import BadRequest
 

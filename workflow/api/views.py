@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from flask import g, jsonify, request
 
 from workflow import permissions, queries
-from workflow.api import api_auth, api_auth_in_statement, bp, json_body, listing, pagination_args
+from workflow.api import api_auth, bp, json_body, listing, pagination_args
 from workflow.api.serializers import dispatch_json, task_json
 from workflow import clock
 from workflow.clock import MAX_YEAR, MIN_YEAR, local_tz, parse_iso_date, parse_iso_datetime
@@ -181,7 +181,7 @@ def parse_evidence(value) -> tuple[str | None, date | None, str | None]:
 
 
 @bp.post("/tasks/<int:task_id>/events")
-@api_auth_in_statement  # the token verified in the event's UPDATE when this process knows it (issue 16)
+@api_auth
 def fire_event(task_id: int):
     data = json_body()
     event = text_field(data, "event", required=True, max_length=40)
@@ -191,7 +191,6 @@ def fire_event(task_id: int):
         g.api_user, task_id, event, version=version, now=request_now(),
         note=text_field(data, "note"), evidence_number=evidence_number, evidence_date=evidence_date,
         evidence_note=evidence_note, deadline=parse_deadline_value(data.get("deadline")),
-        caller_check=g.get("token_check"),
     )
     return jsonify(task_json(task, request_now(), history=True))
 

@@ -120,7 +120,7 @@ def get_task(actor, task_id: int) -> Task:
 
 def fire_event(actor, task_id: int, event: str, *, version, now: datetime, note: str | None = None,
                evidence_number: str | None = None, evidence_date: date | None = None,
-               evidence_note: str | None = None, deadline: datetime | None = None, caller_check=None):
+               evidence_note: str | None = None, deadline: datetime | None = None):
     """Fire one event on a task for ``actor``: check permission and version, run the
     state machine, apply the effects, write one history row, commit once.
 
@@ -135,12 +135,7 @@ def fire_event(actor, task_id: int, event: str, *, version, now: datetime, note:
 
     Returns the task as committed (``queries.TaskView``: its columns, dispatch, units and history,
     read in the same transaction by two queries); attributes it does not hold are read from the
-    ORM ``Task`` on first use.
-
-    ``caller_check`` (``auth.KeptCaller``, the API's event path): the ``UPDATE`` also requires the
-    caller's token live and its user unchanged, and marks the check ``verified`` when it matches a row;
-    when it matches none, nothing is decided here: ``CallerUnverified`` sends the request back to be
-    authenticated afresh (``workflow.api.api_auth_in_statement``)."""
+    ORM ``Task`` on first use."""
     note, evidence_number, evidence_note = nfc(note), nfc(evidence_number), nfc(evidence_note)
     check_deadline_range(deadline)
     if evidence_date is not None and not year_in_range(evidence_date.year):
@@ -150,9 +145,7 @@ def fire_event(actor, task_id: int, event: str, *, version, now: datetime, note:
     kwargs = dict(note=note, deadline=deadline, evidence_number=evidence_number, evidence_date=evidence_date,
                   evidence_note=evidence_note)
     with unit_of_work():
-        answer = _fire_lean(actor, task_id, event, version=version, now=now, caller_check=caller_check, **kwargs)
-        if answer is None and caller_check is not None:
-            raise CallerUnverified()
+        answer = _fire_lean(actor, task_id, event, version=version, now=now, **kwargs)
         if answer is None:
             _refuse(actor, task_id, event, version=version, now=now, **kwargs)
     return answer
@@ -170,11 +163,7 @@ class _Row:
         self.__dict__.update(mapping)
 
 
-class CallerUnverified(Exception):
-    """The event's ``UPDATE`` with the caller's check matched no row: authenticate afresh, then decide."""
-
-
-def _fire_lean(actor, task_id, event, *, version, now, caller_check=None, **kwargs):
+def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
     """The event in a few Core statements; None when the first ``UPDATE`` matches no row (or the
     request cannot be valid), leaving ``_refuse`` to say why."""
     machine_event = TASK_MACHINE.events.get(event)
@@ -187,27 +176,20 @@ def _fire_lean(actor, task_id, event, *, version, now, caller_check=None, **kwar
     session.flush()  # the caller's pending changes first (as the ORM's autoflush would)
     connection = session.connection()
     params = {"lean_task_id": task_id, "lean_version": version, "lean_now": now}
-    check = caller_check is not None
-    if check:
-        params.update(caller_check.params)
     # PostgreSQL: the UPDATE and the answer's head (dispatch, units) in one statement, the history
     # row's INSERT and the history in another (issue 16: fewer round trips); elsewhere one each.
     joined = connection.dialect.name == "postgresql"
     head = history = None
     if joined:
-        rows = connection.execute(_lean_update(event, machine_event, allowed, head=True, check=check),
-                                  params).all()
+        rows = connection.execute(_lean_update(event, machine_event, allowed, head=True), params).all()
         if not rows:
             return None
         row = dict(zip(_TASK_KEYS or _task_keys(), rows[0]))
         head = [r[len(_TASK_KEYS):] for r in rows]
     else:
-        row = connection.execute(_lean_update(event, machine_event, allowed, check=check),
-                                 params).mappings().first()
+        row = connection.execute(_lean_update(event, machine_event, allowed), params).mappings().first()
         if row is None:
             return None
-    if check:
-        caller_check.verified = True  # the token live, its user as the request acted: said by the write
     task = _Row(row)
     before = {name: row[name] for name in _EFFECT_FIELDS}
     source, dest = fire(TASK_MACHINE, task, event, now=now, **kwargs)  # guards raise: all rolled back
@@ -290,7 +272,7 @@ _LEAN_UPDATES: dict = {}
 _HISTORY_INSERT = insert(TaskEvent.__table__)
 
 
-def _lean_update(event: str, machine_event, allowed, *, head: bool = False, check: bool = False):
+def _lean_update(event: str, machine_event, allowed, *, head: bool = False):
     """The event path's first ``UPDATE … RETURNING`` (id, version, the states the shared machine fires
     ``event`` from, a live dispatch, the permission ``allowed``), built once per event and permission
     with the task id, version and time as bound parameters: building it and its cache key cost more
@@ -298,11 +280,11 @@ def _lean_update(event: str, machine_event, allowed, *, head: bool = False, chec
     values, so a different condition is a different statement."""
     key = None
     if allowed is True:
-        key = (event, head, check, True)
+        key = (event, head, True)
     else:
         cache_key = allowed._generate_cache_key()
         if cache_key is not None:
-            key = (event, head, check, cache_key.key, tuple(b.effective_value for b in cache_key.bindparams))
+            key = (event, head, cache_key.key, tuple(b.effective_value for b in cache_key.bindparams))
     try:
         statement = _LEAN_UPDATES.get(key) if key is not None else None
     except TypeError:  # a value that cannot be a dictionary key: build the statement every time
@@ -316,10 +298,6 @@ def _lean_update(event: str, machine_event, allowed, *, head: bool = False, chec
                                                .where(Dispatch.__table__.c.status != "draft"))]
         if allowed is not True:
             conditions.append(allowed)
-        if check:  # the caller's token live, its user unchanged (auth.KeptCaller)
-            from workflow.auth import KeptCaller
-
-            conditions.append(KeptCaller.condition_of_statement())
         statement = (update(_TASKS).where(*conditions)
                      .values(version=_TASKS.c.version + 1,
                              updated_at=bindparam("lean_now", type_=_TASKS.c.updated_at.type))
