@@ -41,7 +41,8 @@ def test_a_revoked_token_fires_no_event_from_its_next_request(api, db):
     assert revoke_tokens("taichinh") == 1
     as_a_new_request(db)
     refused = report(api, "taichinh", task)
-    assert refused.status_code == 401 and refused.get_json() == {"error": "Cần đăng nhập hoặc token hợp lệ."}
+    assert refused.status_code == 401
+    assert refused.get_json() == {"error": "Cần đăng nhập hoặc token hợp lệ."}
     assert history_length(db, task) == 2  # create, the report before the revocation
     assert api.get("/api/v1/tasks", "taichinh").status_code == 401
 

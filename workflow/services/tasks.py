@@ -293,7 +293,8 @@ def _lean_update(event: str, machine_event, allowed, *, head: bool = False):
         conditions = [_TASKS.c.id == bindparam("lean_task_id"), _TASKS.c.version == bindparam("lean_version"),
                       # the states the machine fires it from, as plain bound values (an "expanding" IN list
                       # is rendered again at every execution)
-                      _TASKS.c.status.in_([literal(state, _TASKS.c.status.type) for state in machine_event.transitions]),
+                      _TASKS.c.status.in_([literal(state, _TASKS.c.status.type)
+                                           for state in machine_event.transitions]),
                       _TASKS.c.dispatch_id.in_(select(Dispatch.__table__.c.id)
                                                .where(Dispatch.__table__.c.status != "draft"))]
         if allowed is not True:
