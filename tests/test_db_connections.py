@@ -153,3 +153,35 @@ def test_a_request_that_left_a_write_uncommitted_saves_nothing(app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Holiday).where(
             Holiday.name == "Ngày thử không lưu")) == 0
+
+
+def test_a_description_built_on_first_use_is_psycopgs_own_for_the_result_it_came_from(engine):
+    """``dbtuning.describe_lazily``: the connections' cursors describe a result when asked, with psycopg's
+    own columns (names, types, sizes), still those of their result after the cursor ran another statement;
+    ``None`` for a statement without rows; SQLAlchemy's results (new and cached statements) read right."""
+    if not _is_postgresql(engine):
+        pytest.skip("psycopg's cursors: PostgreSQL only")
+    import psycopg
+
+    query = "SELECT id, code, name, 1.5::numeric(4, 2) AS ratio, now() AS at FROM units WHERE code = %s"
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        cursor = raw.cursor()
+        assert isinstance(cursor, dbtuning.LazyDescriptionCursor)
+        cursor.execute(query, ("so-tai-chinh",))
+        lazy = cursor.description
+        own = psycopg.Cursor(raw)
+        own.execute(query, ("so-tai-chinh",))
+        cursor.execute("SELECT 2 AS other")  # the description taken before still describes its result
+        assert len(lazy) == 5 and bool(lazy)
+        assert [tuple(column) for column in lazy] == [tuple(column) for column in own.description]
+        assert [column.name for column in lazy] == ["id", "code", "name", "ratio", "at"]
+        assert lazy[3].precision == 4 and lazy[3].scale == 2 and lazy[-1].name == "at"
+        assert [column.name for column in cursor.description] == ["other"]
+        cursor.execute("UPDATE units SET name = name WHERE id = -1")
+        assert cursor.description is None
+        for _ in range(2):  # a new statement, then the same one from SQLAlchemy's cache
+            row = connection.execute(text("SELECT code, name AS label FROM units WHERE code = :c"),
+                                     {"c": "so-tai-chinh"}).mappings().one()
+            assert row["code"] == "so-tai-chinh" and row["label"] == "Sở Tài chính"
+        connection.rollback()

@@ -32,10 +32,12 @@ def create_app(config: Config | str | None = None) -> Flask:
     init_proxies(app)  # TRUSTED_PROXIES: believe X-Forwarded-* from that many proxies only
     if not app.config.get("SECRET_KEY"):  # never a public key: one of this installation (finding 6)
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
-    register_extensions(app)
     from workflow import page_overhead
 
-    page_overhead.install(app)  # the session cookie verified once, hooks looked at once (issue 16)
+    # the session cookie verified once, hooks looked at once (issue 16); before the extensions, which
+    # wrap its session interface (a token's request: no cookie session)
+    page_overhead.install(app)
+    register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -197,6 +199,9 @@ def register_extensions(app: Flask) -> None:
     from workflow.request_overhead import check_limits_only_where_set
 
     check_limits_only_where_set(app, limiter)  # the sign-in form's limits only where they are (issue 16)
+    from workflow.request_overhead import bearer_requests_skip_the_cookie_session
+
+    bearer_requests_skip_the_cookie_session(app)  # a token's request: no cookie session (issue 16)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     init_login(app)

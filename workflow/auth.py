@@ -35,19 +35,52 @@ def user_from_bearer() -> tuple[User | None, bool]:
     if scheme.lower() != "bearer" or not token.strip():
         return None, True
     # One query: the user of a live token (a revoked one is refused on its next request).
-    user = db.session.scalar(_token_user_query(), {"token_hash": hash_token(token.strip())})
-    return user, True
+    return _token_user(hash_token(token.strip())), True
 
 
-_TOKEN_USER_QUERY = None
+def _token_user(token_hash: str) -> User | None:
+    """The user of a live token (not revoked, its user active), read afresh on every request: with
+    several server processes, nothing short of the database says a token was revoked or a user locked,
+    changed role or unit a moment ago, so no process keeps a verified token. The query runs in Core
+    and its row becomes the session's ``User`` as a query would load it (the one already in the session
+    if there is one), without the ORM query machinery, which cost several times the query itself on
+    every API request (issue 16)."""
+    from sqlalchemy.orm import make_transient_to_detached
+    from sqlalchemy.orm.attributes import instance_dict
+
+    session = db.session()
+    if session.autoflush:  # as the ORM's query would: pending changes first
+        session.flush()
+    statement, attributes = _token_user_row_query()
+    row = session.connection().execute(statement, {"token_hash": token_hash}).first()
+    if row is None:
+        return None
+    user = session.identity_map.get(session.identity_key(User, row[0]))
+    if user is not None:
+        return user
+    user = User.__mapper__.class_manager.new_instance()
+    instance_dict(user).update(zip(attributes, row))  # loaded values, as the ORM's loading sets them
+    make_transient_to_detached(user)  # its identity, no pending change
+    session.add(user)  # persistent in this session: no statement
+    return user
 
 
-def _token_user_query():
-    """The token's user query, built once (its construction cost more than running it: issue 16)."""
-    global _TOKEN_USER_QUERY
-    if _TOKEN_USER_QUERY is None:
+_TOKEN_USER_ROW_QUERY: tuple = ()
+
+
+def _token_user_row_query() -> tuple:
+    """(the token's user row query, the ``User`` attribute of each of its columns), built once; the
+    primary key first."""
+    global _TOKEN_USER_ROW_QUERY
+    if not _TOKEN_USER_ROW_QUERY:
         from sqlalchemy import bindparam
 
-        _TOKEN_USER_QUERY = select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-            ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.active.is_(True))
-    return _TOKEN_USER_QUERY
+        mapper = User.__mapper__
+        properties = sorted(mapper.column_attrs, key=lambda p: p.columns[0] is not mapper.primary_key[0])
+        tokens = ApiToken.__table__
+        statement = (select(*[p.columns[0] for p in properties])
+                     .join(tokens, tokens.c.user_id == User.__table__.c.id)
+                     .where(tokens.c.token_hash == bindparam("token_hash"), tokens.c.revoked_at.is_(None),
+                            User.__table__.c.active.is_(True)))
+        _TOKEN_USER_ROW_QUERY = (statement, [p.key for p in properties])
+    return _TOKEN_USER_ROW_QUERY

@@ -34,6 +34,7 @@ def install(engine, config) -> None:
     install_idle_ping(engine, idle)
     if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
         keep_prepared_statements(engine)
+        describe_lazily(engine)
 
 
 def install_idle_ping(engine, idle_seconds: float) -> None:
@@ -108,3 +109,85 @@ def keep_prepared_statements(engine) -> None:
     dialect.do_begin, dialect.do_rollback = do_begin, do_rollback
     dialect.do_execute, dialect.do_executemany, dialect.do_execute_no_params = \
         do_execute, do_executemany, do_execute_no_params
+
+
+def describe_lazily(engine) -> None:
+    """Give the engine's psycopg connections cursors whose ``description`` is built when something
+    reads it (issue 16). psycopg builds the description (a ``Column`` per column, each with a type
+    lookup) every time the attribute is read, and SQLAlchemy reads it after every statement that
+    returns rows, but uses its contents only the first time a compiled statement runs (it keeps the
+    result's metadata with the statement): ~60 columns built for nothing per event, more per page.
+    The description given is the same sequence of psycopg ``Column`` objects, of the same result,
+    built on first use (length, truth and ``None`` for a statement without rows are known at once)."""
+    import psycopg
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        if getattr(dbapi_connection, "cursor_factory", None) is psycopg.Cursor:  # not someone's own class
+            dbapi_connection.cursor_factory = LazyDescriptionCursor
+
+
+class _OneResult:
+    """What psycopg's ``Column`` reads of its cursor (``pgresult``, ``_encoding``, ``adapters``), for
+    one result: a description built later still describes the result it was taken from."""
+
+    __slots__ = ("pgresult", "_encoding", "adapters")
+
+    def __init__(self, cursor, pgresult):
+        self.pgresult, self._encoding, self.adapters = pgresult, cursor._encoding, cursor.adapters
+
+
+def _lazy_description_classes():
+    from collections.abc import Sequence
+
+    import psycopg
+    from psycopg.pq import ExecStatus
+
+    rows_status = (ExecStatus.TUPLES_OK, ExecStatus.SINGLE_TUPLE, ExecStatus.TUPLES_CHUNK)
+
+    class LazyDescription(Sequence):
+        """``cursor.description`` of one result, its ``Column`` objects built on first use."""
+
+        __slots__ = ("_cursor", "_result", "_columns")
+
+        def __init__(self, cursor, pgresult):
+            self._cursor, self._result, self._columns = cursor, pgresult, None
+
+        def _built(self) -> list:
+            if self._columns is None:
+                source = _OneResult(self._cursor, self._result)
+                self._columns = [psycopg.Column(source, i) for i in range(self._result.nfields)]
+            return self._columns
+
+        def __len__(self) -> int:
+            return self._result.nfields
+
+        def __getitem__(self, index):
+            return self._built()[index]
+
+        def __iter__(self):
+            return iter(self._built())
+
+        def __eq__(self, other) -> bool:
+            return list(self) == list(other) if isinstance(other, (list, tuple, Sequence)) else NotImplemented
+
+        def __repr__(self) -> str:
+            return repr(self._built())
+
+    class LazyDescriptionCursor(psycopg.Cursor):
+        """psycopg's client cursor, its ``description`` built when read (``describe_lazily``)."""
+
+        @property
+        def description(self):
+            result = self.pgresult
+            if result and (result.nfields or result.status in rows_status):
+                return LazyDescription(self, result)
+            return None
+
+    return LazyDescription, LazyDescriptionCursor
+
+
+try:
+    LazyDescription, LazyDescriptionCursor = _lazy_description_classes()
+except ImportError:  # no psycopg (SQLite only): nothing to describe lazily
+    LazyDescription = LazyDescriptionCursor = None

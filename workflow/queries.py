@@ -408,8 +408,15 @@ def task_view(row) -> TaskView:
 
     head_query, events_query = _task_view_statements()
     head = db.session.execute(head_query, {"task_id": row["id"]}).all()
-    first = head[0]
     events = db.session.execute(events_query, {"task_id": row["id"]}).all()
+    return task_view_of(row, head, events)
+
+
+def task_view_of(row, head, events) -> TaskView:
+    """The ``TaskView`` of ``row`` from the rows ``task_view``'s two queries give (``head``: the
+    dispatch, lead unit and a coordinating unit per row; ``events``: the history with each actor's
+    username), however they were read (the event path reads them with its own statements)."""
+    first = head[0]
     values = dict(row)
     values["dispatch"] = _DispatchRef(id=first[0], number=first[1], symbol=first[2], year=first[3], kind=first[4],
                                       title=first[5], status=first[6])

@@ -48,3 +48,37 @@ def has_no_limits(app: Flask, limiter, endpoint: str | None) -> bool:
     parts = endpoint.split(".")[:-1]  # the blueprints the endpoint is nested in ("api", "web", …)
     blueprints = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
     return not any(manager._blueprint_limits.get(blueprint) for blueprint in blueprints)
+
+
+# --- the cookie session of a request that carries a bearer token ---------------------------------
+
+def bearer_requests_skip_the_cookie_session(app: Flask) -> None:
+    """An API request that sends an ``Authorization`` header is authenticated by it alone
+    (``workflow.api.api_user``: a bearer token if one is sent, never the session): its session cookie,
+    if the client sends one, is neither verified and decoded nor written back (issue 16: signing
+    checks on every event of a signed-in browser or script). The request gets an empty session;
+    reading it still marks the answer ``Vary: Cookie``, as before. Every other request: the installed
+    interface's (Flask's, or ``workflow.page_overhead.VerifiedCookieSessions``)."""
+    from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+
+    base = type(app.session_interface)
+    if not issubclass(base, SecureCookieSessionInterface):  # not a signed-cookie session: leave it
+        return
+
+    class TokenRequestSession(SecureCookieSession):
+        """The session of a request authenticated by its token: empty, never saved."""
+
+    class Sessions(base):  # Flask's, or workflow.page_overhead's verified-once cookies
+        def open_session(self, app, request):
+            if request.path.startswith("/api/") and request.headers.get("Authorization"):
+                return TokenRequestSession()
+            return super().open_session(app, request)
+
+        def save_session(self, app, session, response):
+            if isinstance(session, TokenRequestSession):
+                if session.accessed:
+                    response.vary.add("Cookie")
+                return
+            return super().save_session(app, session, response)
+
+    app.session_interface = Sessions()

@@ -11,7 +11,7 @@ from models import Dispatch, Holiday, Task, TaskEvent, Unit
 from models.types import fits_id
 from workflow import counts, permissions
 from workflow.clock import MAX_YEAR, MIN_YEAR, local_tz, year_in_range
-from workflow.queries import task_view, unit_by_code
+from workflow.queries import task_view, task_view_of, unit_by_code
 from workflow.errors import Conflict, NotFound, StaleVersion, ValidationError
 from workflow.extensions import db
 from workflow.services import unit_of_work
@@ -175,10 +175,21 @@ def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
     session = db.session()
     session.flush()  # the caller's pending changes first (as the ORM's autoflush would)
     connection = session.connection()
-    row = connection.execute(_lean_update(event, machine_event, allowed),
-                             {"lean_task_id": task_id, "lean_version": version, "lean_now": now}).mappings().first()
-    if row is None:
-        return None
+    params = {"lean_task_id": task_id, "lean_version": version, "lean_now": now}
+    # PostgreSQL: the UPDATE and the answer's head (dispatch, units) in one statement, the history
+    # row's INSERT and the history in another (issue 16: fewer round trips); elsewhere one each.
+    joined = connection.dialect.name == "postgresql"
+    head = history = None
+    if joined:
+        rows = connection.execute(_lean_update(event, machine_event, allowed, head=True), params).all()
+        if not rows:
+            return None
+        row = dict(zip(_TASK_KEYS or _task_keys(), rows[0]))
+        head = [r[len(_TASK_KEYS):] for r in rows]
+    else:
+        row = connection.execute(_lean_update(event, machine_event, allowed), params).mappings().first()
+        if row is None:
+            return None
     task = _Row(row)
     before = {name: row[name] for name in _EFFECT_FIELDS}
     source, dest = fire(TASK_MACHINE, task, event, now=now, **kwargs)  # guards raise: all rolled back
@@ -187,25 +198,81 @@ def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
     if changes:
         row = connection.execute(update(_TASKS).where(_TASKS.c.id == task_id).values(**changes)
                                  .returning(*_TASKS.c)).mappings().first()
-    connection.execute(_HISTORY_INSERT, dict(  # a statement built once; the row as its parameters
+    history_row = dict(  # a statement built once; the row as its parameters
         task_id=task_id, actor_id=actor.id, event=event, from_status=source, to_status=dest, note=kwargs["note"],
         deadline_before=before["deadline"], deadline_after=row["deadline"], data=data, version=row["version"],
-        at=now))
+        at=now)
+    closes = "completed" in (source, dest) and source != dest  # completing or reopening may close or reopen
+    if joined and not closes:  # (the dispatch's status in the head would be the one before)
+        history = connection.execute(_history_insert_read(),
+                                     {"ev_" + name: value for name, value in history_row.items()}).all()
+    else:
+        connection.execute(_HISTORY_INSERT, history_row)
     old_on_time, new_on_time = int(before["on_time"] is True), int(row["on_time"] is True)
     if (source, old_on_time) != (dest, new_on_time):
         counts.apply(connection, {(row["lead_unit_id"], source): [-1, -old_on_time],
                                   (row["lead_unit_id"], dest): [1, new_on_time]})
     _expire_loaded(session, Task, task_id)  # an ORM copy in this session would hold the old row
-    if "completed" in (source, dest) and source != dest:
-        _sync_dispatch(session.get(Dispatch, row["dispatch_id"]))  # completing or reopening may close or reopen it
+    if closes:
+        _sync_dispatch(session.get(Dispatch, row["dispatch_id"]))
+    if history is not None:
+        return task_view_of(row, head, history)
     return task_view(row)
+
+
+_TASK_KEYS: list = []
+
+
+def _task_keys() -> list:
+    _TASK_KEYS[:] = [column.key for column in _TASKS.c]
+    return _TASK_KEYS
+
+
+_HISTORY_INSERT_READ: list = []
+
+
+def _history_insert_read():
+    """PostgreSQL: ``WITH new_event AS (INSERT INTO task_events … RETURNING *)`` the task's history
+    as ``queries.task_view`` reads it (each event with its actor's username, in id order): the rows
+    already there, then the new one (a statement does not see its own CTE's insert). Built once;
+    parameters ``ev_<column>``."""
+    if not _HISTORY_INSERT_READ:
+        from models import User
+
+        events, users = TaskEvent.__table__, User.__table__
+        columns = [column for column in events.c if column.key != "id"]
+        new = (insert(events).values({c.key: bindparam("ev_" + c.key, type_=c.type) for c in columns})
+               .returning(*events.c).cte("new_event"))
+        known = (select(*events.c, users.c.username).outerjoin(users, users.c.id == events.c.actor_id)
+                 .where(events.c.task_id == bindparam("ev_task_id")))
+        added = select(*new.c, users.c.username).outerjoin(users, users.c.id == new.c.actor_id)
+        _HISTORY_INSERT_READ.append(known.union_all(added).order_by(known.selected_columns.id))
+    return _HISTORY_INSERT_READ[0]
+
+
+def _with_head(update_statement):
+    """PostgreSQL: ``WITH lean_task AS (<the event's UPDATE … RETURNING *>)`` the task's columns, then
+    the columns of ``queries.task_view``'s head query (dispatch, lead unit, a coordinating unit per row)."""
+    from models import task_coordinating_units as links
+    from workflow.queries import _VIEW_LEAD as lead
+
+    task = update_statement.cte("lean_task")
+    dispatches, units = Dispatch.__table__, Unit.__table__
+    return (select(*task.c, dispatches.c.id, dispatches.c.number, dispatches.c.symbol, dispatches.c.year,
+                   dispatches.c.kind, dispatches.c.title, dispatches.c.status, lead.c.code, lead.c.name,
+                   units.c.id, units.c.code, units.c.name)
+            .select_from(task.join(dispatches, dispatches.c.id == task.c.dispatch_id)
+                         .join(lead, lead.c.id == task.c.lead_unit_id)
+                         .outerjoin(links, links.c.task_id == task.c.id)
+                         .outerjoin(units, units.c.id == links.c.unit_id))
+            .order_by(units.c.name))
 
 
 _LEAN_UPDATES: dict = {}
 _HISTORY_INSERT = insert(TaskEvent.__table__)
 
 
-def _lean_update(event: str, machine_event, allowed):
+def _lean_update(event: str, machine_event, allowed, *, head: bool = False):
     """The event path's first ``UPDATE … RETURNING`` (id, version, the states the shared machine fires
     ``event`` from, a live dispatch, the permission ``allowed``), built once per event and permission
     with the task id, version and time as bound parameters: building it and its cache key cost more
@@ -213,18 +280,21 @@ def _lean_update(event: str, machine_event, allowed):
     values, so a different condition is a different statement."""
     key = None
     if allowed is True:
-        key = (event, True)
+        key = (event, head, True)
     else:
         cache_key = allowed._generate_cache_key()
         if cache_key is not None:
-            key = (event, cache_key.key, tuple(b.effective_value for b in cache_key.bindparams))
+            key = (event, head, cache_key.key, tuple(b.effective_value for b in cache_key.bindparams))
     try:
         statement = _LEAN_UPDATES.get(key) if key is not None else None
     except TypeError:  # a value that cannot be a dictionary key: build the statement every time
         key = statement = None
     if statement is None:
         conditions = [_TASKS.c.id == bindparam("lean_task_id"), _TASKS.c.version == bindparam("lean_version"),
-                      _TASKS.c.status.in_(list(machine_event.transitions)),  # the states the machine fires it from
+                      # the states the machine fires it from, as plain bound values (an "expanding" IN list
+                      # is rendered again at every execution)
+                      _TASKS.c.status.in_([literal(state, _TASKS.c.status.type)
+                                           for state in machine_event.transitions]),
                       _TASKS.c.dispatch_id.in_(select(Dispatch.__table__.c.id)
                                                .where(Dispatch.__table__.c.status != "draft"))]
         if allowed is not True:
@@ -233,6 +303,8 @@ def _lean_update(event: str, machine_event, allowed):
                      .values(version=_TASKS.c.version + 1,
                              updated_at=bindparam("lean_now", type_=_TASKS.c.updated_at.type))
                      .returning(*_TASKS.c))
+        if head:
+            statement = _with_head(statement)
         if key is not None and len(_LEAN_UPDATES) < 10_000:
             _LEAN_UPDATES[key] = statement
     return statement
