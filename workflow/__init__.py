@@ -37,6 +37,9 @@ def create_app(config: Config | str | None = None) -> Flask:
     # the session cookie verified once, hooks looked at once (issue 16); before the extensions, which
     # wrap its session interface (a token's request: no cookie session)
     page_overhead.install(app)
+    from workflow import snapshots
+
+    snapshots.take_first(app)  # the key of a kept read before anything else of its request (issue 16)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

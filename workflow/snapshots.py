@@ -15,7 +15,8 @@ wraparound. Every write anywhere in the cluster takes a new transaction id; once
 new snapshot differs from the ones taken before (its id leaves ``xip``, or ``xmax`` moves past it).
 
 Under READ COMMITTED each statement of a request takes a new snapshot. The key is therefore taken
-FIRST, before any statement that feeds the piece (``kept`` does it in that order by construction):
+FIRST, before any statement that feeds the piece: for ``ENDPOINTS`` when the request starts, before
+the sign-in check (``take_first``), elsewhere when ``kept`` is called (``build`` runs after it):
 the piece then reflects the key's state or a newer one, never an older one. Let request A take key
 ``S``, build the piece from statements that see ``T`` (``T`` sees everything ``S`` sees, perhaps
 more) and keep it; request B later takes a key with the same text ``S`` and is served A's piece.
@@ -35,8 +36,9 @@ Two more conditions make it exact:
   request gets no key. And a piece is kept only if nothing but plain ``SELECT`` statements ran in the
   transaction (``workflow.dbtuning``'s mark; without it nothing is kept).
 - Everything else the piece depends on is in the key (``kept``'s ``parts``, chosen by each caller):
-  the endpoint and the whole query string; the user as read before the key (id, role, unit: the
-  signed-in user is loaded before the view runs, so its columns are not covered by the snapshot);
+  the endpoint and the whole query string; the user (id, role, unit: two users in one state see
+  different pieces; the signed-in user and their unit are read after the key, like the rest, so the
+  objects SQLAlchemy's identity map hands to the view, never refreshed, are not older than the key);
   the clock at the resolution the piece uses (the callers compute with ``minute(now)``, the instant
   the page shows, so the piece is a function of that minute); the URL root; and the settings the
   pieces read (``CONFIG_KEYS``).
@@ -116,17 +118,37 @@ def _only_read() -> bool:
     return getattr(raw, "_workflow_wrote", True) is False
 
 
+# The endpoints whose answers call ``kept``: their key is read when the request starts (``take_first``).
+ENDPOINTS = frozenset({"web.dashboard", "web.overdue_list", "api.list_tasks"})
+_UNREAD = object()
+
+
+def take_first(app) -> None:
+    """Read the key of the requests to ``ENDPOINTS`` before anything else they do, the sign-in check
+    included: the signed-in user and their unit are then read after the key too, so ORM objects the
+    view finds already loaded (SQLAlchemy's identity map does not refresh them) are never older than
+    the key. ``kept`` uses this key; a call elsewhere reads its own."""
+    from flask import g, request
+
+    @app.before_request
+    def _snapshot_key_first():
+        if request.endpoint in ENDPOINTS and app.config.get("SNAPSHOT_PIECES", DEFAULT_LIMIT):
+            g.snapshot_state = state()
+
+
 def kept(parts: tuple, build: Callable[[], Any]) -> Any:
     """``build()``, or the value built for equal ``parts`` in the same database state (see the
     module's text). The state is read first, then ``build`` runs (its statements after the key).
     ``parts`` must hold everything the value depends on besides the database: the caller's endpoint,
     query string, user and minute; the URL root and ``CONFIG_KEYS`` are added here. ``build`` must not
     write; its value must not be None and is shared (callers only read it)."""
-    from flask import current_app, request
+    from flask import current_app, g, request
 
     config = current_app.config
     limit = config.get("SNAPSHOT_PIECES", DEFAULT_LIMIT)
-    at = state() if limit else None
+    at = g.pop("snapshot_state", _UNREAD) if limit else None
+    if at is _UNREAD:
+        at = state()
     if at is None:
         return build()
     store = current_app.extensions.get("snapshot_pieces")
