@@ -101,18 +101,16 @@ def derive(user, now: datetime, *, after: datetime | None = None, state=_LOOK_UP
     # Statements built once with bound parameters (issue 16): those who see every task, and a unit's users.
     built = _read_all_statements(user) if user.role in permissions.READ_ALL_ROLES else \
         _unit_statements(after is not None) if unit_id is not None else None
-    mine = permissions.visible_tasks_filter(user) if unit_id is not None and built is None else None
+    # (``built`` is None only for a user with neither: a department's user without a unit, who gets
+    # what names them.)
     actor = aliased(User)
 
     # History rows: new tasks, directives, extension decisions.
     wanted = []
     params = {"now": now, "since": since, "user_id": user.id, "unit_id": user.unit_id} if built is not None else {}
-    if unit_id is not None and built is not None:
+    if unit_id is not None:
         yellow = timedelta(days=current_app.config.get("WARNING_YELLOW_DAYS", 3))
         params.update(soon=now + yellow, after=after)
-    elif unit_id is not None:
-        wanted.append(TaskEvent.event.in_(("create", "directive")) & mine)
-        wanted.append(TaskEvent.event.in_(("approve_extension", "reject_extension")) & (Task.lead_unit_id == unit_id))
     elif user.role == "office":
         wanted.append(TaskEvent.event == "directive")
     if built is not None:
@@ -130,21 +128,11 @@ def derive(user, now: datetime, *, after: datetime | None = None, state=_LOOK_UP
                        or_(TaskEvent.actor_id.is_(None), TaskEvent.actor_id != user.id))
                 .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(MAX_ITEMS))
         rows = list(db.session.execute(base.where(TaskEvent.at > since, or_(*wanted))))
-        if unit_id is not None:
-            # Tasks drafted before the window whose dispatch was issued within it: news from the issue.
-            rows += db.session.execute(base.where(TaskEvent.at <= since, TaskEvent.event == "create", mine,
-                                                  Dispatch.issued_at > since, Dispatch.issued_at <= now))
         _add_event_rows(add, rows, now, unit_id)
 
     # Assignments of a person to me.
     for assignment_id, at, task_id, title, item, full_name, username in db.session.execute(
-            built["assignments"] if built is not None else
-            select(TaskAssignment.id, TaskAssignment.at, Task.id, Task.title, Task.item, actor.full_name,
-                   actor.username)
-            .join(Task, Task.id == TaskAssignment.task_id).join(actor, actor.id == TaskAssignment.assigned_by_id)
-            .where(TaskAssignment.user_id == user.id, TaskAssignment.at > since, TaskAssignment.at <= now,
-                   TaskAssignment.assigned_by_id != user.id, live_condition())
-            .order_by(TaskAssignment.id.desc()).limit(MAX_ITEMS), params):
+            built["assignments"] if built is not None else _assignments(actor, user.id, since, now), params):
         who = full_name or username
         add(Notification(f"as:{assignment_id}", "new_task", at, f"{who} phân công bạn phụ trách nhiệm vụ",
                          task_id, title, item, who))
@@ -158,8 +146,6 @@ def derive(user, now: datetime, *, after: datetime | None = None, state=_LOOK_UP
             or_(CommentMention.user_id == user.id,
                 CommentMention.unit_id == user.unit_id if user.unit_id is not None else false())))
         about = [mentioned]
-        if unit_id is not None:
-            about.append(mine)
         visible = permissions.visible_tasks_filter(user)
         query = (select(TaskComment.id, TaskComment.created_at, TaskComment.body, mentioned.label("named"),
                         Task.id, Task.title, Task.item, actor.full_name, actor.username)
@@ -176,22 +162,8 @@ def derive(user, now: datetime, *, after: datetime | None = None, state=_LOOK_UP
                          task_id, title, item, who))
 
     # Deadlines: my unit's led tasks (and those assigned to me) due soon or late.
-    if unit_id is not None:
-        from workflow.services.assignments import assigned_task_ids
-
-        yellow = timedelta(days=current_app.config.get("WARNING_YELLOW_DAYS", 3))
-        if built is not None:
-            query = built["deadlines"]  # (the tasks assigned to the user: a subquery of the statement)
-        else:
-            ids = assigned_task_ids(user)
-            owned = or_(Task.lead_unit_id == unit_id, Task.id.in_(ids)) if ids else (Task.lead_unit_id == unit_id)
-            query = (select(Task.id, Task.title, Task.item, Task.deadline, Task.status, Task.created_at)
-                     .where(owned, Task.status.in_(OPEN_STATUSES), Task.deadline.is_not(None),
-                            Task.deadline <= now + yellow, live_condition())
-                     .order_by(Task.deadline.desc()).limit(MAX_ITEMS))
-            if after is not None:  # only those whose notification comes after the marker
-                query = query.where(or_(Task.deadline > after, Task.created_at > after))
-        for task_id, title, item, deadline, status, created_at in db.session.execute(query, params):
+    if unit_id is not None:  # (the tasks assigned to the user: a subquery of the statement)
+        for task_id, title, item, deadline, status, created_at in db.session.execute(built["deadlines"], params):
             stamp = int(deadline.timestamp())
             if deadline < now or status == "overdue":
                 add(Notification(f"over:{task_id}:{stamp}", "overdue", min(deadline, now),
@@ -237,6 +209,17 @@ _READ_KEYS = select(NotificationRead.key).where(NotificationRead.user_id == bind
 _READ_ALL_STATEMENTS: dict = {}
 
 
+def _assignments(actor, user_id, since, now):
+    """The statement of the assignments of a person to the user in the window (by someone else)."""
+    return (select(TaskAssignment.id, TaskAssignment.at, Task.id, Task.title, Task.item, actor.full_name,
+                   actor.username)
+            .join(Task, Task.id == TaskAssignment.task_id)
+            .join(actor, actor.id == TaskAssignment.assigned_by_id)
+            .where(TaskAssignment.user_id == user_id, TaskAssignment.at > since, TaskAssignment.at <= now,
+                   TaskAssignment.assigned_by_id != user_id, live_condition())
+            .order_by(TaskAssignment.id.desc()).limit(MAX_ITEMS))
+
+
 def _read_all_statements(user) -> dict:
     """The bell's statements for a user who sees every task (office, leader, admin), built once per
     (role, has a unit) with the user, the unit and the window as bound parameters (``now``,
@@ -260,13 +243,7 @@ def _read_all_statements(user) -> dict:
                          or_(TaskEvent.actor_id.is_(None), TaskEvent.actor_id != user_id),
                          TaskEvent.at > since, TaskEvent.event == literal_column("'directive'"))
                   .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(MAX_ITEMS))
-    assignments = (select(TaskAssignment.id, TaskAssignment.at, Task.id, Task.title, Task.item, actor.full_name,
-                          actor.username)
-                   .join(Task, Task.id == TaskAssignment.task_id)
-                   .join(actor, actor.id == TaskAssignment.assigned_by_id)
-                   .where(TaskAssignment.user_id == user_id, TaskAssignment.at > since, TaskAssignment.at <= now,
-                          TaskAssignment.assigned_by_id != user_id, live_condition())
-                   .order_by(TaskAssignment.id.desc()).limit(MAX_ITEMS))
+    assignments = _assignments(actor, user_id, since, now)
     mentioned = exists(select(CommentMention.id).where(
         CommentMention.comment_id == TaskComment.id,
         or_(CommentMention.user_id == user_id,
@@ -498,13 +475,7 @@ def _unit_statements(after: bool) -> dict:
         TaskEvent.event.in_(("approve_extension", "reject_extension")) & (Task.lead_unit_id == unit_id)))
     issued = base.where(TaskEvent.at <= since, TaskEvent.event == "create", mine,
                         Dispatch.issued_at > since, Dispatch.issued_at <= now)
-    assignments = (select(TaskAssignment.id, TaskAssignment.at, Task.id, Task.title, Task.item, actor.full_name,
-                          actor.username)
-                   .join(Task, Task.id == TaskAssignment.task_id)
-                   .join(actor, actor.id == TaskAssignment.assigned_by_id)
-                   .where(TaskAssignment.user_id == user_id, TaskAssignment.at > since, TaskAssignment.at <= now,
-                          TaskAssignment.assigned_by_id != user_id, live_condition())
-                   .order_by(TaskAssignment.id.desc()).limit(MAX_ITEMS))
+    assignments = _assignments(actor, user_id, since, now)
     mentioned = exists(select(CommentMention.id).where(
         CommentMention.comment_id == TaskComment.id,
         or_(CommentMention.user_id == user_id, CommentMention.unit_id == unit_id)))
