@@ -374,6 +374,22 @@ def _event_keys() -> list:
     return _EVENT_KEYS
 
 
+def task_head(task, *leading):
+    """``task_view``'s head query for ``task`` (the tasks table, or a CTE of its rows): ``leading``
+    columns, then the dispatch, the lead unit and a coordinating unit per row, by that unit's name."""
+    from models import task_coordinating_units as links
+
+    dispatches, units, lead = Dispatch.__table__, Unit.__table__, _VIEW_LEAD
+    return (select(*leading, dispatches.c.id, dispatches.c.number, dispatches.c.symbol, dispatches.c.year,
+                   dispatches.c.kind, dispatches.c.title, dispatches.c.status, lead.c.code, lead.c.name,
+                   units.c.id, units.c.code, units.c.name)
+            .select_from(task.join(dispatches, dispatches.c.id == task.c.dispatch_id)
+                         .join(lead, lead.c.id == task.c.lead_unit_id)
+                         .outerjoin(links, links.c.task_id == task.c.id)
+                         .outerjoin(units, units.c.id == links.c.unit_id))
+            .order_by(units.c.name))
+
+
 def _task_view_statements() -> tuple:
     """The two queries of ``task_view``, built once with the task id as a bound parameter: building
     a statement and its cache key costs more Python than running it (issue 16)."""
@@ -381,19 +397,10 @@ def _task_view_statements() -> tuple:
     if not _TASK_VIEW_STATEMENTS:
         from sqlalchemy import bindparam
 
-        from models import TaskEvent, User, task_coordinating_units
+        from models import TaskEvent, User
 
-        tasks, dispatches, units = Task.__table__, Dispatch.__table__, Unit.__table__
-        lead = _VIEW_LEAD
-        links = task_coordinating_units
-        head = (select(dispatches.c.id, dispatches.c.number, dispatches.c.symbol, dispatches.c.year,
-                       dispatches.c.kind, dispatches.c.title, dispatches.c.status, lead.c.code, lead.c.name,
-                       units.c.id, units.c.code, units.c.name)
-                .select_from(tasks.join(dispatches, dispatches.c.id == tasks.c.dispatch_id)
-                             .join(lead, lead.c.id == tasks.c.lead_unit_id)
-                             .outerjoin(links, links.c.task_id == tasks.c.id)
-                             .outerjoin(units, units.c.id == links.c.unit_id))
-                .where(tasks.c.id == bindparam("task_id")).order_by(units.c.name))
+        tasks = Task.__table__
+        head = task_head(tasks).where(tasks.c.id == bindparam("task_id"))
         events = (select(TaskEvent.__table__, User.__table__.c.username)
                   .outerjoin(User.__table__, User.__table__.c.id == TaskEvent.__table__.c.actor_id)
                   .where(TaskEvent.__table__.c.task_id == bindparam("task_id"))

@@ -11,7 +11,7 @@ from models import Dispatch, Holiday, Task, TaskEvent, Unit
 from models.types import fits_id
 from workflow import counts, permissions
 from workflow.clock import MAX_YEAR, MIN_YEAR, local_tz, year_in_range
-from workflow.queries import task_view, task_view_of, unit_by_code
+from workflow.queries import task_head, task_view, task_view_of, unit_by_code
 from workflow.errors import Conflict, NotFound, StaleVersion, ValidationError
 from workflow.extensions import db
 from workflow.services import unit_of_work
@@ -253,19 +253,8 @@ def _history_insert_read():
 def _with_head(update_statement):
     """PostgreSQL: ``WITH lean_task AS (<the event's UPDATE … RETURNING *>)`` the task's columns, then
     the columns of ``queries.task_view``'s head query (dispatch, lead unit, a coordinating unit per row)."""
-    from models import task_coordinating_units as links
-    from workflow.queries import _VIEW_LEAD as lead
-
     task = update_statement.cte("lean_task")
-    dispatches, units = Dispatch.__table__, Unit.__table__
-    return (select(*task.c, dispatches.c.id, dispatches.c.number, dispatches.c.symbol, dispatches.c.year,
-                   dispatches.c.kind, dispatches.c.title, dispatches.c.status, lead.c.code, lead.c.name,
-                   units.c.id, units.c.code, units.c.name)
-            .select_from(task.join(dispatches, dispatches.c.id == task.c.dispatch_id)
-                         .join(lead, lead.c.id == task.c.lead_unit_id)
-                         .outerjoin(links, links.c.task_id == task.c.id)
-                         .outerjoin(units, units.c.id == links.c.unit_id))
-            .order_by(units.c.name))
+    return task_head(task, *task.c)
 
 
 _LEAN_UPDATES: dict = {}
