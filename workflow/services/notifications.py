@@ -105,29 +105,15 @@ def derive(user, now: datetime, *, after: datetime | None = None, state=_LOOK_UP
     # what names them.)
     actor = aliased(User)
 
-    # History rows: new tasks, directives, extension decisions.
-    wanted = []
+    # History rows: new tasks, directives, extension decisions (none for a user without built statements).
     params = {"now": now, "since": since, "user_id": user.id, "unit_id": user.unit_id} if built is not None else {}
     if unit_id is not None:
         yellow = timedelta(days=current_app.config.get("WARNING_YELLOW_DAYS", 3))
         params.update(soon=now + yellow, after=after)
-    elif user.role == "office":
-        wanted.append(TaskEvent.event == "directive")
     if built is not None:
         rows = list(db.session.execute(built["events"], params)) if built["events"] is not None else []
         if built.get("issued") is not None:  # a unit's: tasks drafted before the window, issued within it
             rows += db.session.execute(built["issued"], params)
-        _add_event_rows(add, rows, now, unit_id)
-    elif wanted:
-        columns = (TaskEvent.id, TaskEvent.event, TaskEvent.at, TaskEvent.note, TaskEvent.deadline_after,
-                   Task.id, Task.title, Task.item, Task.lead_unit_id, actor.full_name, actor.username,
-                   Dispatch.issued_at)
-        base = (select(*columns).join(Task, Task.id == TaskEvent.task_id)
-                .join(Dispatch, Dispatch.id == Task.dispatch_id).outerjoin(actor, actor.id == TaskEvent.actor_id)
-                .where(TaskEvent.at <= now, live_condition(),
-                       or_(TaskEvent.actor_id.is_(None), TaskEvent.actor_id != user.id))
-                .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(MAX_ITEMS))
-        rows = list(db.session.execute(base.where(TaskEvent.at > since, or_(*wanted))))
         _add_event_rows(add, rows, now, unit_id)
 
     # Assignments of a person to me.
@@ -209,6 +195,19 @@ _READ_KEYS = select(NotificationRead.key).where(NotificationRead.user_id == bind
 _READ_ALL_STATEMENTS: dict = {}
 
 
+def _history(actor, user_id, now):
+    """The history rows the bell reads (newest first, by others, of live tasks, up to ``now``), with
+    their task, dispatch and actor; each caller adds which events and which window."""
+    return (select(TaskEvent.id, TaskEvent.event, TaskEvent.at, TaskEvent.note, TaskEvent.deadline_after,
+                   Task.id, Task.title, Task.item, Task.lead_unit_id, actor.full_name, actor.username,
+                   Dispatch.issued_at)
+            .join(Task, Task.id == TaskEvent.task_id)
+            .join(Dispatch, Dispatch.id == Task.dispatch_id).outerjoin(actor, actor.id == TaskEvent.actor_id)
+            .where(TaskEvent.at <= now, live_condition(),
+                   or_(TaskEvent.actor_id.is_(None), TaskEvent.actor_id != user_id))
+            .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(MAX_ITEMS))
+
+
 def _assignments(actor, user_id, since, now):
     """The statement of the assignments of a person to the user in the window (by someone else)."""
     return (select(TaskAssignment.id, TaskAssignment.at, Task.id, Task.title, Task.item, actor.full_name,
@@ -234,15 +233,8 @@ def _read_all_statements(user) -> dict:
     now, since, user_id = bindparam("now"), bindparam("since"), bindparam("user_id")
     events = None
     if user.role == "office":
-        events = (select(TaskEvent.id, TaskEvent.event, TaskEvent.at, TaskEvent.note, TaskEvent.deadline_after,
-                         Task.id, Task.title, Task.item, Task.lead_unit_id, actor.full_name, actor.username,
-                         Dispatch.issued_at)
-                  .join(Task, Task.id == TaskEvent.task_id)
-                  .join(Dispatch, Dispatch.id == Task.dispatch_id).outerjoin(actor, actor.id == TaskEvent.actor_id)
-                  .where(TaskEvent.at <= now, live_condition(),
-                         or_(TaskEvent.actor_id.is_(None), TaskEvent.actor_id != user_id),
-                         TaskEvent.at > since, TaskEvent.event == literal_column("'directive'"))
-                  .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(MAX_ITEMS))
+        events = _history(actor, user_id, now).where(TaskEvent.at > since,
+                                                     TaskEvent.event == literal_column("'directive'"))
     assignments = _assignments(actor, user_id, since, now)
     mentioned = exists(select(CommentMention.id).where(
         CommentMention.comment_id == TaskComment.id,
@@ -462,14 +454,7 @@ def _unit_statements(after: bool) -> dict:
     actor = aliased(User)
     now, since, user_id, unit_id = bindparam("now"), bindparam("since"), bindparam("user_id"), bindparam("unit_id")
     mine = permissions.unit_tasks_filter(unit_id)
-    columns = (TaskEvent.id, TaskEvent.event, TaskEvent.at, TaskEvent.note, TaskEvent.deadline_after,
-               Task.id, Task.title, Task.item, Task.lead_unit_id, actor.full_name, actor.username,
-               Dispatch.issued_at)
-    base = (select(*columns).join(Task, Task.id == TaskEvent.task_id)
-            .join(Dispatch, Dispatch.id == Task.dispatch_id).outerjoin(actor, actor.id == TaskEvent.actor_id)
-            .where(TaskEvent.at <= now, live_condition(),
-                   or_(TaskEvent.actor_id.is_(None), TaskEvent.actor_id != user_id))
-            .order_by(TaskEvent.at.desc(), TaskEvent.id.desc()).limit(MAX_ITEMS))
+    base = _history(actor, user_id, now)
     events = base.where(TaskEvent.at > since, or_(
         TaskEvent.event.in_(("create", "directive")) & mine,
         TaskEvent.event.in_(("approve_extension", "reject_extension")) & (Task.lead_unit_id == unit_id)))
