@@ -57,17 +57,18 @@ def overdue_list():
     require(permissions.can_read_all(actor))
     # The page's content kept per database state (workflow/snapshots.py) with its warnings and status, for
     # the minute the page shows; the layout (sign-in, bell, menus, the warnings' display) stays per request.
-    at = snapshots.minute(now())
+    at, pdf_available = snapshots.minute(now()), shutil.which("wkhtmltopdf") is not None
     content, status, warnings = snapshots.kept(
-        ("web.overdue_list", request.query_string, actor.id, actor.role, actor.unit_id, at,
-         shutil.which("wkhtmltopdf") is not None), lambda: _list_content(at))
+        ("web.overdue_list", request.query_string, actor.id, actor.role, actor.unit_id, at, pdf_available),
+        lambda: _list_content(at, pdf_available))
     for message in warnings:
         flash(message, "warning")
     return render_template("overdue/list.html", content_html=content), status
 
 
-def _list_content(at: datetime) -> tuple[Markup, int, tuple[str, ...]]:
-    """The overdue list's content for the query string at ``at``: (HTML, status, warnings to flash)."""
+def _list_content(at: datetime, pdf_available: bool) -> tuple[Markup, int, tuple[str, ...]]:
+    """The overdue list's content for the query string at ``at`` (with the "Tải PDF" button when
+    ``pdf_available``): (HTML, status, warnings to flash)."""
     warnings = []
     as_of, shown, errors = _as_of(at)
     warnings += errors
@@ -113,7 +114,7 @@ def _list_content(at: datetime) -> tuple[Markup, int, tuple[str, ...]]:
     html = render_template("overdue/_list_content.html", rows=rows, result=result, first=first,
                            as_of=as_of, as_of_value=shown, units=units, unit=unit, filter_args=filter_args,
                            rows_html=rows_html, units_html=units_html, unit_options_html=options_html,
-                           pdf_available=shutil.which("wkhtmltopdf") is not None)
+                           pdf_available=pdf_available)
     return Markup(html), (400 if errors else 200), tuple(warnings)
 
 
