@@ -10,6 +10,9 @@ Run:   bash .ci/with-postgres .venv/bin/python bench/load.py            (the ful
            e.g. ``git archive d3f6b43 | tar -x -C /tmp/before`` with its .venv linked)
        … --before-root /tmp/before --repeat 2   (before, after, before2, after2 on the same database: the
            code measured first also pays the fresh database's warming up)
+       PG_SERVER_OPTIONS='-c shared_preload_libraries=pg_stat_statements' bash .ci/with-postgres \
+           .venv/bin/python bench/load.py … --statements 8   (after each round, the 8 statements that cost
+           PostgreSQL most, per request of the round)
 Without TEST_DATABASE_URL (or --database-url) it re-runs itself under .ci/with-postgres.
 
 What it does:
@@ -89,6 +92,21 @@ def create_database(server_url: str, name: str):
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def vacuum(database_url: str) -> float:
+    """``VACUUM ANALYZE`` the database just built: generating 100,000 tasks and sweeping a fifth of them
+    late leaves as many dead row versions and stale statistics, which autovacuum clears within minutes in
+    production but not before the first rounds here (measured: the late-task statements took 4-7 ms instead
+    of 0.4 until then). ``--no-vacuum`` measures that first state."""
+    from sqlalchemy import create_engine
+
+    started = time.perf_counter()
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
+    return time.perf_counter() - started
 
 
 def drop_database(server_url: str, name: str) -> None:
@@ -440,6 +458,32 @@ def refresh_versions(app, specs: list[dict]) -> None:
         db.session.remove()
 
 
+def statement_costs(database_url: str, *, reset: bool = False, limit: int = 10, requests: int = 0) -> list[dict]:
+    """pg_stat_statements: reset it, or the ``limit`` statements with the most execution time since
+    the reset (per request of the round, each call's mean, rows); [] when the server lacks the module."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+            if reset:
+                connection.execute(text("SELECT pg_stat_statements_reset()"))
+                return []
+            rows = connection.execute(text(
+                "SELECT query, calls, total_exec_time, rows FROM pg_stat_statements "
+                "WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT :n"),
+                {"n": limit}).all()
+    except Exception as exc:  # noqa: BLE001 - the module is optional
+        print(f"  (pg_stat_statements unavailable: {str(exc).splitlines()[0][:120]})", flush=True)
+        return []
+    finally:
+        engine.dispose()
+    return [{"query": " ".join(q.split()), "calls": calls, "rows": n, "mean_ms": round(total / calls, 3) if calls else 0,
+             "ms_per_request": round(total / requests, 3) if requests else 0}
+            for q, calls, total, n in rows]
+
+
 def run_round(port: int, setup: dict, mix: dict[str, int], seconds: float, *, server_pid: int,
               pg_pid: int | None) -> dict:
     """``len(clients)`` clients for ``seconds`` against the server on ``port``: latencies, errors,
@@ -453,12 +497,14 @@ def run_round(port: int, setup: dict, mix: dict[str, int], seconds: float, *, se
         t.start()
     barrier.wait()
     cpu_server, cpu_pg = tree_cpu_seconds(server_pid), tree_cpu_seconds(pg_pid)
+    cpu_clients = time.process_time()  # this process: the 16 clients' threads (they share the machine)
     began = time.perf_counter()
     stop_at[0] = began + seconds
     for t in threads:
         t.join(seconds + 120)
     elapsed = time.perf_counter() - began
     cpu_server, cpu_pg = tree_cpu_seconds(server_pid) - cpu_server, tree_cpu_seconds(pg_pid) - cpu_pg
+    cpu_clients = time.process_time() - cpu_clients
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: list[dict] = []
     changed: dict[int, int] = {}
@@ -473,7 +519,8 @@ def run_round(port: int, setup: dict, mix: dict[str, int], seconds: float, *, se
         versions.update(c.versions)
     total = sum(len(v) for v in latencies.values())
     return {"elapsed": elapsed, "latencies": latencies, "errors": errors, "changed": changed, "versions": versions,
-            "base": base, "requests": total, "cpu_server_s": cpu_server, "cpu_pg_s": cpu_pg}
+            "base": base, "requests": total, "cpu_server_s": cpu_server, "cpu_pg_s": cpu_pg,
+            "cpu_clients_s": cpu_clients}
 
 
 def round_figures(result: dict, mix: dict[str, int]) -> dict:
@@ -485,6 +532,7 @@ def round_figures(result: dict, mix: dict[str, int]) -> dict:
         "state_changes_per_s": round(len(latencies.get("event", [])) / elapsed, 1),
         "server_cpu_ms_per_request": round(result["cpu_server_s"] * 1000 / total, 2) if total else None,
         "postgres_cpu_ms_per_request": round(result["cpu_pg_s"] * 1000 / total, 2) if total else None,
+        "clients_cpu_ms_per_request": round(result["cpu_clients_s"] * 1000 / total, 2) if total else None,
         "kinds": {kind: {"count": len(latencies.get(kind, [])),
                          "per_s": round(len(latencies.get(kind, [])) / elapsed, 1),
                          "p50_ms": round(percentile(latencies.get(kind, []), 50), 1),
@@ -499,7 +547,7 @@ def round_figures(result: dict, mix: dict[str, int]) -> dict:
 def print_round(label: str, figures: dict, bare: float | None) -> None:
     ratio = f" ({figures['requests_per_s'] / bare:.3f}x bare)" if bare else ""
     cpu = (f"; CPU ms/request: gunicorn {figures['server_cpu_ms_per_request']}, "
-           f"PostgreSQL {figures['postgres_cpu_ms_per_request']}")
+           f"PostgreSQL {figures['postgres_cpu_ms_per_request']}, clients {figures['clients_cpu_ms_per_request']}")
     print(f"\n[{label}] mix {','.join(f'{k}={v}' for k, v in figures['mix'].items())}: "
           f"{figures['requests_per_s']:.1f} req/s{ratio}{cpu}; errors {figures['errors']}", flush=True)
     print(f"  {'kind':<10} {'count':>7} {'per s':>8} {'x bare':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}")
@@ -536,11 +584,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--no-sweep", action="store_true",
                         help="leave the tasks past their deadline unswept (late, but not yet marked overdue)")
+    parser.add_argument("--no-vacuum", action="store_true",
+                        help="do not VACUUM ANALYZE the database after building it (measure the bulk load's dead rows)")
     parser.add_argument("--sweep-now", action="store_true",
                         help="sweep again at the machine's clock before the rounds (as cron would have: the tasks "
                              "are generated and swept around bench.data.NOW, which may be days behind it)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run the before/after rounds this many times, alternating (the first pays the warm-up)")
+    parser.add_argument("--statements", type=int, default=0, metavar="N",
+                        help="after each round, the N statements that cost PostgreSQL most (pg_stat_statements: "
+                             "run under PG_SERVER_OPTIONS='-c shared_preload_libraries=pg_stat_statements')")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--no-check", action="store_true",
                         help="do not fail on speed targets (errors and lost updates still fail)")
@@ -574,6 +627,8 @@ def main(argv: list[str] | None = None) -> int:
 
             with setup["app"].app_context():
                 print(f"sweep at the machine's clock: {sweep(utcnow()):,} more marked overdue", flush=True)
+        if not args.no_vacuum:
+            print(f"VACUUM ANALYZE in {vacuum(database_url):.1f} s (the steady state autovacuum keeps)", flush=True)
         pg_pid = postmaster_pid(database_url)
         if args.baseline:
             port = free_port()
@@ -610,14 +665,22 @@ def main(argv: list[str] | None = None) -> int:
                   f"({time.perf_counter() - started:.1f} s after start)", flush=True)
             plan = ([({kind: 1}, kind) for kind in args.mix] if args.alone else []) + [(args.mix, "mix")]
             for mix, label in plan:
+                if args.statements:
+                    statement_costs(database_url, reset=True)
                 result = run_round(port, setup, mix, args.seconds, server_pid=server.pid, pg_pid=pg_pid)
                 figures = round_figures(result, mix)
+                if args.statements:
+                    figures["statements"] = statement_costs(database_url, limit=args.statements,
+                                                            requests=result["requests"])
                 if result["changed"]:
                     audit = check_lost_updates(setup["app"], result["changed"], result["versions"], result["base"])
                     figures.update(audit)
                     audits[f"{code} {label}"] = audit
                 rounds[f"{code} {label}"] = figures
                 print_round(f"{code}: {label}", figures, bare)
+                for row in figures.get("statements", []):
+                    print(f"    PG {row['ms_per_request']:6.3f} ms/request  {row['calls']:>7} calls  "
+                          f"{row['mean_ms']:7.3f} ms each  {row['rows']:>8} rows  {row['query'][:150]}")
                 if result["changed"]:
                     print(f"  lost updates: {figures['lost_updates']} over {figures['tasks_changed']:,} tasks "
                           f"changed; task count discrepancies: {figures['count_discrepancies']}")
