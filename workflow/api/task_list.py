@@ -1,0 +1,363 @@
+"""``GET /api/v1/tasks`` computed lean (issue 16, round 3).
+
+The answer is exactly what ``queries.task_query`` + ``queries.paginate`` + ``serializers.task_json`` +
+``listing`` give (``views.task_list_reference``, which the tests compare it with), computed with less:
+
+- every statement is built once per shape (which filters are given, the caller's kind, the database)
+  with the values as bound parameters: no statement and cache key to build per request;
+- the page's rows are read with SQLAlchemy Core, only the columns the JSON shows, with the lead unit,
+  the dispatch's reference and (PostgreSQL) the coordinating units in the same statement;
+- each row becomes its JSON dict in one function, without ORM objects or views, and the page is
+  encoded once by the application's JSON provider (same settings as ``jsonify``);
+- a department's total comes from the task counts (``workflow.counts``) for the tasks its unit leads,
+  plus a count of the few tasks it only coordinates, instead of counting the led-or-coordinated
+  condition (which PostgreSQL answers by reading every task of the unit).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Integer, Text, and_, bindparam, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
+
+from models import OPEN_STATUSES, Dispatch, Task, Unit, task_coordinating_units
+from workflow import permissions, queries
+from workflow.clock import local_tz
+from workflow.deadlines import warning_level
+from workflow.text import search_words
+
+_STATEMENTS: dict = {}  # (kind, shape …) -> a statement built once
+
+_tasks = Task.__table__
+_units = Unit.__table__
+_dispatches = Dispatch.__table__
+_links = task_coordinating_units
+_lead = _units.alias("list_lead")
+_deadline_type = _tasks.c.deadline.type
+
+# The task's columns the JSON shows, in this order (``_item`` unpacks them by position).
+_COLUMNS = ("id", "item", "title", "lead_unit_id", "deadline", "deadline_text", "recurrence", "period",
+            "series_id", "product", "person_in_charge", "authority", "status", "evidence_number",
+            "evidence_date", "evidence_note", "completed_at", "on_time", "extension_deadline",
+            "extension_reason", "extension_requested_at", "extended", "version", "dispatch_id")
+
+
+class Filters:
+    """The parsed query string (what ``task_query`` takes), ``unit_id``/``dispatch_id`` as ids."""
+
+    __slots__ = ("status", "unit_id", "dispatch_id", "words", "warning", "now", "deadline_from", "deadline_to")
+
+    def __init__(self, *, status, unit_id, dispatch_id, words, warning, now, deadline_from, deadline_to):
+        self.status, self.unit_id, self.dispatch_id, self.words = status, unit_id, dispatch_id, words
+        self.warning, self.now, self.deadline_from, self.deadline_to = warning, now, deadline_from, deadline_to
+
+
+def _postgresql() -> bool:
+    from workflow.extensions import db
+
+    return db.engine.dialect.name == "postgresql"
+
+
+def _caller_kind(user, unit_id) -> str | None:
+    """"all" (sees every task), "led" (a department filtering its own unit: its led tasks, no
+    visibility condition, as ``task_query``), "unit" (a department: led or coordinated), None (a
+    caller who sees nothing: the reference path answers)."""
+    if permissions.sees_every_task(user):
+        return "all"
+    if user.role == "department" and user.unit_id is not None:
+        return "led" if unit_id is not None and unit_id == user.unit_id else "unit"
+    return None
+
+
+def _conditions(kind: str, f: Filters, pg: bool, yellow_days: int) -> list:
+    """``task_query``'s conditions with bound parameters (names: me, status, unit, dispatch, w0…/words,
+    dfrom, dto, now, yellow)."""
+    where = []
+    if kind == "unit":
+        where.append(permissions.unit_tasks_filter(bindparam("me", type_=Integer)))
+    where.append(queries.live_condition())
+    if f.status:
+        where.append(_tasks.c.status == bindparam("status", type_=_tasks.c.status.type))
+    if f.unit_id is not None:
+        where.append(_tasks.c.lead_unit_id == bindparam("unit", type_=Integer))
+    if f.dispatch_id is not None:
+        where.append(_tasks.c.dispatch_id == bindparam("dispatch", type_=Integer))
+    if f.words:
+        if pg:
+            title_words = func.string_to_array(func.btrim(_tasks.c.title_folded), literal_column("' '"))
+            where.append(title_words.op("@>")(bindparam("words", type_=ARRAY(Text))))
+        else:
+            where.extend(_tasks.c.title_folded.contains(bindparam(f"w{i}", type_=Text)) for i in range(len(f.words)))
+    if f.deadline_from is not None:
+        where.append(_tasks.c.deadline >= bindparam("dfrom", type_=_deadline_type))
+    if f.deadline_to is not None:
+        where.append(_tasks.c.deadline <= bindparam("dto", type_=_deadline_type))
+    if f.warning:
+        now, yellow = bindparam("now", type_=_deadline_type), bindparam("yellow", type_=_deadline_type)
+        deadline, status = _tasks.c.deadline, _tasks.c.status
+        if f.warning == "red":
+            where.append(or_(status == "overdue",
+                             and_(status.in_(OPEN_STATUSES), deadline.is_not(None), deadline < now)))
+        elif f.warning == "yellow":
+            where.extend((status.in_(("assigned", "in_progress")), deadline >= now, deadline <= yellow))
+        elif f.warning == "green":
+            where.append(or_(status == "completed",
+                             and_(status.in_(("assigned", "in_progress")),
+                                  or_(deadline.is_(None), deadline > yellow))))
+    return where
+
+
+def _params(user, f: Filters, yellow_days: int) -> dict:
+    params = {"me": user.unit_id, "status": f.status, "unit": f.unit_id, "dispatch": f.dispatch_id,
+              "dfrom": f.deadline_from, "dto": f.deadline_to, "now": f.now,
+              "yellow": None if f.now is None else f.now + timedelta(days=yellow_days)}
+    if f.words:
+        params["words"] = list(f.words)
+        for i, word in enumerate(f.words):
+            params[f"w{i}"] = f" {word} "
+    return params
+
+
+def _shape(kind: str, f: Filters, pg: bool) -> tuple:
+    return (kind, pg, bool(f.status), f.unit_id is not None, f.dispatch_id is not None, len(f.words),
+            f.deadline_from is not None, f.deadline_to is not None, f.warning)
+
+
+_ORDER = (_tasks.c.deadline.asc().nulls_last(), _tasks.c.id.asc())
+
+
+def _row_columns(pg: bool) -> list:
+    columns = [_tasks.c[name] for name in _COLUMNS]
+    columns += [_dispatches.c.number, _dispatches.c.symbol, _lead.c.code, _lead.c.name]
+    if pg:  # the coordinating units as [[code, name], …] by name, in the same statement
+        columns.append(
+            select(func.array_agg(aggregate_order_by(array([_units.c.code, _units.c.name]), _units.c.name)))
+            .select_from(_links.join(_units, _units.c.id == _links.c.unit_id))
+            .where(_links.c.task_id == _tasks.c.id).scalar_subquery())
+    return columns
+
+
+def _rows_from(statement):
+    return (statement.select_from(_tasks.join(_lead, _lead.c.id == _tasks.c.lead_unit_id)
+                                  .join(_dispatches, _dispatches.c.id == _tasks.c.dispatch_id)))
+
+
+def _statement(name: str, shape: tuple, build):
+    key = (name, shape)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
+def _page_statement(shape, where, pg):
+    return _rows_from(select(*_row_columns(pg))).where(*where).order_by(*_ORDER) \
+        .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+
+
+def _count_statement(shape, where):
+    return select(func.count()).select_from(_tasks).where(*where)
+
+
+def _coordinated_count_statement(shape, where):
+    """The tasks a unit coordinates and does not lead, with the other filters (``where`` without the
+    visibility condition)."""
+    return select(func.count()).select_from(_tasks).where(
+        _tasks.c.id.in_(select(_links.c.task_id).where(_links.c.unit_id == bindparam("me", type_=Integer))),
+        _tasks.c.lead_unit_id != bindparam("me", type_=Integer), *where)
+
+
+def body(user, now: datetime, page: int, per_page: int, f: Filters, config) -> dict | None:
+    """The answer's dict ({items, total, page, per_page}); None when the reference path must answer."""
+    from workflow.extensions import db
+
+    kind = _caller_kind(user, f.unit_id)
+    if kind is None:
+        return None
+    pg = _postgresql()
+    yellow_days = config.get("WARNING_YELLOW_DAYS", 3)
+    shape = _shape(kind, f, pg)
+    params = _params(user, f, yellow_days)
+    session = db.session
+    where = None
+
+    def conditions():
+        nonlocal where
+        if where is None:
+            where = _conditions(kind, f, pg, yellow_days)
+        return where
+
+    total = _stored_total(user, kind, f, yellow_days, shape, params)
+    if total is None:
+        statement = _statement("count", shape, lambda: _count_statement(shape, conditions()))
+        total = session.execute(statement, params).scalar() or 0
+    offset = (page - 1) * per_page
+    if f.words and total <= queries.SMALL_TOTAL:
+        # A search's few matches: their ids in order, then the page's rows (as ``paginate``).
+        ids_statement = _statement(
+            "ids", shape, lambda: select(_tasks.c.id).where(*conditions()).order_by(*_ORDER))
+        ids = session.execute(ids_statement, params).scalars().all()[offset:offset + per_page]
+        rows = []
+        if ids:
+            by_ids = _statement("by_ids", pg, lambda: _rows_from(
+                select(*_row_columns(pg))).where(
+                    _tasks.c.id == func.any(bindparam("ids", type_=ARRAY(Integer))) if pg
+                    else _tasks.c.id.in_(bindparam("ids", expanding=True))))
+            found = {r[0]: r for r in session.execute(by_ids, {"ids": list(ids)})}
+            rows = [found[i] for i in ids if i in found]
+    else:
+        statement = _statement(
+            "page", shape, lambda: _page_statement(shape, conditions(), pg))
+        params["limit"], params["offset"] = per_page, offset
+        rows = session.execute(statement, params).all()
+    coordinating = None if pg else _coordinating([r[0] for r in rows])
+    tz = local_tz()
+    items = [_item(r, now, tz, yellow_days, coordinating) for r in rows]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def _coordinating(ids: list[int]) -> dict[int, list]:
+    """(Not PostgreSQL) the coordinating units of ``ids`` as [code, name] lists by name."""
+    from workflow.extensions import db
+
+    found: dict[int, list] = {}
+    if ids:
+        statement = _statement("coordinating", (), lambda: (
+            select(_links.c.task_id, _units.c.code, _units.c.name)
+            .join(_units, _units.c.id == _links.c.unit_id)
+            .where(_links.c.task_id.in_(bindparam("ids", expanding=True))).order_by(_units.c.name)))
+        for task_id, code, name in db.session.execute(statement, {"ids": ids}):
+            found.setdefault(task_id, []).append((code, name))
+    return found
+
+
+_OPEN = frozenset(OPEN_STATUSES)
+
+
+def _item(r, now: datetime, tz, yellow_days: int, coordinating) -> dict:
+    """One row's JSON (``serializers.task_json`` of the same task, key for key)."""
+    (task_id, item, title, lead_unit_id, deadline, deadline_text, recurrence, period, series_id, product,
+     person, authority, status, evidence_number, evidence_date, evidence_note, completed_at, on_time,
+     extension_deadline, extension_reason, extension_requested_at, extended, version, dispatch_id,
+     number, symbol, lead_code, lead_name) = r[:28]
+    coordinated = r[28] if coordinating is None else coordinating.get(task_id)
+    missing = []
+    if not (person or "").strip():
+        missing.append("Rõ người")
+    if not (title or "").strip():
+        missing.append("Rõ việc")
+    if deadline is None:
+        missing.append("Rõ thời gian")
+    if lead_unit_id is None:
+        missing.append("Rõ trách nhiệm")
+    if not (product or "").strip():
+        missing.append("Rõ sản phẩm")
+    if not (authority or "").strip():
+        missing.append("Rõ thẩm quyền")
+    return {
+        "id": task_id,
+        "dispatch": f"{number}-{symbol}" if number is not None else str(dispatch_id),
+        "item": item,
+        "title": title,
+        "lead_unit": {"code": lead_code, "name": lead_name},
+        "coordinating_units": [{"code": code, "name": name} for code, name in coordinated] if coordinated else [],
+        "deadline": None if deadline is None else deadline.astimezone(tz).isoformat(),
+        "deadline_text": deadline_text,
+        "recurrence": recurrence,
+        "period": period,
+        "series": series_id,
+        "product": product,
+        "person_in_charge": person,
+        "authority": authority,
+        "status": status,
+        "late": status == "overdue" or (status in _OPEN and deadline is not None and deadline < now),
+        "warning": warning_level(deadline, now, completed=status == "completed", overdue=status == "overdue",
+                                 yellow_days=yellow_days),
+        "version": version,
+        "completed_at": None if completed_at is None else completed_at.astimezone(tz).isoformat(),
+        "on_time": on_time,
+        "extended": extended,
+        "evidence": None if not (evidence_number or evidence_date or evidence_note) else {
+            "number": evidence_number, "date": evidence_date.isoformat() if evidence_date else None,
+            "note": evidence_note},
+        "pending_extension": None if extension_deadline is None else {
+            "deadline": extension_deadline.astimezone(tz).isoformat(), "reason": extension_reason,
+            "requested_at": None if extension_requested_at is None else extension_requested_at.astimezone(tz).isoformat()},
+        "missing_six_clear": missing,
+    }
+
+
+# --- totals from the task counts ------------------------------------------------------------------
+
+def _stored_total(user, kind: str, f: Filters, yellow_days: int, shape: tuple, params: dict) -> int | None:
+    """The total from the task counts when the filters allow it (status, unit, warning other than
+    yellow), else None: count the rows."""
+    from workflow.extensions import db
+
+    if f.dispatch_id is not None or f.words or f.deadline_from is not None or f.deadline_to is not None \
+            or f.warning == "yellow" or (f.warning and f.now is None):
+        return None
+    if kind == "all":
+        return _led_total(f.unit_id, f, yellow_days)
+    if kind == "led":  # a department's own unit: the tasks it leads
+        return _led_total(user.unit_id, f, yellow_days)
+    if f.unit_id is not None:  # another unit's tasks the department coordinates: count them
+        return None
+    # Led (the counts) + coordinated and not led (a count of the unit's few coordinated tasks).
+    only = Filters(status=f.status, unit_id=None, dispatch_id=None, words=(), warning=f.warning, now=f.now,
+                   deadline_from=None, deadline_to=None)
+    key = ("coordinated",) + shape
+    statement = _statement("coordinated", shape, lambda: _coordinated_count_statement(
+        shape, _conditions("all", only, _postgresql(), yellow_days)))
+    return _led_total(user.unit_id, f, yellow_days) + (db.session.execute(statement, params).scalar() or 0)
+
+
+def _led_total(unit_id: int | None, f: Filters, yellow_days: int) -> int:
+    """The live tasks led by ``unit_id`` (every unit when None) with ``f``'s status and warning (not
+    yellow), from the task counts: ``queries.counts_total``'s rules, for any unit."""
+    from workflow import counts
+    from workflow.extensions import db
+
+    kept = counts.totals_by_status(db.session, lead_unit_id=unit_id)
+    statuses = [f.status] if f.status else ["assigned", "in_progress", "overdue", "completed"]
+
+    def kept_in(wanted) -> int:
+        return sum(kept.get(s, 0) for s in wanted)
+
+    if f.warning is None:
+        return kept_in(statuses)
+    if f.warning == "red":
+        late = queries.late_open(f.now, lead_unit_id=unit_id)
+        return kept_in([s for s in statuses if s == "overdue"]) + sum(
+            n for (_, s), n in late.items() if s in statuses)
+    # green: completed, and open ones not due within the yellow window
+    open_ = [s for s in statuses if s in ("assigned", "in_progress")]
+    due_soon = 0
+    if open_:
+        by_unit = unit_id is not None
+        statement = _statement("near", by_unit, lambda: select(
+            func.count()).select_from(_tasks).where(
+                _tasks.c.status.in_(bindparam("open", expanding=True)), _tasks.c.deadline.is_not(None),
+                _tasks.c.deadline <= bindparam("yellow", type_=_deadline_type), queries.live_condition(),
+                *((_tasks.c.lead_unit_id == bindparam("unit", type_=Integer),) if by_unit else ())))
+        due_soon = db.session.execute(statement, {"open": open_, "unit": unit_id,
+                                                  "yellow": f.now + timedelta(days=yellow_days)}).scalar() or 0
+    return kept_in([s for s in statuses if s == "completed"]) + kept_in(open_) - due_soon
+
+
+class UnitId:
+    """A unit as the list needs it: its id (``task_query`` and ``counts_total`` read only that)."""
+
+    __slots__ = ("id",)
+
+    def __init__(self, unit_id: int):
+        self.id = unit_id
+
+
+def unit_by_code(code: str) -> UnitId | None:
+    """The unit with this code (its id), by a statement built once."""
+    from workflow.extensions import db
+
+    statement = _statement("unit", (), lambda: select(_units.c.id).where(_units.c.code == bindparam("code")))
+    unit_id = db.session.execute(statement, {"code": code}).scalar()
+    return None if unit_id is None else UnitId(unit_id)
