@@ -15,15 +15,15 @@ The answer is exactly what ``queries.task_query`` + ``queries.paginate`` + ``ser
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Integer, Text, and_, bindparam, func, literal_column, or_, select
+from sqlalchemy import DateTime, Integer, Text, and_, bindparam, func, literal_column, or_, select, type_coerce
+from sqlalchemy.types import NullType
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 
 from models import OPEN_STATUSES, Dispatch, Task, Unit, task_coordinating_units
 from workflow import permissions, queries
 from workflow.clock import local_tz
-from workflow.deadlines import warning_level
 from workflow.text import search_words
 
 _STATEMENTS: dict = {}  # (kind, shape …) -> a statement built once
@@ -126,12 +126,19 @@ def _shape(kind: str, f: Filters, pg: bool) -> tuple:
 _ORDER = (_tasks.c.deadline.asc().nulls_last(), _tasks.c.id.asc())
 
 
+_DATETIMES = frozenset({"deadline", "completed_at", "extension_deadline", "extension_requested_at"})
+
+
 def _row_columns(pg: bool) -> list:
-    columns = [_tasks.c[name] for name in _COLUMNS]
+    # The datetimes as stored (naive UTC, ``models.types.UTCDateTime``) without its conversion per value:
+    # ``_item`` makes the four it shows aware.
+    columns = [type_coerce(_tasks.c[name], DateTime()).label(name) if name in _DATETIMES else _tasks.c[name]
+               for name in _COLUMNS]
     columns += [_dispatches.c.number, _dispatches.c.symbol, _lead.c.code, _lead.c.name]
     if pg:  # the coordinating units as [[code, name], …] by name, in the same statement
         columns.append(
-            select(func.array_agg(aggregate_order_by(array([_units.c.code, _units.c.name]), _units.c.name)))
+            select(func.array_agg(aggregate_order_by(array([_units.c.code, _units.c.name]), _units.c.name),
+                                  type_=NullType()))
             .select_from(_links.join(_units, _units.c.id == _links.c.unit_id))
             .where(_links.c.task_id == _tasks.c.id).scalar_subquery())
     return columns
@@ -178,7 +185,7 @@ def body(user, now: datetime, page: int, per_page: int, f: Filters, config) -> d
     yellow_days = config.get("WARNING_YELLOW_DAYS", 3)
     shape = _shape(kind, f, pg)
     params = _params(user, f, yellow_days)
-    session = db.session
+    connection = db.session.connection()
     where = None
 
     def conditions():
@@ -190,29 +197,29 @@ def body(user, now: datetime, page: int, per_page: int, f: Filters, config) -> d
     total = _stored_total(user, kind, f, yellow_days, shape, params)
     if total is None:
         statement = _statement("count", shape, lambda: _count_statement(shape, conditions()))
-        total = session.execute(statement, params).scalar() or 0
+        total = connection.execute(statement, params).scalar() or 0
     offset = (page - 1) * per_page
     if f.words and total <= queries.SMALL_TOTAL:
         # A search's few matches: their ids in order, then the page's rows (as ``paginate``).
         ids_statement = _statement(
             "ids", shape, lambda: select(_tasks.c.id).where(*conditions()).order_by(*_ORDER))
-        ids = session.execute(ids_statement, params).scalars().all()[offset:offset + per_page]
+        ids = connection.execute(ids_statement, params).scalars().all()[offset:offset + per_page]
         rows = []
         if ids:
             by_ids = _statement("by_ids", pg, lambda: _rows_from(
                 select(*_row_columns(pg))).where(
                     _tasks.c.id == func.any(bindparam("ids", type_=ARRAY(Integer))) if pg
                     else _tasks.c.id.in_(bindparam("ids", expanding=True))))
-            found = {r[0]: r for r in session.execute(by_ids, {"ids": list(ids)})}
+            found = {r[0]: r for r in connection.execute(by_ids, {"ids": list(ids)})}
             rows = [found[i] for i in ids if i in found]
     else:
         statement = _statement(
             "page", shape, lambda: _page_statement(shape, conditions(), pg))
         params["limit"], params["offset"] = per_page, offset
-        rows = session.execute(statement, params).all()
+        rows = connection.execute(statement, params).all()
     coordinating = None if pg else _coordinating([r[0] for r in rows])
-    tz = local_tz()
-    items = [_item(r, now, tz, yellow_days, coordinating) for r in rows]
+    tz, naive_now, yellow = local_tz(), now.astimezone(timezone.utc).replace(tzinfo=None), timedelta(days=yellow_days)
+    items = [_item(r, naive_now, tz, yellow, coordinating) for r in rows]
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
@@ -226,7 +233,7 @@ def _coordinating(ids: list[int]) -> dict[int, list]:
             select(_links.c.task_id, _units.c.code, _units.c.name)
             .join(_units, _units.c.id == _links.c.unit_id)
             .where(_links.c.task_id.in_(bindparam("ids", expanding=True))).order_by(_units.c.name)))
-        for task_id, code, name in db.session.execute(statement, {"ids": ids}):
+        for task_id, code, name in db.session.connection().execute(statement, {"ids": ids}):
             found.setdefault(task_id, []).append((code, name))
     return found
 
@@ -234,8 +241,9 @@ def _coordinating(ids: list[int]) -> dict[int, list]:
 _OPEN = frozenset(OPEN_STATUSES)
 
 
-def _item(r, now: datetime, tz, yellow_days: int, coordinating) -> dict:
-    """One row's JSON (``serializers.task_json`` of the same task, key for key)."""
+def _item(r, now: datetime, tz, yellow: timedelta, coordinating) -> dict:
+    """One row's JSON (``serializers.task_json`` of the same task, key for key). ``now``: naive UTC, as
+    the row's datetimes; ``yellow``: the warning window (``deadlines.warning_level``'s rules)."""
     (task_id, item, title, lead_unit_id, deadline, deadline_text, recurrence, period, series_id, product,
      person, authority, status, evidence_number, evidence_date, evidence_note, completed_at, on_time,
      extension_deadline, extension_reason, extension_requested_at, extended, version, dispatch_id,
@@ -254,6 +262,16 @@ def _item(r, now: datetime, tz, yellow_days: int, coordinating) -> dict:
         missing.append("Rõ sản phẩm")
     if not (authority or "").strip():
         missing.append("Rõ thẩm quyền")
+    if status == "completed":
+        warning, late = "green", False
+    elif status == "overdue":
+        warning, late = "red", True
+    elif deadline is None:
+        warning, late = "green", False
+    elif deadline < now:
+        warning, late = "red", status in _OPEN
+    else:
+        warning, late = "yellow" if deadline - now <= yellow else "green", False
     return {
         "id": task_id,
         "dispatch": f"{number}-{symbol}" if number is not None else str(dispatch_id),
@@ -261,7 +279,7 @@ def _item(r, now: datetime, tz, yellow_days: int, coordinating) -> dict:
         "title": title,
         "lead_unit": {"code": lead_code, "name": lead_name},
         "coordinating_units": [{"code": code, "name": name} for code, name in coordinated] if coordinated else [],
-        "deadline": None if deadline is None else deadline.astimezone(tz).isoformat(),
+        "deadline": None if deadline is None else deadline.replace(tzinfo=timezone.utc).astimezone(tz).isoformat(),
         "deadline_text": deadline_text,
         "recurrence": recurrence,
         "period": period,
@@ -270,19 +288,21 @@ def _item(r, now: datetime, tz, yellow_days: int, coordinating) -> dict:
         "person_in_charge": person,
         "authority": authority,
         "status": status,
-        "late": status == "overdue" or (status in _OPEN and deadline is not None and deadline < now),
-        "warning": warning_level(deadline, now, completed=status == "completed", overdue=status == "overdue",
-                                 yellow_days=yellow_days),
+        "late": late,
+        "warning": warning,
         "version": version,
-        "completed_at": None if completed_at is None else completed_at.astimezone(tz).isoformat(),
+        "completed_at": None if completed_at is None else
+        completed_at.replace(tzinfo=timezone.utc).astimezone(tz).isoformat(),
         "on_time": on_time,
         "extended": extended,
         "evidence": None if not (evidence_number or evidence_date or evidence_note) else {
             "number": evidence_number, "date": evidence_date.isoformat() if evidence_date else None,
             "note": evidence_note},
         "pending_extension": None if extension_deadline is None else {
-            "deadline": extension_deadline.astimezone(tz).isoformat(), "reason": extension_reason,
-            "requested_at": None if extension_requested_at is None else extension_requested_at.astimezone(tz).isoformat()},
+            "deadline": extension_deadline.replace(tzinfo=timezone.utc).astimezone(tz).isoformat(),
+            "reason": extension_reason,
+            "requested_at": None if extension_requested_at is None else
+            extension_requested_at.replace(tzinfo=timezone.utc).astimezone(tz).isoformat()},
         "missing_six_clear": missing,
     }
 
@@ -291,59 +311,67 @@ def _item(r, now: datetime, tz, yellow_days: int, coordinating) -> dict:
 
 def _stored_total(user, kind: str, f: Filters, yellow_days: int, shape: tuple, params: dict) -> int | None:
     """The total from the task counts when the filters allow it (status, unit, warning other than
-    yellow), else None: count the rows."""
+    yellow), in one statement; else None: count the rows."""
     from workflow.extensions import db
 
     if f.dispatch_id is not None or f.words or f.deadline_from is not None or f.deadline_to is not None \
             or f.warning == "yellow" or (f.warning and f.now is None):
         return None
-    if kind == "all":
-        return _led_total(f.unit_id, f, yellow_days)
-    if kind == "led":  # a department's own unit: the tasks it leads
-        return _led_total(user.unit_id, f, yellow_days)
-    if f.unit_id is not None:  # another unit's tasks the department coordinates: count them
+    if kind == "unit" and f.unit_id is not None:  # another unit's tasks the department coordinates: count
         return None
-    # Led (the counts) + coordinated and not led (a count of the unit's few coordinated tasks).
-    only = Filters(status=f.status, unit_id=None, dispatch_id=None, words=(), warning=f.warning, now=f.now,
-                   deadline_from=None, deadline_to=None)
-    key = ("coordinated",) + shape
-    statement = _statement("coordinated", shape, lambda: _coordinated_count_statement(
-        shape, _conditions("all", only, _postgresql(), yellow_days)))
-    return _led_total(user.unit_id, f, yellow_days) + (db.session.execute(statement, params).scalar() or 0)
+    lead = f.unit_id if kind == "all" else user.unit_id
+    statement = _statement("total", (kind, f.status, lead is not None, f.warning, shape[1]),
+                           lambda: _total_statement(kind, f, lead is not None, yellow_days))
+    params["lead"] = lead
+    return db.session.connection().execute(statement, params).scalar()
 
 
-def _led_total(unit_id: int | None, f: Filters, yellow_days: int) -> int:
-    """The live tasks led by ``unit_id`` (every unit when None) with ``f``'s status and warning (not
-    yellow), from the task counts: ``queries.counts_total``'s rules, for any unit."""
-    from workflow import counts
-    from workflow.extensions import db
+def _total_statement(kind: str, f: Filters, by_unit: bool, yellow_days: int):
+    """One ``SELECT`` of the sum of: the stored counts of the live tasks led by the unit (``lead``; every
+    unit without) with the status and warning asked, by ``queries.counts_total``'s rules (red: the
+    overdue ones, and the open ones past their deadline the sweep has not marked; green: the
+    completed ones and the open ones less those due within the yellow window); for a department
+    (``kind`` "unit"), the tasks it coordinates and does not lead, counted."""
+    from models import TaskCount
 
-    kept = counts.totals_by_status(db.session, lead_unit_id=unit_id)
+    counts = TaskCount.__table__
     statuses = [f.status] if f.status else ["assigned", "in_progress", "overdue", "completed"]
+    lead = bindparam("lead", type_=Integer)
 
-    def kept_in(wanted) -> int:
-        return sum(kept.get(s, 0) for s in wanted)
+    def stored(wanted):
+        if not wanted:
+            return None
+        query = select(func.coalesce(func.sum(counts.c.n), 0)).where(counts.c.status.in_(wanted))
+        return (query.where(counts.c.lead_unit_id == lead) if by_unit else query).scalar_subquery()
 
-    if f.warning is None:
-        return kept_in(statuses)
-    if f.warning == "red":
-        late = queries.late_open(f.now, lead_unit_id=unit_id)
-        return kept_in([s for s in statuses if s == "overdue"]) + sum(
-            n for (_, s), n in late.items() if s in statuses)
-    # green: completed, and open ones not due within the yellow window
+    def counted(*where):
+        query = select(func.count()).select_from(_tasks).where(*where, queries.live_condition())
+        return (query.where(_tasks.c.lead_unit_id == lead) if by_unit else query).scalar_subquery()
+
     open_ = [s for s in statuses if s in ("assigned", "in_progress")]
-    due_soon = 0
-    if open_:
-        by_unit = unit_id is not None
-        statement = _statement("near", by_unit, lambda: select(
-            func.count()).select_from(_tasks).where(
-                _tasks.c.status.in_(bindparam("open", expanding=True)), _tasks.c.deadline.is_not(None),
-                _tasks.c.deadline <= bindparam("yellow", type_=_deadline_type), queries.live_condition(),
-                *((_tasks.c.lead_unit_id == bindparam("unit", type_=Integer),) if by_unit else ())))
-        due_soon = db.session.execute(statement, {"open": open_, "unit": unit_id,
-                                                  "yellow": f.now + timedelta(days=yellow_days)}).scalar() or 0
-    return kept_in([s for s in statuses if s == "completed"]) + kept_in(open_) - due_soon
-
+    terms = []
+    if f.warning is None:
+        terms.append(stored(statuses))
+    elif f.warning == "red":
+        terms.append(stored([s for s in statuses if s == "overdue"]))
+        if open_:
+            terms.append(counted(_tasks.c.status.in_(open_),
+                                 _tasks.c.deadline < bindparam("now", type_=_deadline_type)))
+    else:  # green
+        terms += [stored([s for s in statuses if s == "completed"]), stored(open_)]
+        if open_:
+            terms.append(-counted(_tasks.c.status.in_(open_), _tasks.c.deadline.is_not(None),
+                                  _tasks.c.deadline <= bindparam("yellow", type_=_deadline_type)))
+    if kind == "unit":
+        only = Filters(status=f.status, unit_id=None, dispatch_id=None, words=(), warning=f.warning, now=f.now,
+                       deadline_from=None, deadline_to=None)
+        terms.append(_coordinated_count_statement(None, _conditions("all", only, _postgresql(), yellow_days))
+                     .scalar_subquery())
+    terms = [t for t in terms if t is not None]
+    total = terms[0] if terms else literal_column("0")
+    for term in terms[1:]:
+        total = total + term
+    return select(total)
 
 class UnitId:
     """A unit as the list needs it: its id (``task_query`` and ``counts_total`` read only that)."""
@@ -359,5 +387,29 @@ def unit_by_code(code: str) -> UnitId | None:
     from workflow.extensions import db
 
     statement = _statement("unit", (), lambda: select(_units.c.id).where(_units.c.code == bindparam("code")))
-    unit_id = db.session.execute(statement, {"code": code}).scalar()
+    unit_id = db.session.connection().execute(statement, {"code": code}).scalar()
     return None if unit_id is None else UnitId(unit_id)
+
+
+try:  # pinned in requirements.txt; without it the list is encoded by ``jsonify`` (same bytes, slower)
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None
+
+
+def encode(data: dict) -> bytes | None:
+    """``jsonify(data).get_data()``'s bytes, encoded by orjson (a tenth of the json module's CPU for a page
+    of 50 tasks), when the application's JSON settings are those orjson reproduces byte for byte: compact
+    separators, keys sorted, non-ASCII kept (``ensure_ascii`` off) and Flask's own ``dumps``. None
+    otherwise (or for a value orjson refuses): the caller uses ``jsonify``."""
+    from flask import current_app
+    from flask.json.provider import DefaultJSONProvider
+
+    provider = current_app.json
+    if orjson is None or type(provider).dumps is not DefaultJSONProvider.dumps or provider.ensure_ascii \
+            or not provider.sort_keys or provider.compact is False or (provider.compact is None and current_app.debug):
+        return None
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    except (TypeError, orjson.JSONEncodeError):
+        return None

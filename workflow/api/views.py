@@ -139,7 +139,7 @@ def _task_list_body(now: datetime) -> bytes:
         deadline_from=filters["deadline_from"], deadline_to=filters["deadline_to"]), current_app.config)
     if found is None:
         return _task_list_reference_body(now, page, per_page, filters)
-    return jsonify(found).get_data()
+    return task_list.encode(found) or jsonify(found).get_data()
 
 
 def task_list_reference(now: datetime) -> bytes:
