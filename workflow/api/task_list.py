@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import DateTime, Integer, Text, and_, bindparam, func, literal_column, or_, select, type_coerce
+from sqlalchemy import DateTime, Integer, Text, and_, any_, bindparam, cast, func, literal_column, or_, select, type_coerce
 from sqlalchemy.types import NullType
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 
@@ -129,19 +129,29 @@ _ORDER = (_tasks.c.deadline.asc().nulls_last(), _tasks.c.id.asc())
 _DATETIMES = frozenset({"deadline", "completed_at", "extension_deadline", "extension_requested_at"})
 
 
-def _row_columns(pg: bool) -> list:
+def _row_columns() -> list:
     # The datetimes as stored (naive UTC, ``models.types.UTCDateTime``) without its conversion per value:
     # ``_item`` makes the four it shows aware.
     columns = [type_coerce(_tasks.c[name], DateTime()).label(name) if name in _DATETIMES else _tasks.c[name]
                for name in _COLUMNS]
-    columns += [_dispatches.c.number, _dispatches.c.symbol, _lead.c.code, _lead.c.name]
-    if pg:  # the coordinating units as [[code, name], …] by name, in the same statement
-        columns.append(
-            select(func.array_agg(aggregate_order_by(array([_units.c.code, _units.c.name]), _units.c.name),
-                                  type_=NullType()))
-            .select_from(_links.join(_units, _units.c.id == _links.c.unit_id))
-            .where(_links.c.task_id == _tasks.c.id).scalar_subquery())
-    return columns
+    return columns + [_dispatches.c.number.label("d_number"), _dispatches.c.symbol.label("d_symbol"),
+                      _lead.c.code.label("lead_code"), _lead.c.name.label("lead_name")]
+
+
+def _with_coordinating(rows, *, ordered: bool):
+    """(PostgreSQL) ``rows`` (a SELECT of ``_row_columns``) with one more column, the task's coordinating
+    units as [[code, name], …] by name: the rows as a CTE, their units aggregated by one join (a
+    subquery per row would make PostgreSQL scan the units for each row)."""
+    page = rows.cte("list_page")
+    units = (select(_links.c.task_id, func.array_agg(aggregate_order_by(array([_units.c.code, _units.c.name]),
+                                                                        _units.c.name), type_=NullType()).label("units"))
+             .join(_units, _units.c.id == _links.c.unit_id)
+             # (ids as an array: an index look-up per id, not a scan of every link)
+             .where(_links.c.task_id == any_(cast(select(func.array_agg(page.c.id)).scalar_subquery(),
+                                                  ARRAY(Integer))))
+             .group_by(_links.c.task_id).cte("list_coordinating"))
+    statement = select(page, units.c.units).select_from(page.outerjoin(units, units.c.task_id == page.c.id))
+    return statement.order_by(page.c.deadline.asc().nulls_last(), page.c.id.asc()) if ordered else statement
 
 
 def _rows_from(statement):
@@ -158,20 +168,26 @@ def _statement(name: str, shape: tuple, build):
 
 
 def _page_statement(shape, where, pg):
-    return _rows_from(select(*_row_columns(pg))).where(*where).order_by(*_ORDER) \
+    rows = _rows_from(select(*_row_columns())).where(*where).order_by(*_ORDER) \
         .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+    return _with_coordinating(rows, ordered=True) if pg else rows
 
 
 def _count_statement(shape, where):
     return select(func.count()).select_from(_tasks).where(*where)
 
 
-def _coordinated_count_statement(shape, where):
+def _coordinated_count_statement(pg: bool, where):
     """The tasks a unit coordinates and does not lead, with the other filters (``where`` without the
-    visibility condition)."""
-    return select(func.count()).select_from(_tasks).where(
-        _tasks.c.id.in_(select(_links.c.task_id).where(_links.c.unit_id == bindparam("me", type_=Integer))),
-        _tasks.c.lead_unit_id != bindparam("me", type_=Integer), *where)
+    visibility condition). On PostgreSQL their ids as an array (primary key look-ups, as
+    ``permissions.unit_tasks_filter``; a join would let PostgreSQL scan every task)."""
+    me = bindparam("me", type_=Integer)
+    if pg:
+        ids = select(func.array_agg(_links.c.task_id)).where(_links.c.unit_id == me).scalar_subquery()
+        return select(func.count()).select_from(_tasks).where(
+            _tasks.c.id == any_(cast(ids, ARRAY(Integer))), _tasks.c.lead_unit_id != me, *where)
+    return select(func.count()).select_from(_links.join(_tasks, _tasks.c.id == _links.c.task_id)).where(
+        _links.c.unit_id == me, _tasks.c.lead_unit_id != me, *where)
 
 
 def body(user, now: datetime, page: int, per_page: int, f: Filters, config) -> dict | None:
@@ -206,10 +222,9 @@ def body(user, now: datetime, page: int, per_page: int, f: Filters, config) -> d
         ids = connection.execute(ids_statement, params).scalars().all()[offset:offset + per_page]
         rows = []
         if ids:
-            by_ids = _statement("by_ids", pg, lambda: _rows_from(
-                select(*_row_columns(pg))).where(
-                    _tasks.c.id == func.any(bindparam("ids", type_=ARRAY(Integer))) if pg
-                    else _tasks.c.id.in_(bindparam("ids", expanding=True))))
+            by_ids = _statement("by_ids", pg, lambda: _with_coordinating(_rows_from(select(*_row_columns())).where(
+                _tasks.c.id == func.any(bindparam("ids", type_=ARRAY(Integer)))), ordered=False) if pg else
+                _rows_from(select(*_row_columns())).where(_tasks.c.id.in_(bindparam("ids", expanding=True))))
             found = {r[0]: r for r in connection.execute(by_ids, {"ids": list(ids)})}
             rows = [found[i] for i in ids if i in found]
     else:
@@ -365,7 +380,8 @@ def _total_statement(kind: str, f: Filters, by_unit: bool, yellow_days: int):
     if kind == "unit":
         only = Filters(status=f.status, unit_id=None, dispatch_id=None, words=(), warning=f.warning, now=f.now,
                        deadline_from=None, deadline_to=None)
-        terms.append(_coordinated_count_statement(None, _conditions("all", only, _postgresql(), yellow_days))
+        pg = _postgresql()
+        terms.append(_coordinated_count_statement(pg, _conditions("all", only, pg, yellow_days))
                      .scalar_subquery())
     terms = [t for t in terms if t is not None]
     total = terms[0] if terms else literal_column("0")
