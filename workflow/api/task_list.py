@@ -141,17 +141,22 @@ def _row_columns() -> list:
 def _with_coordinating(rows, *, ordered: bool):
     """(PostgreSQL) ``rows`` (a SELECT of ``_row_columns``) with one more column, the task's coordinating
     units as [[code, name], …] by name: the rows as a CTE, their units aggregated by one join (a
-    subquery per row would make PostgreSQL scan the units for each row)."""
-    page = rows.cte("list_page")
+    subquery per row would make PostgreSQL scan the units for each row). The CTEs are nested in a
+    subquery, so that the statement starts with ``SELECT``: ``workflow.dbtuning`` then knows it for a
+    read (PostgreSQL allows a data-modifying ``WITH`` only at the top), and a read-only request still
+    ends keeping its prepared statements (and its answer may be kept, ``workflow.snapshots``)."""
+    page = rows.cte("list_page", nesting=True)
     units = (select(_links.c.task_id, func.array_agg(aggregate_order_by(array([_units.c.code, _units.c.name]),
                                                                         _units.c.name), type_=NullType()).label("units"))
              .join(_units, _units.c.id == _links.c.unit_id)
              # (ids as an array: an index look-up per id, not a scan of every link)
              .where(_links.c.task_id == any_(cast(select(func.array_agg(page.c.id)).scalar_subquery(),
                                                   ARRAY(Integer))))
-             .group_by(_links.c.task_id).cte("list_coordinating"))
-    statement = select(page, units.c.units).select_from(page.outerjoin(units, units.c.task_id == page.c.id))
-    return statement.order_by(page.c.deadline.asc().nulls_last(), page.c.id.asc()) if ordered else statement
+             .group_by(_links.c.task_id).cte("list_coordinating", nesting=True))
+    found = select(page, units.c.units).select_from(page.outerjoin(units, units.c.task_id == page.c.id)) \
+        .subquery("list_rows")
+    statement = select(*found.c)
+    return statement.order_by(found.c.deadline.asc().nulls_last(), found.c.id.asc()) if ordered else statement
 
 
 def _rows_from(statement):
