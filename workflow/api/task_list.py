@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import DateTime, Integer, Text, and_, any_, bindparam, cast, func, literal_column, or_, select, type_coerce
+from sqlalchemy import (DateTime, Integer, Text, and_, any_, bindparam, cast, func, literal_column, or_, select,
+                        type_coerce, union_all)
 from sqlalchemy.types import NullType
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 
@@ -172,10 +173,29 @@ def _statement(name: str, shape: tuple, build):
     return statement
 
 
-def _page_statement(shape, where, pg):
+def _page_statement(shape, where, pg, kind=None, f=None, yellow_days=3):
     rows = _rows_from(select(*_row_columns())).where(*where).order_by(*_ORDER) \
         .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+    if pg and kind == "unit":
+        rows = _rows_from(select(*_row_columns())).where(
+            _tasks.c.id.in_(select(_unit_page_ids(f, yellow_days).c.id))).order_by(*_ORDER) \
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
     return _with_coordinating(rows, ordered=True) if pg else rows
+
+
+def _unit_page_ids(f: Filters, yellow_days: int):
+    """(PostgreSQL) A department's page candidates: the first ``upto`` (offset + page size) tasks its unit
+    leads and the first ``upto`` it only coordinates, each in the lists' order, with the other filters.
+    The page is among them (the two parts are disjoint and the order is total); each part is an
+    ordered walk that stops (``ix_tasks_lead_deadline_id``; the coordinated ids by primary key) where
+    "led or coordinated" in one condition made PostgreSQL read and sort every task of the unit."""
+    me, upto = bindparam("me", type_=Integer), bindparam("upto", type_=Integer)
+    other = _conditions("led", f, True, yellow_days)  # the filters without the visibility condition
+    led = select(_tasks.c.id).where(_tasks.c.lead_unit_id == me, *other).order_by(*_ORDER).limit(upto)
+    coordinated_ids = select(func.array_agg(_links.c.task_id)).where(_links.c.unit_id == me).scalar_subquery()
+    coordinated = select(_tasks.c.id).where(_tasks.c.id == any_(cast(coordinated_ids, ARRAY(Integer))),
+                                            _tasks.c.lead_unit_id != me, *other).order_by(*_ORDER).limit(upto)
+    return union_all(led.subquery().select(), coordinated.subquery().select()).subquery("unit_page")
 
 
 def _count_statement(shape, where):
@@ -234,8 +254,8 @@ def body(user, now: datetime, page: int, per_page: int, f: Filters, config) -> d
             rows = [found[i] for i in ids if i in found]
     else:
         statement = _statement(
-            "page", shape, lambda: _page_statement(shape, conditions(), pg))
-        params["limit"], params["offset"] = per_page, offset
+            "page", shape, lambda: _page_statement(shape, conditions(), pg, kind, f, yellow_days))
+        params["limit"], params["offset"], params["upto"] = per_page, offset, offset + per_page
         rows = connection.execute(statement, params).all()
     coordinating = None if pg else _coordinating([r[0] for r in rows])
     tz, naive_now, yellow = local_tz(), now.astimezone(timezone.utc).replace(tzinfo=None), timedelta(days=yellow_days)
