@@ -25,9 +25,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 from models import OPEN_STATUSES, Dispatch, Task, Unit, task_coordinating_units
 from workflow import permissions, queries
 from workflow.clock import local_tz
+from workflow.kept import Kept
 from workflow.text import search_words
 
-_STATEMENTS: dict = {}  # (kind, shape …) -> a statement built once
+# (name, shape) -> a statement built once; bounded (a search's word count is part of a shape on SQLite)
+_STATEMENTS = Kept(512)
 
 _tasks = Task.__table__
 _units = Unit.__table__
@@ -120,7 +122,8 @@ def _params(user, f: Filters, yellow_days: int) -> dict:
 
 
 def _shape(kind: str, f: Filters, pg: bool) -> tuple:
-    return (kind, pg, bool(f.status), f.unit_id is not None, f.dispatch_id is not None, len(f.words),
+    return (kind, pg, bool(f.status), f.unit_id is not None, f.dispatch_id is not None,
+            bool(f.words) if pg else len(f.words),  # (PostgreSQL: the words are one array parameter)
             f.deadline_from is not None, f.deadline_to is not None, f.warning)
 
 
@@ -166,11 +169,7 @@ def _rows_from(statement):
 
 
 def _statement(name: str, shape: tuple, build):
-    key = (name, shape)
-    statement = _STATEMENTS.get(key)
-    if statement is None:
-        statement = _STATEMENTS[key] = build()
-    return statement
+    return _STATEMENTS.get((name, shape), build)
 
 
 def _page_statement(shape, where, pg, kind=None, f=None, yellow_days=3):
