@@ -26,7 +26,6 @@ from models import OPEN_STATUSES, Dispatch, Task, Unit, task_coordinating_units
 from workflow import permissions, queries
 from workflow.clock import local_tz
 from workflow.kept import Kept
-from workflow.text import search_words
 
 # (name, shape) -> a statement built once; bounded (a search's word count is part of a shape on SQLite)
 _STATEMENTS = Kept(512)
