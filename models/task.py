@@ -44,6 +44,8 @@ class Task(db.Model):
         # Every task by deadline (the lists' default order: deadline, then id), and within a status.
         Index("ix_tasks_deadline_id", "deadline", "id"),
         Index("ix_tasks_status_deadline_id", "status", "deadline", "id"),
+        # A unit's tasks in that order (the API list of a department's own unit, issue 16).
+        Index("ix_tasks_lead_deadline_id", "lead_unit_id", "deadline", "id"),
         # The folded title's words (PostgreSQL: GIN), for searches that read only the matching tasks.
         Index("ix_tasks_title_words", text("string_to_array(btrim(title_folded), ' ')"),
               postgresql_using="gin").ddl_if(dialect="postgresql"),

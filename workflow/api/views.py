@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from flask import g, jsonify, request
 
 from workflow import permissions, queries
-from workflow.api import api_auth, bp, json_body, listing, pagination_args
+from workflow.api import api_auth, bp, json_body, listing, pagination_args, task_list
 from workflow.api.serializers import dispatch_json, task_json
 from workflow import clock
 from workflow.clock import MAX_YEAR, MIN_YEAR, local_tz, parse_iso_date, parse_iso_datetime
@@ -98,8 +98,9 @@ def list_tasks():
     return current_app.response_class(body, mimetype="application/json")
 
 
-def _task_list_body(now: datetime) -> bytes:
-    """The JSON body of ``GET /tasks`` for the query string at ``now`` (a ValidationError for a bad one)."""
+def _task_list_args(now: datetime) -> tuple[int, int, dict]:
+    """The page, page size and ``task_query`` filters of ``GET /tasks``'s query string at ``now`` (a
+    ValidationError for a bad one); ``unit`` and ``dispatch`` as objects with their ``id``."""
     page, per_page = pagination_args()
     args = request.args
     status = args.get("status") or None
@@ -107,7 +108,7 @@ def _task_list_body(now: datetime) -> bytes:
         raise ValidationError(f"status phải là một trong: {', '.join(STATUSES)}.")
     unit = None
     if args.get("unit"):
-        unit = queries.unit_by_code(args["unit"])
+        unit = task_list.unit_by_code(args["unit"])
         if unit is None:
             raise ValidationError(f"Không tìm thấy đơn vị có mã \"{args['unit']}\".")
     dispatch = None
@@ -122,6 +123,32 @@ def _task_list_body(now: datetime) -> bytes:
     filters = dict(status=status, unit=unit, dispatch=dispatch, q=args.get("q"), warning=warning, now=now,
                    deadline_from=parse_deadline_value(args.get("deadline_from"), "deadline_from"),
                    deadline_to=parse_deadline_value(args.get("deadline_to"), "deadline_to"))
+    return page, per_page, filters
+
+
+def _task_list_body(now: datetime) -> bytes:
+    """The JSON body of ``GET /tasks`` for the query string at ``now`` (a ValidationError for a bad one):
+    ``task_list.body`` (statements built once, plain rows), else ``task_list_reference``'s answer."""
+    page, per_page, filters = _task_list_args(now)
+    from flask import current_app
+
+    found = task_list.body(g.api_user, now, page, per_page, task_list.Filters(
+        status=filters["status"], unit_id=None if filters["unit"] is None else filters["unit"].id,
+        dispatch_id=None if filters["dispatch"] is None else filters["dispatch"].id,
+        words=tuple(queries.search_words(filters["q"])), warning=filters["warning"], now=now,
+        deadline_from=filters["deadline_from"], deadline_to=filters["deadline_to"]), current_app.config)
+    if found is None:
+        return _task_list_reference_body(now, page, per_page, filters)
+    return task_list.encode(found) or jsonify(found).get_data()
+
+
+def task_list_reference(now: datetime) -> bytes:
+    """``GET /tasks``'s body computed the general way (``task_query``, ``paginate``, ``task_json``): what
+    ``task_list.body`` must equal byte for byte (the tests compare them)."""
+    return _task_list_reference_body(now, *_task_list_args(now))
+
+
+def _task_list_reference_body(now: datetime, page: int, per_page: int, filters: dict) -> bytes:
     query = queries.task_query(g.api_user, **filters)
     from models import Task
 
