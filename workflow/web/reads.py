@@ -6,9 +6,13 @@ the sweep has run.
 """
 from __future__ import annotations
 
+import json
+from collections import namedtuple
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, case, func, select
@@ -362,3 +366,133 @@ def recent_event_views(user, limit: int = 12) -> list[_EventView]:
                                from_status=from_status, to_status=to_status, actor=actor,
                                task=queries._Attrs(id=task_id, item=item, title=title)))
     return rows
+
+
+# --- the counts of the dashboards and /overdue as one text from PostgreSQL (issue 16, third round) ----------------
+#
+# In the write-heavy mix every event makes a new database snapshot, so the pieces kept per snapshot
+# (workflow/snapshots.py) are computed again on nearly every page: reading ~1,200 task-count rows, ~125
+# late-task groups and ~300 unit names into Python and folding them cost milliseconds per page. On
+# PostgreSQL, for users who see every task, the database now folds them and answers ONE text (JSON) per
+# page: every number and unit name the counts and unit tables are made of, in a fixed order. That text
+# is the key of what the page derives from it (``derived``): an equal text means equal inputs, so the
+# derived counts, tables and rendered pieces are the same (exact by construction, nothing to invalidate;
+# the derivation is the same Python as before, run on the parsed rows when the text is new). Elsewhere
+# (SQLite, a department) the rows are read and folded as before (``task_summary``), keyed by those rows.
+
+UnitName = namedtuple("UnitName", "id code name")
+
+# (No CTE: a statement must start with SELECT to count as a read, workflow/dbtuning.py.)
+_LIVE_SQL = "dispatch_id NOT IN (SELECT id FROM dispatches WHERE status = 'draft')"
+_LATE_OPEN_SQL = ("SELECT lead_unit_id, status, count(*) AS late FROM tasks WHERE status IN ('assigned', 'in_progress') "
+                  f"AND deadline < %(as_of)s AND {_LIVE_SQL} GROUP BY lead_unit_id, status")
+# Rows of ``task_summary`` (counts kept per (unit, status), with the late ones) grouped twice in one pass:
+# per status (status, n, late) and per unit (id, code, name, open, late, completed, completed on time).
+SUMMARY_SQL = (
+    "SELECT coalesce(json_agg(json_build_array(g.status, g.n, g.late) ORDER BY g.status) "
+    "FILTER (WHERE g.status IS NOT NULL), '[]')::text, "
+    "coalesce(json_agg(json_build_array(g.lead_unit_id, u.code, u.name, g.open, g.late, g.completed, "
+    "g.completed_on_time) ORDER BY g.lead_unit_id) FILTER (WHERE g.status IS NULL), '[]')::text "
+    "FROM (SELECT c.lead_unit_id, c.status, sum(c.n) AS n, "
+    "sum(c.n) FILTER (WHERE c.status IN ('assigned', 'in_progress', 'overdue')) AS open, "
+    "sum(CASE WHEN c.status = 'overdue' THEN c.n ELSE coalesce(l.late, 0) END) AS late, "
+    "sum(c.n) FILTER (WHERE c.status = 'completed') AS completed, "
+    "sum(c.on_time) FILTER (WHERE c.status = 'completed') AS completed_on_time "
+    f"FROM task_counts c LEFT JOIN ({_LATE_OPEN_SQL}) l ON l.lead_unit_id = c.lead_unit_id AND l.status = c.status "
+    "WHERE c.n <> 0 OR c.on_time <> 0 "
+    "GROUP BY GROUPING SETS ((c.lead_unit_id), (c.status))) g "
+    "LEFT JOIN units u ON u.id = g.lead_unit_id")
+# /overdue: the units with tasks late at ``as_of`` (id, code, name, late: ``late_per_unit``), the overdue tasks
+# without a deadline (``overdue_total`` leaves them out) and the active units of the picker (``unit_choices``:
+# code, name, kind, in the order a plain SELECT reads them).
+OVERDUE_SQL = (
+    "SELECT (SELECT coalesce(json_agg(json_build_array(u.id, u.code, u.name, x.late) ORDER BY u.id), '[]')::text "
+    "FROM (SELECT p.lead_unit_id, sum(p.k) AS late FROM ("
+    "SELECT lead_unit_id, n AS k FROM task_counts WHERE status = 'overdue' AND (n <> 0 OR on_time <> 0) "
+    f"UNION ALL SELECT lead_unit_id, late FROM ({_LATE_OPEN_SQL}) o) p "
+    "GROUP BY p.lead_unit_id HAVING sum(p.k) <> 0) x JOIN units u ON u.id = x.lead_unit_id), "
+    f"(SELECT count(*) FROM tasks WHERE status = 'overdue' AND deadline IS NULL AND {_LIVE_SQL}), "
+    "(SELECT coalesce(json_agg(json_build_array(code, name, kind)), '[]')::text FROM units WHERE active IS true)")
+
+
+def one_text_reads(user) -> bool:
+    """Whether this user's counts are read as one text (PostgreSQL, a user who sees every task)."""
+    return permissions.sees_every_task(user) and db.session.get_bind().dialect.name == "postgresql"
+
+
+def _naive_utc(at: datetime):
+    from datetime import timezone
+
+    return at.astimezone(timezone.utc).replace(tzinfo=None)  # as models.types.UTCDateTime binds it
+
+
+def summary(user, now: datetime) -> tuple[dict, Hashable, Callable[[], list[UnitRow]]]:
+    """(counts, key, table): ``status_counts`` of the live tasks the user sees at ``now``, and their
+    ``unit_table`` as ``table()``, whose ``key`` is equal for equal tables (the one text of the units'
+    counts, or the rows they are folded from)."""
+    if one_text_reads(user):
+        per_status, per_unit = db.session.connection().exec_driver_sql(
+            SUMMARY_SQL, {"as_of": _naive_utc(now)}).one()
+        counts = status_counts(user, now, summary=[(None, status, n, late, 0)
+                                                    for status, n, late in json.loads(per_status)])
+        return counts, ("units", per_unit), lambda: _unit_rows(per_unit)
+    rows = task_summary(user, now)
+    names = tuple(unit_names({r[0] for r in rows}))
+    key = (tuple(rows), names)
+    return (status_counts(user, now, summary=rows), ("rows",) + key,
+            lambda: list(_UNIT_TABLES.get(key, lambda: _fold_unit_rows(rows, names))))
+
+
+def _unit_rows(text: str) -> list[UnitRow]:
+    return [UnitRow(unit=UnitName(unit_id, code, name), open=open_ or 0, late=late or 0, completed=completed or 0,
+                    completed_on_time=on_time or 0)
+            for unit_id, code, name, open_, late, completed, on_time in json.loads(text)]
+
+
+DERIVED_LIMIT = 64  # values kept per application; the store is emptied when full
+
+
+def derived(key: Hashable, what: str, build: Callable[[], Any]) -> Any:
+    """``build()`` kept per (``what``, ``key``): for values that are a pure function of the inputs ``key``
+    stands for (``summary``, ``overdue_inputs``), rendered pieces included: the URL root and the settings
+    pieces read (``snapshots.CONFIG_KEYS``) are added to the key. Callers only read the value."""
+    from flask import request
+
+    from workflow.snapshots import CONFIG_KEYS
+
+    app = current_app._get_current_object()
+    store = app.extensions.get("reads_derived")
+    if store is None:  # one store per application (its templates and settings)
+        store = app.extensions["reads_derived"] = Kept(DERIVED_LIMIT)
+    return store.get((what, key, request.script_root, tuple(app.config.get(name) for name in CONFIG_KEYS)), build)
+
+
+def overdue_inputs(user, as_of: datetime) -> tuple[Hashable, Callable[[], tuple[list[UnitRow], int | None]], Any]:
+    """(key, parts, choices_key) of /overdue at ``as_of``: ``parts()`` gives ``(late_units(…), overdue_total(…))``
+    with the list's total None when it must be counted; ``choices_key`` stands for the active units of the
+    picker (``unit_choices_of(choices_key, blank)``)."""
+    if one_text_reads(user):
+        late_text, undated, choices_text = db.session.connection().exec_driver_sql(
+            OVERDUE_SQL, {"as_of": _naive_utc(as_of)}).one()
+
+        def parts():
+            units = late_by_unit([UnitRow(unit=UnitName(i, code, name), late=late)
+                                  for i, code, name, late in json.loads(late_text)])
+            return units, sum(row.late for row in units) - (undated or 0)
+
+        return ("overdue", late_text, undated), parts, ("text", choices_text)
+    units = late_units(user, as_of)
+    total = queries.overdue_total(user, as_of, {row.unit.id: row.late for row in units})
+    key = ("rows", tuple((r.unit.id, r.unit.code, r.unit.name, r.late) for r in units), total)
+    return key, lambda: (units, total), None
+
+
+def unit_choices_of(key, blank: str):
+    """``helpers.unit_choices(blank=blank)`` (grouped), from the active units ``overdue_inputs`` read as one
+    text (``key``), or read now when ``key`` is None."""
+    from workflow.web.helpers import _choices_of, unit_choices
+
+    if key is None:
+        return unit_choices(blank=blank)
+    built = derived((key, blank), "unit_choices", lambda: _choices_of(tuple(tuple(r) for r in json.loads(key[1])), blank, True))
+    return {group: list(members) for group, members in built.items()}

@@ -33,12 +33,14 @@ def dashboard():
 def _content(actor, at):
     """The dashboard's content (what ``PAGES``' templates show inside the layout) for ``actor`` at ``at``."""
     if actor.role == "office":
-        summary = reads.task_summary(actor, at)  # one pass over the tasks for the counts and the units
-        late_units = reads.late_by_unit(reads.unit_table(actor, at, summary=summary))
+        # The counts and the units (one text on PostgreSQL: reads.summary), and what is derived from them, kept
+        # per distinct input.
+        counts, key, table = reads.summary(actor, at)
+        late_units, late_units_total = reads.derived(key, "office", lambda: _office_parts(table()))
         return render_template(
-            "dashboard/_office_content.html", at=at, counts=reads.status_counts(actor, at, summary=summary),
-            due_soon=reads.due_soon(actor, at, views=True), late_units=late_units[:reads.DASHBOARD_UNITS],
-            late_units_total=len(late_units), recent=reads.recent_events(actor, limit=8, views=True),
+            "dashboard/_office_content.html", at=at, counts=counts,
+            due_soon=reads.due_soon(actor, at, views=True), late_units=late_units,
+            late_units_total=late_units_total, recent=reads.recent_events(actor, limit=8, views=True),
             extensions=reads.pending_extensions(actor, views=True),
             yellow_days=reads.yellow_days(), warning=lambda t: task_warning(t, at), drafts=reads.drafts())
     if actor.role == "department":
@@ -50,22 +52,34 @@ def _content(actor, at):
             coordinating=reads.unit_tasks_coordinating(actor),
             recent=reads.recent_events(actor, limit=8, views=True), warning=lambda t: task_warning(t, at))
     if actor.role == "leader":
-        summary = reads.task_summary(actor, at)
-        table = reads.unit_table(actor, at, summary=summary)
-        judged = sum(r.completed + r.late for r in table)
-        overall = sum(r.completed_on_time for r in table) / judged if judged else None
-        on_time = reads.on_time_by_unit(table)
-        chart, chart_narrow = open_late_chart(reads.open_by_unit(table)), narrow_chart(reads.open_by_unit(table))
-        # The long pieces rendered once per distinct input (helpers.fragment): each key holds what its piece shows.
-        on_time_html = fragment("dashboard/_on_time_rows.html", tuple(
-            (r.unit.name, r.on_time_rate, r.completed_on_time, r.completed, r.late) for r in on_time), on_time=on_time)
+        counts, key, table = reads.summary(actor, at)
+        overall, on_time, on_time_html, chart_html, chart_narrow_html = reads.derived(
+            key, "leader", lambda: _leader_parts(table()))
         return render_template(
-            "dashboard/_leader_content.html", at=at, overall=overall, counts=reads.status_counts(actor, at, summary=summary),
+            "dashboard/_leader_content.html", at=at, overall=overall, counts=counts,
             overdue=reads.overdue_tasks(actor, at, limit=10, views=True), on_time=on_time, on_time_html=on_time_html,
-            chart_html=fragment("dashboard/_chart.html", repr(chart), chart=chart),
-            chart_narrow_html=fragment("dashboard/_chart.html", repr(chart_narrow), chart=chart_narrow),
-            days_late=reads.queries.days_late)
+            chart_html=chart_html, chart_narrow_html=chart_narrow_html, days_late=reads.queries.days_late)
     raise ValueError(actor.role)
+
+
+def _office_parts(table):
+    """What the office's dashboard shows of the unit table (pure: kept per input)."""
+    late_units = reads.late_by_unit(table)
+    return late_units[:reads.DASHBOARD_UNITS], len(late_units)
+
+
+def _leader_parts(table):
+    """What the leader's dashboard shows of the unit table, its long pieces rendered (pure:
+    kept per input; the pieces are rendered with the request's URL root, which the kept key holds too)."""
+    judged = sum(r.completed + r.late for r in table)
+    overall = sum(r.completed_on_time for r in table) / judged if judged else None
+    on_time = reads.on_time_by_unit(table)
+    chart, chart_narrow = open_late_chart(reads.open_by_unit(table)), narrow_chart(reads.open_by_unit(table))
+    # The long pieces rendered once per distinct input (helpers.fragment): each key holds what its piece shows.
+    on_time_html = fragment("dashboard/_on_time_rows.html", tuple(
+        (r.unit.name, r.on_time_rate, r.completed_on_time, r.completed, r.late) for r in on_time), on_time=on_time)
+    return (overall, on_time, on_time_html, fragment("dashboard/_chart.html", repr(chart), chart=chart),
+            fragment("dashboard/_chart.html", repr(chart_narrow), chart=chart_narrow))
 
 
 def _admin_dashboard(actor, at):

@@ -14,7 +14,7 @@ from workflow.extensions import db
 from workflow.clock import local_tz
 from workflow.web import bp, reads
 from workflow.web.filters import _dispatch_short as dispatch_short, task_state
-from workflow.web.helpers import fragment, now, param, parse_date, parse_int, require, unit_choices, url_maker, user
+from workflow.web.helpers import fragment, now, param, parse_date, parse_int, require, url_maker, user
 
 PER_PAGE = 100  # the screen list is paged; the printable list and the PDF hold every row
 # What a row of the list shows (``overdue/list.html``): read only these columns of the tasks (issue 16).
@@ -85,12 +85,12 @@ def _list_content(at: datetime, pdf_available: bool) -> tuple[Markup, int, tuple
     sees_all = permissions.visible_tasks_filter(user()) is None
     query, order = queries.overdue_query(user(), bindparam("as_of") if sees_all else as_of)
     params = {"as_of": as_of, "unit_id": unit.id if unit is not None else None} if sees_all else None
-    units = reads.late_units(user(), as_of)
+    # The units' late counts, the list's total and the picker's units: one text on PostgreSQL (reads.overdue_inputs).
+    inputs_key, inputs, choices_key = reads.overdue_inputs(user(), as_of)
+    units, total = reads.derived(inputs_key, "overdue", inputs)
     if unit is not None:
         query = query.where(Task.lead_unit_id == (bindparam("unit_id") if sees_all else unit.id))
         total = None  # counted: the stored counts are per unit and status, not per deadline
-    else:
-        total = queries.overdue_total(user(), as_of, {row.unit.id: row.late for row in units})
     loads = reads.LIST_LOADS  # the list shows the lead unit and the dispatch's number, not the coordinating units
     lean = {"views": True, "view_columns": ROW_COLUMNS, "coordinating": False, "params": params,
             "built": ("overdue", unit is not None) if sees_all else None}
@@ -100,16 +100,17 @@ def _list_content(at: datetime, pdf_available: bool) -> tuple[Markup, int, tuple
     rows = [(task, queries.days_late(task, as_of)) for task in result.items]
     first = (result.page - 1) * PER_PAGE
     filter_args = {k: v for k, v in (("as_of", shown), ("unit", unit.code if unit else "")) if v}
-    choices = unit_choices(blank="Tất cả đơn vị")
+    choices = reads.unit_choices_of(choices_key, "Tất cả đơn vị")
     selected = unit.code if unit else None
     # The long pieces rendered once per distinct input (helpers.fragment): each key holds what its piece shows.
     rows_html = fragment("overdue/_rows.html", (first, tuple(
         (t.id, t.item, t.title, dispatch_short(t.dispatch), t.extension_deadline, t.lead_unit.name, t.deadline, days,
          task_state(t, as_of)) for t, days in rows)),
         rows=rows, first=first, as_of=as_of, task_href=url_maker("web.task_detail", "task_id"))
-    units_html = fragment("overdue/_units.html", (shown, tuple((r.unit.code, r.unit.name, r.late) for r in units)),
+    units_html = fragment("overdue/_units.html", (shown, inputs_key),
                           units=units, unit_href=url_maker("web.overdue_list", "unit", as_of=shown or None))
-    options_html = fragment("overdue/_unit_options.html", (selected, tuple((g, tuple(o)) for g, o in choices.items())),
+    options_html = fragment("overdue/_unit_options.html", (selected, choices_key or tuple(
+        (g, tuple(o)) for g, o in choices.items())),
                             unit_choices=choices, selected=selected)
     html = render_template("overdue/_list_content.html", rows=rows, result=result, first=first,
                            as_of=as_of, as_of_value=shown, units=units, unit=unit, filter_args=filter_args,
