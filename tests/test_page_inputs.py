@@ -1,0 +1,156 @@
+"""The dashboards' and /overdue's counts read as one text (workflow/web/reads.py: ``summary``,
+``overdue_inputs``; issue 16, third round): on PostgreSQL the database folds the task counts, the late
+tasks and the units' names into one text per page, and what the pages derive from it is kept per
+distinct text (``reads.derived``). These tests check that the text's numbers are the ones counting the
+tasks gives (and the rows folded in Python give), and that a change of any input shows on the next page:
+a kept piece is never served for other inputs."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Task, Unit
+from tests.conftest import local
+from tests.factories import issued_dispatch_with_task, user
+from tests.web_fixtures import sign_in, web  # noqa: F401
+from workflow.services.dispatches import create_dispatch
+from workflow.services.tasks import create_task, fire_event, sweep
+
+POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+NOW = local(2026, 11, 22, 8, 0)
+
+
+def _varied_state(db):
+    """Tasks in every state the counts tell apart, in several units: late but not swept (assigned and in
+    progress), swept overdue, completed on time and late, not yet due, and a draft's task (not live)."""
+    office = user("office")
+    _, late = issued_dispatch_with_task(lead="so-y-te", coordinating=(), tasks=3, deadline=local(2026, 11, 1, 17, 0))
+    sweep(NOW)  # the three are overdue now
+    _, unswept = issued_dispatch_with_task(lead="so-y-te", coordinating=(), tasks=2, deadline=local(2026, 11, 20, 17, 0))
+    _, mine = issued_dispatch_with_task(lead="so-tai-chinh", coordinating=(), tasks=3,
+                                        deadline=local(2026, 11, 21, 17, 0))
+    lead = user("taichinh")
+    fire_event(lead, mine[0].id, "start", version=mine[0].version, now=local(2026, 11, 10, 8, 0))  # late, in progress
+    fire_event(lead, mine[1].id, "start", version=mine[1].version, now=local(2026, 11, 10, 8, 0))
+    fire_event(lead, mine[1].id, "complete", version=mine[1].version, now=local(2026, 11, 12, 8, 0),
+               evidence_number="1-BC/STC", evidence_date=local(2026, 11, 12, 8, 0).date())  # on time
+    fire_event(lead, mine[2].id, "start", version=mine[2].version, now=local(2026, 11, 10, 8, 0))
+    fire_event(lead, mine[2].id, "complete", version=mine[2].version, now=NOW,
+               evidence_number="2-BC/STC", evidence_date=NOW.date())  # late
+    issued_dispatch_with_task(lead="so-xay-dung", coordinating=(), tasks=2, deadline=local(2026, 12, 20, 17, 0))
+    draft = create_dispatch(office, issuer="tinh-uy", subject="V/v dự thảo", now=NOW)
+    create_task(office, dispatch_ref=str(draft.id), title="Dự thảo quá hạn", lead_unit="so-y-te",
+                deadline=local(2026, 10, 1, 17, 0), now=NOW)
+    db.session.commit()
+    return late, unswept
+
+
+def _counted(db, at):
+    """Per unit code: (open, late, completed, completed on time) by counting the live tasks."""
+    from workflow import queries
+
+    live, late = queries.live_condition(), queries.late_condition(at)
+    rows = db.session.execute(
+        select(Unit.code, func.sum(func.cast(Task.status.in_(("assigned", "in_progress", "overdue")), db.Integer)),
+               func.sum(func.cast(late, db.Integer)), func.sum(func.cast(Task.status == "completed", db.Integer)),
+               func.sum(func.cast((Task.status == "completed") & Task.on_time.is_(True), db.Integer)))
+        .join(Task, Task.lead_unit_id == Unit.id).where(live).group_by(Unit.code)).all()
+    return {code: tuple(int(v or 0) for v in values) for code, *values in rows}
+
+
+def _table(rows):
+    return {r.unit.code: (r.open, r.late, r.completed, r.completed_on_time) for r in rows}
+
+
+@pytest.mark.parametrize("at", [NOW, local(2026, 11, 20, 8, 0), local(2027, 1, 1, 0, 0)])
+def test_the_one_text_gives_the_counts_and_units_that_counting_the_tasks_gives(app, db, monkeypatch, at):
+    from workflow.web import reads
+
+    _varied_state(db)
+    office, leader = user("office"), user("leader")
+    assert reads.one_text_reads(office) is POSTGRES and reads.one_text_reads(leader) is POSTGRES
+    assert reads.one_text_reads(user("taichinh")) is False  # a department's rows are folded in Python
+    with app.test_request_context("/"):
+        counts, key, table = reads.summary(office, at)
+        rows = table()
+        assert _table(rows) == _counted(db, at)
+        assert {r.unit.code: r.unit.name for r in rows} == dict(db.session.execute(
+            select(Unit.code, Unit.name).where(Unit.code.in_([r.unit.code for r in rows]))).all())
+        assert [r.unit.id for r in rows] == sorted(r.unit.id for r in rows)  # the order ties keep
+        # The same numbers as the rows read and folded in Python (the path of SQLite and departments).
+        monkeypatch.setattr(reads, "one_text_reads", lambda _user: False)
+        counts_folded, key_folded, table_folded = reads.summary(office, at)
+        assert counts == counts_folded
+        assert [(r.unit.id, r.unit.code, r.unit.name, r.open, r.late, r.completed, r.completed_on_time)
+                for r in rows] == [(r.unit.id, r.unit.code, r.unit.name, r.open, r.late, r.completed,
+                                    r.completed_on_time) for r in table_folded()]
+        assert (key[0] == "units") is POSTGRES and key_folded[0] == "rows"
+    assert counts["total"] == sum(v[0] + v[2] for v in _counted(db, at).values())
+    assert counts["late"] == sum(v[1] for v in _counted(db, at).values()) > 0
+
+
+@pytest.mark.parametrize("as_of", [NOW, local(2026, 6, 30, 23, 59), local(2027, 3, 1, 0, 0)])
+def test_the_overdue_lists_one_text_gives_the_units_total_and_picker_of_the_rows(app, db, monkeypatch, as_of):
+    from workflow import queries
+    from workflow.web import reads
+    from workflow.web.helpers import unit_choices
+
+    _varied_state(db)
+    db.session.get(Unit, db.session.scalar(select(Unit.id).where(Unit.code == "so-xay-dung"))).active = False
+    db.session.commit()
+    office = user("office")
+    with app.test_request_context("/overdue"):
+        key, parts, choices_key = reads.overdue_inputs(office, as_of)
+        units, total = parts()
+        choices = reads.unit_choices_of(choices_key, "Tất cả đơn vị")
+        query, _ = queries.overdue_query(office, as_of)
+        assert total == db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        assert choices == unit_choices(blank="Tất cả đơn vị")
+        assert "so-xay-dung" not in {code for options in choices.values() for code, _ in options}
+        monkeypatch.setattr(reads, "one_text_reads", lambda _user: False)
+        key_folded, parts_folded, no_key = reads.overdue_inputs(office, as_of)
+        units_folded, total_folded = parts_folded()
+    assert no_key is None and (choices_key is not None) is POSTGRES
+    assert [(r.unit.id, r.unit.code, r.unit.name, r.late) for r in units] == \
+        [(r.unit.id, r.unit.code, r.unit.name, r.late) for r in units_folded]
+    assert total == total_folded
+
+
+def _late_units_box(html: str) -> str:
+    return html[html.index("Trễ hạn theo đơn vị"):]
+
+
+def test_a_change_of_any_input_shows_on_the_next_page_never_a_kept_piece(app, db, web, frozen_now):
+    """The pieces kept per text (the late units of the office, the leader's table and chart, /overdue's units
+    and picker) follow every change: a unit renamed or made inactive, a late task completed, a task moved."""
+    late, _ = _varied_state(db)
+    frozen_now(NOW)
+    sign_in(web, user("office"))
+    page, overdue = web.get("/").get_data(as_text=True), web.get("/overdue").get_data(as_text=True)
+    assert "Sở Y tế" in _late_units_box(page) and "Sở Y tế" in overdue
+    assert web.get("/").get_data(as_text=True) == page  # (same inputs, same page: kept pieces served)
+    yte = db.session.scalar(select(Unit).where(Unit.code == "so-y-te"))
+    yte.name = "Sở Y tế (đổi tên)"
+    db.session.commit()
+    page2, overdue2 = web.get("/").get_data(as_text=True), web.get("/overdue").get_data(as_text=True)
+    assert "Sở Y tế (đổi tên)" in _late_units_box(page2) and "Sở Y tế (đổi tên)</a>" in overdue2
+    assert "Sở Y tế (đổi tên)</option>" in overdue2
+    badge = re.compile(r'Sở Y tế \(đổi tên\)</a>\s*<span class="badge[^>]*>(\d+)</span>')
+    before = int(badge.search(page2).group(1))
+    late[0].lead_unit = db.session.scalar(select(Unit).where(Unit.code == "so-noi-vu"))
+    db.session.commit()
+    page3, overdue3 = web.get("/").get_data(as_text=True), web.get("/overdue").get_data(as_text=True)
+    assert int(badge.search(page3).group(1)) == before - 1
+    assert "Sở Nội vụ" in _late_units_box(page3) and "Sở Nội vụ" in overdue3
+    yte.active = False
+    db.session.commit()
+    assert "Sở Y tế (đổi tên)</option>" not in web.get("/overdue").get_data(as_text=True)
+    sign_in(web, user("leader"))
+    leader = web.get("/").get_data(as_text=True)
+    assert "Sở Y tế (đổi tên)" in leader and "Sở Nội vụ" in leader
+    yte.name = "Sở Y tế"
+    db.session.commit()
+    assert "Sở Y tế (đổi tên)" not in web.get("/").get_data(as_text=True)
