@@ -154,3 +154,44 @@ def test_a_change_of_any_input_shows_on_the_next_page_never_a_kept_piece(app, db
     yte.name = "Sở Y tế"
     db.session.commit()
     assert "Sở Y tế (đổi tên)" not in web.get("/").get_data(as_text=True)
+
+
+OVERDUE_PATHS = ["/overdue", "/overdue?page=2", "/overdue?page=99", "/overdue?unit=so-y-te", "/overdue?unit=so-y-te&page=2",
+                 "/overdue?unit=so-y-te&page=50", "/overdue?as_of=2026-11-20", "/overdue?as_of=2027-01-31&page=3",
+                 "/overdue?as_of=2020-01-01", "/overdue?unit=nope", "/overdue?page=x", "/overdue?as_of=bad"]
+
+
+def _pages(web, paths):
+    csrf = re.compile(r'(name="csrf_token" value=")[^"]+|(<meta name="csrf-token" content=")[^"]+')
+    return [(web.get(path).status_code, csrf.sub("…", web.get(path).get_data(as_text=True))) for path in paths]
+
+
+def test_the_overdue_pages_read_as_one_text_are_the_pages_read_as_rows(app, db, web, frozen_now, monkeypatch):
+    """/overdue's content from the two texts (rows, units, total, picker; kept per distinct input) is the page
+    the rows read and folded in Python give, for dates, units, pages (past the last one too) and bad input;
+    a pending extension shows; and a change of a row (title, deadline, unit, extension) shows at once."""
+    from workflow.web import reads
+    from workflow.web.views import overdue
+
+    late, unswept = _varied_state(db)
+    monkeypatch.setattr(overdue, "PER_PAGE", 2)  # pages of two rows: the clamping and offsets are exercised
+    frozen_now(NOW)
+    sign_in(web, user("office"))
+    one_text = _pages(web, OVERDUE_PATHS)
+    with monkeypatch.context() as m:
+        m.setattr(reads, "one_text_reads", lambda _user: False)
+        assert _pages(web, OVERDUE_PATHS) == one_text
+    assert [status for status, _ in one_text] == [200] * 9 + [400] * 3
+    yte = "".join(page for _, page in one_text[3:6])  # so-y-te's pages: the tasks made above
+    assert yte.count("Xây dựng Đề án đô thị thông minh") == 5 and "đang xin gia hạn" not in yte
+    late[0].title = "Tên mới của nhiệm vụ trễ"
+    late[1].deadline = local(2026, 10, 2, 17, 0)
+    late[2].extension_deadline = local(2027, 1, 15, 17, 0)
+    db.session.commit()
+    changed = _pages(web, OVERDUE_PATHS)
+    yte = "".join(page for _, page in changed[3:6])
+    assert "Tên mới của nhiệm vụ trễ" in yte and "đang xin gia hạn đến 15/01/2027" in yte
+    assert "02/10/2026" in changed[3][1]  # now the first of so-y-te's late tasks
+    with monkeypatch.context() as m:
+        m.setattr(reads, "one_text_reads", lambda _user: False)
+        assert _pages(web, OVERDUE_PATHS) == changed

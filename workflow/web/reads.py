@@ -496,3 +496,64 @@ def unit_choices_of(key, blank: str):
         return unit_choices(blank=blank)
     built = derived((key, blank), "unit_choices", lambda: _choices_of(tuple(tuple(r) for r in json.loads(key[1])), blank, True))
     return {group: list(members) for group, members in built.items()}
+
+
+# /overdue's page of rows (``overdue_query``, ordered by deadline then id) with what a row shows of its task
+# (``ROW_COLUMNS`` of workflow/web/views/overdue.py), its lead unit and its dispatch's number, as one text;
+# with a unit, the count of its rows too (the stored counts are per unit and status, not per deadline).
+_OVERDUE_CONDITION = ("t.status IN ('assigned', 'in_progress', 'overdue') AND t.deadline IS NOT NULL "
+                      "AND (t.deadline < %(as_of)s OR t.status = 'overdue') "
+                      "AND t.dispatch_id NOT IN (SELECT id FROM dispatches WHERE status = 'draft')")
+_OVERDUE_VIEW_KEYS = ("id", "dispatch_id", "lead_unit_id", "item", "title", "deadline", "status", "on_time",
+                      "extension_deadline")
+
+
+def _overdue_page_sql(by_unit: bool) -> str:
+    where = _OVERDUE_CONDITION + (" AND t.lead_unit_id = %(unit_id)s" if by_unit else "")
+    count = f"(SELECT count(*) FROM tasks t WHERE {where})" if by_unit else "NULL::bigint"
+    return (f"SELECT {count}, (SELECT coalesce(json_agg(json_build_array(p.id, p.dispatch_id, p.lead_unit_id, "
+            "p.item, p.title, p.deadline, p.status, p.on_time, p.extension_deadline, lu.code, lu.name, d.number, "
+            "d.symbol, d.year, d.kind, d.title, d.status) ORDER BY p.deadline, p.id), '[]')::text "
+            "FROM (SELECT t.id, t.dispatch_id, t.lead_unit_id, t.item, t.title, t.deadline, t.status, t.on_time, "
+            f"t.extension_deadline FROM tasks t WHERE {where} ORDER BY t.deadline, t.id "
+            "LIMIT %(limit)s OFFSET %(offset)s) p "
+            "JOIN units lu ON lu.id = p.lead_unit_id JOIN dispatches d ON d.id = p.dispatch_id)")
+
+
+OVERDUE_PAGE_SQL = {False: _overdue_page_sql(False), True: _overdue_page_sql(True)}
+
+
+def overdue_page(as_of: datetime, unit_id: int | None, page: int, per_page: int, total: int | None):
+    """(total, rows as one text, page) of /overdue at ``as_of`` (of ``unit_id``'s tasks when given, counted
+    then; else ``total`` is the list's total); a page past the last is the last one. PostgreSQL only
+    (``one_text_reads``); the rows become tasks with ``overdue_views``."""
+    connection = db.session.connection()
+    params = {"as_of": _naive_utc(as_of), "unit_id": unit_id, "limit": per_page, "offset": (page - 1) * per_page}
+    counted, text = connection.exec_driver_sql(OVERDUE_PAGE_SQL[unit_id is not None], params).one()
+    if unit_id is not None:
+        total = counted or 0
+    pages = max(1, -(-(total or 0) // per_page))
+    if total and page > pages:
+        page, params["offset"] = pages, (pages - 1) * per_page
+        text = connection.exec_driver_sql(OVERDUE_PAGE_SQL[unit_id is not None], params).one()[1]
+    return total, text, page
+
+
+def overdue_views(text: str) -> list:
+    """The rows ``overdue_page`` read as ``queries.TaskView`` objects, as ``task_views`` gives them with the
+    overdue list's columns (any other attribute is read from the ORM task on use)."""
+    from datetime import timezone
+
+    def when(value):
+        return None if value is None else datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+
+    views = []
+    for row in json.loads(text):
+        values = dict(zip(_OVERDUE_VIEW_KEYS, row))
+        values["deadline"], values["extension_deadline"] = when(values["deadline"]), when(values["extension_deadline"])
+        lead_code, lead_name, d_number, d_symbol, d_year, d_kind, d_title, d_status = row[len(_OVERDUE_VIEW_KEYS):]
+        values["dispatch"] = queries._DispatchRef(id=values["dispatch_id"], number=d_number, symbol=d_symbol,
+                                                  year=d_year, kind=d_kind, title=d_title, status=d_status)
+        values["lead_unit"] = queries._UnitRef(id=values["lead_unit_id"], code=lead_code, name=lead_name)
+        views.append(queries.TaskView(values))
+    return views

@@ -80,6 +80,9 @@ def _list_content(at: datetime, pdf_available: bool) -> tuple[Markup, int, tuple
     unit, unit_errors = _unit_filter()
     warnings += unit_errors
     errors += unit_errors
+    status = 400 if errors else 200
+    if reads.one_text_reads(user()):  # PostgreSQL, who sees every task (all who may read this page)
+        return _one_text_content(as_of, shown, page, unit, pdf_available), status, tuple(warnings)
     # For those who see every task (all who may read this page) the page's statement is built once per
     # (unit or not, page), the date and the unit bound (issue 16).
     sees_all = permissions.visible_tasks_filter(user()) is None
@@ -97,13 +100,39 @@ def _list_content(at: datetime, pdf_available: bool) -> tuple[Markup, int, tuple
     result = queries.paginate(query, page, PER_PAGE, order, total=total, options=loads, **lean)
     if result.total and page > result.pages:
         result = queries.paginate(query, result.pages, PER_PAGE, order, total=total, options=loads, **lean)
+    return _render(as_of, shown, unit, result, units, inputs_key, choices_key, pdf_available), status, tuple(warnings)
+
+
+def _one_text_content(as_of: datetime, shown: str, page: int, unit, pdf_available: bool) -> Markup:
+    """The content from two statements (issue 16, third round): the units, total and picker
+    (``reads.overdue_inputs``) and the page's rows (``reads.overdue_page``), each one text; the whole
+    content is kept per distinct (texts, date, filter, page) (``reads.derived``: the same HTML for the same
+    inputs), so a page whose inputs did not change since it was last shown is not rendered again."""
+    inputs_key, inputs, choices_key = reads.overdue_inputs(user(), as_of)
+    units, total = reads.derived(inputs_key, "overdue", inputs)
+    total, rows_text, page = reads.overdue_page(as_of, unit.id if unit is not None else None, page, PER_PAGE,
+                                                total)
+    key = (as_of, shown, unit.code if unit is not None else None, page, total, rows_text, inputs_key, choices_key,
+           pdf_available)
+
+    def build():
+        result = queries.Page(items=reads.overdue_views(rows_text), total=total, page=page, per_page=PER_PAGE)
+        return _render(as_of, shown, unit, result, units, inputs_key, choices_key, pdf_available,
+                       rows_key=((page - 1) * PER_PAGE, as_of, rows_text))
+
+    return reads.derived(key, "overdue_content", build)
+
+
+def _render(as_of, shown, unit, result, units, inputs_key, choices_key, pdf_available, rows_key=None) -> Markup:
+    """The content's HTML: ``result``'s rows, the ``units`` with late tasks (``inputs_key`` stands for them), the
+    picker's units (``choices_key``, or read now when None); ``rows_key`` stands for the rows when given."""
     rows = [(task, queries.days_late(task, as_of)) for task in result.items]
     first = (result.page - 1) * PER_PAGE
     filter_args = {k: v for k, v in (("as_of", shown), ("unit", unit.code if unit else "")) if v}
     choices = reads.unit_choices_of(choices_key, "Tất cả đơn vị")
     selected = unit.code if unit else None
     # The long pieces rendered once per distinct input (helpers.fragment): each key holds what its piece shows.
-    rows_html = fragment("overdue/_rows.html", (first, tuple(
+    rows_html = fragment("overdue/_rows.html", rows_key if rows_key is not None else (first, tuple(
         (t.id, t.item, t.title, dispatch_short(t.dispatch), t.extension_deadline, t.lead_unit.name, t.deadline, days,
          task_state(t, as_of)) for t, days in rows)),
         rows=rows, first=first, as_of=as_of, task_href=url_maker("web.task_detail", "task_id"))
@@ -116,7 +145,7 @@ def _list_content(at: datetime, pdf_available: bool) -> tuple[Markup, int, tuple
                            as_of=as_of, as_of_value=shown, units=units, unit=unit, filter_args=filter_args,
                            rows_html=rows_html, units_html=units_html, unit_options_html=options_html,
                            pdf_available=pdf_available)
-    return Markup(html), (400 if errors else 200), tuple(warnings)
+    return Markup(html)
 
 
 @bp.get("/overdue/print")
