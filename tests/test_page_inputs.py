@@ -195,3 +195,42 @@ def test_the_overdue_pages_read_as_one_text_are_the_pages_read_as_rows(app, db, 
     with monkeypatch.context() as m:
         m.setattr(reads, "one_text_reads", lambda _user: False)
         assert _pages(web, OVERDUE_PATHS) == changed
+
+
+def test_the_office_dashboard_read_as_one_text_is_the_dashboard_read_as_rows(app, db, web, frozen_now, monkeypatch):
+    """The office's dashboard from one statement of texts (counts, units, tasks due soon, extension requests, latest
+    changes; pieces kept per distinct text) is the page the rows read as before give; each piece follows a change of
+    what it shows (a new change, an extension requested, a task due soon renamed), and the minute."""
+    from workflow.web import reads
+
+    _varied_state(db)
+    _, soon = issued_dispatch_with_task(lead="so-xay-dung", coordinating=(), tasks=2, deadline=local(2026, 11, 23, 17, 0))
+    lead = user("xaydung")
+    fire_event(lead, soon[0].id, "start", version=soon[0].version, now=NOW)
+    fire_event(lead, soon[1].id, "request_extension", version=soon[1].version, now=NOW,
+               deadline=local(2027, 1, 15, 17, 0), note="Chờ ý kiến các sở")
+    db.session.commit()
+    frozen_now(NOW)
+    sign_in(web, user("office"))
+
+    def both():
+        page = web.get("/").get_data(as_text=True)
+        with monkeypatch.context() as m:
+            m.setattr(reads, "one_text_reads", lambda _user: False)
+            assert web.get("/").get_data(as_text=True) == page
+        return page
+
+    page = both()
+    assert page.count('class="row-warn-') == 2 and "đề nghị đến 15/01/2027" in page and "Dự thảo chưa ban hành" in page
+    assert page.count('class="timeline-item') == 8 and "Còn 1 ngày" in page
+    soon[0].title = "Nhiệm vụ sắp đến hạn, tên mới"
+    db.session.commit()
+    fire_event(lead, soon[0].id, "report", version=soon[0].version, now=NOW, note="Đã làm một nửa")
+    db.session.commit()
+    page2 = both()
+    assert "Nhiệm vụ sắp đến hạn, tên mới" in page2 and page2 != page
+    assert page2.count("Báo cáo tiến độ") == page.count("Báo cáo tiến độ") + 1
+    frozen_now(local(2026, 11, 22, 20, 0))  # another minute: the deadlines' words move
+    sign_in(web, user("office"))
+    page3 = both()
+    assert "Còn 21 giờ" in page3 and "Còn 1 ngày" not in page3

@@ -390,9 +390,9 @@ _LATE_OPEN_SQL = ("SELECT lead_unit_id, status, count(*) AS late FROM tasks WHER
 # per status (status, n, late) and per unit (id, code, name, open, late, completed, completed on time).
 SUMMARY_SQL = (
     "SELECT coalesce(json_agg(json_build_array(g.status, g.n, g.late) ORDER BY g.status) "
-    "FILTER (WHERE g.status IS NOT NULL), '[]')::text, "
+    "FILTER (WHERE g.status IS NOT NULL), '[]')::text AS per_status, "
     "coalesce(json_agg(json_build_array(g.lead_unit_id, u.code, u.name, g.open, g.late, g.completed, "
-    "g.completed_on_time) ORDER BY g.lead_unit_id) FILTER (WHERE g.status IS NULL), '[]')::text "
+    "g.completed_on_time) ORDER BY g.lead_unit_id) FILTER (WHERE g.status IS NULL), '[]')::text AS per_unit "
     "FROM (SELECT c.lead_unit_id, c.status, sum(c.n) AS n, "
     "sum(c.n) FILTER (WHERE c.status IN ('assigned', 'in_progress', 'overdue')) AS open, "
     "sum(CASE WHEN c.status = 'overdue' THEN c.n ELSE coalesce(l.late, 0) END) AS late, "
@@ -557,3 +557,87 @@ def overdue_views(text: str) -> list:
         values["lead_unit"] = queries._UnitRef(id=values["lead_unit_id"], code=lead_code, name=lead_name)
         views.append(queries.TaskView(values))
     return views
+
+
+# The office's dashboard on PostgreSQL: the counts (``SUMMARY_SQL``) and its three lists of rows, each one text, in
+# one statement: the tasks due soon (``due_soon``), the pending extensions (``pending_extensions``) and the latest
+# changes (``recent_event_views``), in their orders and limits, with what the dashboard shows of each row.
+_LIST_TASK_KEYS = ("id", "dispatch_id", "lead_unit_id", "item", "title", "deadline", "deadline_text", "recurrence",
+                   "period", "status", "on_time", "extension_deadline", "extension_requested_at")
+_LIVE_T = "t.dispatch_id NOT IN (SELECT id FROM dispatches WHERE status = 'draft')"
+
+
+def _task_list_sql(where: str, order: str, limit: int) -> str:
+    columns = ", ".join(f"p.{key}" for key in _LIST_TASK_KEYS)
+    return (f"(SELECT coalesce(json_agg(json_build_array({columns}, lu.code, lu.name, d.number, d.symbol, d.year, "
+            f"d.kind, d.title, d.status) ORDER BY {order.replace('t.', 'p.')}), '[]')::text "
+            f"FROM (SELECT {', '.join(f't.{key}' for key in _LIST_TASK_KEYS)} FROM tasks t WHERE {where} AND {_LIVE_T} "
+            f"ORDER BY {order} LIMIT {int(limit)}) p "
+            "JOIN units lu ON lu.id = p.lead_unit_id JOIN dispatches d ON d.id = p.dispatch_id)")
+
+
+def _office_sql(due_limit: int, extensions_limit: int, recent_limit: int) -> str:
+    due = _task_list_sql("t.status IN ('assigned', 'in_progress') AND t.deadline >= %(now)s AND t.deadline <= %(until)s",
+                         "t.deadline ASC, t.id", due_limit)
+    extensions = _task_list_sql("t.extension_deadline IS NOT NULL AND t.status IN ('assigned', 'in_progress', 'overdue')",
+                                "t.extension_requested_at ASC, t.id", extensions_limit)
+    recent = ("(SELECT coalesce(json_agg(json_build_array(r.id, r.event, r.at, r.task_id, r.actor_id, r.from_status, "
+              "r.to_status, r.item, r.title, r.full_name, r.username) ORDER BY r.at DESC, r.id DESC), '[]')::text "
+              "FROM (SELECT e.id, e.event, e.at, e.task_id, e.actor_id, e.from_status, e.to_status, t.item, t.title, "
+              "a.full_name, a.username FROM task_events e JOIN tasks t ON t.id = e.task_id "
+              f"LEFT OUTER JOIN users a ON a.id = e.actor_id WHERE {_LIVE_T} ORDER BY e.at DESC, e.id DESC "
+              f"LIMIT {int(recent_limit)}) r)")
+    return f"SELECT s.*, {due}, {extensions}, {recent} FROM ({SUMMARY_SQL}) s"
+
+
+_OFFICE_SQL: dict = {}
+
+
+def office_inputs(user, now: datetime, *, due_limit: int = 15, extensions_limit: int = 20, recent_limit: int = 8):
+    """The office's dashboard inputs on PostgreSQL (``one_text_reads``), one statement: ``(counts, units key,
+    table(), due soon text, extensions text, recent text)``; the texts become rows with ``list_views`` and
+    ``event_views``. The same rows as ``summary``, ``due_soon``, ``pending_extensions`` and ``recent_events``."""
+    limits = (due_limit, extensions_limit, recent_limit)
+    sql = _OFFICE_SQL.get(limits)
+    if sql is None:
+        sql = _OFFICE_SQL[limits] = _office_sql(*limits)
+    naive = _naive_utc(now)
+    per_status, per_unit, due, extensions, recent = db.session.connection().exec_driver_sql(
+        sql, {"as_of": naive, "now": naive, "until": _naive_utc(now + timedelta(days=yellow_days()))}).one()
+    counts = status_counts(user, now, summary=[(None, status, n, late, 0) for status, n, late in json.loads(per_status)])
+    return counts, ("units", per_unit), lambda: _unit_rows(per_unit), due, extensions, recent
+
+
+def _when(value):
+    from datetime import timezone
+
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+
+
+def list_views(text: str) -> list:
+    """The rows of a task list of ``office_inputs`` as ``queries.TaskView`` objects (as ``task_views`` gives
+    them without the coordinating units; any column not read is read from the ORM task on use)."""
+    views = []
+    width = len(_LIST_TASK_KEYS)
+    for row in json.loads(text):
+        values = dict(zip(_LIST_TASK_KEYS, row))
+        for key in ("deadline", "extension_deadline", "extension_requested_at"):
+            values[key] = _when(values[key])
+        lead_code, lead_name, d_number, d_symbol, d_year, d_kind, d_title, d_status = row[width:]
+        values["dispatch"] = queries._DispatchRef(id=values["dispatch_id"], number=d_number, symbol=d_symbol,
+                                                  year=d_year, kind=d_kind, title=d_title, status=d_status)
+        values["lead_unit"] = queries._UnitRef(id=values["lead_unit_id"], code=lead_code, name=lead_name)
+        views.append(queries.TaskView(values))
+    return views
+
+
+def event_views(text: str) -> list:
+    """The latest changes of ``office_inputs`` as ``recent_event_views`` gives them."""
+    rows = []
+    for event_id, event, at, task_id, actor_id, from_status, to_status, item, title, full_name, username \
+            in json.loads(text):
+        actor = None if actor_id is None else queries._Attrs(id=actor_id, full_name=full_name, username=username)
+        rows.append(_EventView(id=event_id, event=event, at=_when(at), task_id=task_id, actor_id=actor_id,
+                               from_status=from_status, to_status=to_status, actor=actor,
+                               task=queries._Attrs(id=task_id, item=item, title=title)))
+    return rows

@@ -10,7 +10,7 @@ from workflow import snapshots
 from workflow.extensions import db
 from workflow.web import bp, reads
 from workflow.web.charts import narrow_chart, open_late_chart
-from workflow.web.helpers import fragment, now, task_warning, user
+from workflow.web.helpers import fragment, fragment_of, now, task_warning, user
 
 
 PAGES = {"office": "dashboard/office.html", "department": "dashboard/department.html",
@@ -33,16 +33,7 @@ def dashboard():
 def _content(actor, at):
     """The dashboard's content (what ``PAGES``' templates show inside the layout) for ``actor`` at ``at``."""
     if actor.role == "office":
-        # The counts and the units (one text on PostgreSQL: reads.summary), and what is derived from them, kept
-        # per distinct input.
-        counts, key, table = reads.summary(actor, at)
-        late_units, late_units_total = reads.derived(key, "office", lambda: _office_parts(table()))
-        return render_template(
-            "dashboard/_office_content.html", at=at, counts=counts,
-            due_soon=reads.due_soon(actor, at, views=True), late_units=late_units,
-            late_units_total=late_units_total, recent=reads.recent_events(actor, limit=8, views=True),
-            extensions=reads.pending_extensions(actor, views=True),
-            yellow_days=reads.yellow_days(), warning=lambda t: task_warning(t, at), drafts=reads.drafts())
+        return _office_content(actor, at)
     if actor.role == "department":
         tasks = reads.unit_tasks_to_act(actor, at)
         return render_template(
@@ -62,10 +53,55 @@ def _content(actor, at):
     raise ValueError(actor.role)
 
 
+def _office_content(actor, at):
+    """The office's dashboard. On PostgreSQL its inputs are one statement of texts (``reads.office_inputs``) and
+    each long piece (the tasks due soon, the extension requests, the latest changes, the late units) is rendered
+    once per distinct text (``helpers.fragment``: the text holds every value the piece shows); elsewhere the rows
+    are read as before and each piece rendered."""
+    yellow_days = reads.yellow_days()
+    if reads.one_text_reads(actor):
+        counts, key, table, due_text, extensions_text, recent_text = reads.office_inputs(actor, at)
+        due_soon = _piece("dashboard/_due_soon_rows.html", ("due", at, yellow_days, due_text),
+                          lambda: reads.list_views(due_text), "due_soon", at=at, warning=lambda t: task_warning(t, at))
+        extensions = _piece("dashboard/_extension_items.html", ("extensions", extensions_text),
+                            lambda: reads.list_views(extensions_text), "extensions")
+        recent = _piece("_recent.html", ("recent", recent_text), lambda: reads.event_views(recent_text), "recent")
+    else:
+        counts, key, table = reads.summary(actor, at)
+        due_soon = _piece("dashboard/_due_soon_rows.html", None, lambda: reads.due_soon(actor, at, views=True),
+                          "due_soon", at=at, warning=lambda t: task_warning(t, at))
+        extensions = _piece("dashboard/_extension_items.html", None,
+                            lambda: reads.pending_extensions(actor, views=True), "extensions")
+        recent = _piece("_recent.html", None, lambda: reads.recent_events(actor, limit=8, views=True), "recent")
+    late_units, late_units_total, late_units_html = reads.derived(key, "office", lambda: _office_parts(table()))
+    return render_template(
+        "dashboard/_office_content.html", at=at, counts=counts, due_soon=due_soon[0], due_soon_html=due_soon[1],
+        late_units=late_units, late_units_total=late_units_total, late_units_html=late_units_html,
+        recent_html=recent[1], extensions=extensions[0], extensions_html=extensions[1], yellow_days=yellow_days,
+        drafts=reads.drafts())
+
+
+def _piece(template: str, key, rows, name: str, **context) -> tuple[bool, Markup]:
+    """(any rows, HTML) of a piece of a dashboard showing ``rows()`` as ``name``: kept per ``key`` when given (it
+    holds every value the piece shows: helpers.fragment), else rendered now."""
+    if key is None:
+        found = rows()
+        return bool(found), Markup(render_template(template, **{name: found}, **context))
+    found = []
+
+    def render():
+        found.append(rows())
+        return render_template(template, **{name: found[0]}, **context)
+
+    html = fragment_of(template, key, render)
+    return (bool(found[0]) if found else key[-1] != "[]"), html
+
+
 def _office_parts(table):
     """What the office's dashboard shows of the unit table (pure: kept per input)."""
     late_units = reads.late_by_unit(table)
-    return late_units[:reads.DASHBOARD_UNITS], len(late_units)
+    total, late_units = len(late_units), late_units[:reads.DASHBOARD_UNITS]
+    return late_units, total, Markup(render_template("dashboard/_late_unit_items.html", late_units=late_units))
 
 
 def _leader_parts(table):
