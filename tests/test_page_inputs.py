@@ -234,3 +234,34 @@ def test_the_office_dashboard_read_as_one_text_is_the_dashboard_read_as_rows(app
     sign_in(web, user("office"))
     page3 = both()
     assert "Còn 21 giờ" in page3 and "Còn 1 ngày" not in page3
+
+
+def test_the_leaders_dashboard_read_as_one_text_is_the_dashboard_read_as_rows(app, db, web, frozen_now, monkeypatch):
+    """The leader's dashboard from one statement of texts (counts, units, the longest-late tasks; pieces kept per
+    text) is the page the rows read as before give, and follows a change of a late task and of the minute."""
+    from workflow.web import reads
+
+    late, _ = _varied_state(db)
+    late[0].deadline = local(2025, 1, 1, 17, 0)  # the longest late: first in the table
+    db.session.commit()
+    frozen_now(NOW)
+    sign_in(web, user("leader"))
+
+    def both():
+        page = web.get("/").get_data(as_text=True)
+        with monkeypatch.context() as m:
+            m.setattr(reads, "one_text_reads", lambda _user: False)
+            assert web.get("/").get_data(as_text=True) == page
+        return page
+
+    page = both()
+    days = re.compile(r'<span class="days-late">(\d+)</span>')
+    assert "Xây dựng Đề án đô thị thông minh 1" in page and int(days.search(page).group(1)) == 690
+    late[0].title = "Nhiệm vụ trễ, tên mới"
+    db.session.commit()
+    page2 = both()
+    assert "Nhiệm vụ trễ, tên mới" in page2
+    frozen_now(local(2026, 11, 23, 8, 0))  # a day later: one more day late
+    sign_in(web, user("leader"))
+    page3 = both()
+    assert int(days.search(page3).group(1)) == 691

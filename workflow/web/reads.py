@@ -641,3 +641,22 @@ def event_views(text: str) -> list:
                                from_status=from_status, to_status=to_status, actor=actor,
                                task=queries._Attrs(id=task_id, item=item, title=title)))
     return rows
+
+
+_LEADER_SQL: dict = {}
+
+
+def leader_inputs(user, now: datetime, *, overdue_limit: int = 10):
+    """The leader's dashboard inputs on PostgreSQL (``one_text_reads``), one statement: ``(counts, units key,
+    table(), overdue text)``: ``summary``'s and the ``overdue_limit`` longest-late tasks (``overdue_tasks``), the
+    text read with ``list_views``."""
+    sql = _LEADER_SQL.get(overdue_limit)
+    if sql is None:
+        overdue = _task_list_sql("t.status IN ('assigned', 'in_progress', 'overdue') AND t.deadline IS NOT NULL "
+                                 "AND (t.deadline < %(as_of)s OR t.status = 'overdue')", "t.deadline ASC, t.id ASC",
+                                 overdue_limit)
+        sql = _LEADER_SQL[overdue_limit] = f"SELECT s.*, {overdue} FROM ({SUMMARY_SQL}) s"
+    per_status, per_unit, overdue_text = db.session.connection().exec_driver_sql(
+        sql, {"as_of": _naive_utc(now)}).one()
+    counts = status_counts(user, now, summary=[(None, status, n, late, 0) for status, n, late in json.loads(per_status)])
+    return counts, ("units", per_unit), lambda: _unit_rows(per_unit), overdue_text

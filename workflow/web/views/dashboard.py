@@ -43,13 +43,23 @@ def _content(actor, at):
             coordinating=reads.unit_tasks_coordinating(actor),
             recent=reads.recent_events(actor, limit=8, views=True), warning=lambda t: task_warning(t, at))
     if actor.role == "leader":
-        counts, key, table = reads.summary(actor, at)
+        # As the office's (``_office_content``): one statement of texts on PostgreSQL, pieces kept per text.
+        days_late = reads.queries.days_late
+        if reads.one_text_reads(actor):
+            counts, key, table, overdue_text = reads.leader_inputs(actor, at)
+            overdue = _piece("dashboard/_leader_overdue_rows.html", ("overdue", at, overdue_text),
+                             lambda: reads.list_views(overdue_text), "overdue", at=at, days_late=days_late)
+        else:
+            counts, key, table = reads.summary(actor, at)
+            overdue = _piece("dashboard/_leader_overdue_rows.html", None,
+                             lambda: reads.overdue_tasks(actor, at, limit=10, views=True), "overdue", at=at,
+                             days_late=days_late)
         overall, on_time, on_time_html, chart_html, chart_narrow_html = reads.derived(
             key, "leader", lambda: _leader_parts(table()))
         return render_template(
-            "dashboard/_leader_content.html", at=at, overall=overall, counts=counts,
-            overdue=reads.overdue_tasks(actor, at, limit=10, views=True), on_time=on_time, on_time_html=on_time_html,
-            chart_html=chart_html, chart_narrow_html=chart_narrow_html, days_late=reads.queries.days_late)
+            "dashboard/_leader_content.html", at=at, overall=overall, counts=counts, overdue=overdue[0],
+            overdue_html=overdue[1], on_time=on_time, on_time_html=on_time_html, chart_html=chart_html,
+            chart_narrow_html=chart_narrow_html)
     raise ValueError(actor.role)
 
 
