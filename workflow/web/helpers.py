@@ -230,3 +230,14 @@ def fragment(template_name: str, key, **context):
     template = current_app.jinja_env.get_template(template_name)
     full_key = (template, request.script_root, current_app.config.get("TIMEZONE"), key)
     return _FRAGMENTS.get(full_key, lambda: Markup(template.render(**context)))
+
+
+def fragment_of(template_name: str, key, render):
+    """``fragment`` whose context is built only when the piece is rendered: ``render()`` renders it (the rows it
+    shows read then, from what ``key`` holds). Kept with ``fragment``'s pieces, under the same kind of key."""
+    from flask import request
+    from markupsafe import Markup
+
+    template = current_app.jinja_env.get_template(template_name)
+    full_key = (template, request.script_root, current_app.config.get("TIMEZONE"), key)
+    return _FRAGMENTS.get(full_key, lambda: Markup(render()))

@@ -14,7 +14,7 @@ from workflow.extensions import db
 from workflow.clock import local_tz
 from workflow.web import bp, reads
 from workflow.web.filters import _dispatch_short as dispatch_short, task_state
-from workflow.web.helpers import fragment, now, param, parse_date, parse_int, require, unit_choices, url_maker, user
+from workflow.web.helpers import fragment, now, param, parse_date, parse_int, require, url_maker, user
 
 PER_PAGE = 100  # the screen list is paged; the printable list and the PDF hold every row
 # What a row of the list shows (``overdue/list.html``): read only these columns of the tasks (issue 16).
@@ -80,42 +80,72 @@ def _list_content(at: datetime, pdf_available: bool) -> tuple[Markup, int, tuple
     unit, unit_errors = _unit_filter()
     warnings += unit_errors
     errors += unit_errors
+    status = 400 if errors else 200
+    if reads.one_text_reads(user()):  # PostgreSQL, who sees every task (all who may read this page)
+        return _one_text_content(as_of, shown, page, unit, pdf_available), status, tuple(warnings)
     # For those who see every task (all who may read this page) the page's statement is built once per
     # (unit or not, page), the date and the unit bound (issue 16).
     sees_all = permissions.visible_tasks_filter(user()) is None
     query, order = queries.overdue_query(user(), bindparam("as_of") if sees_all else as_of)
     params = {"as_of": as_of, "unit_id": unit.id if unit is not None else None} if sees_all else None
-    units = reads.late_units(user(), as_of)
+    # The units' late counts, the list's total and the picker's units: one text on PostgreSQL (reads.overdue_inputs).
+    inputs_key, inputs, choices_key = reads.overdue_inputs(user(), as_of)
+    units, total = reads.derived(inputs_key, "overdue", inputs)
     if unit is not None:
         query = query.where(Task.lead_unit_id == (bindparam("unit_id") if sees_all else unit.id))
         total = None  # counted: the stored counts are per unit and status, not per deadline
-    else:
-        total = queries.overdue_total(user(), as_of, {row.unit.id: row.late for row in units})
     loads = reads.LIST_LOADS  # the list shows the lead unit and the dispatch's number, not the coordinating units
     lean = {"views": True, "view_columns": ROW_COLUMNS, "coordinating": False, "params": params,
             "built": ("overdue", unit is not None) if sees_all else None}
     result = queries.paginate(query, page, PER_PAGE, order, total=total, options=loads, **lean)
     if result.total and page > result.pages:
         result = queries.paginate(query, result.pages, PER_PAGE, order, total=total, options=loads, **lean)
+    return _render(as_of, shown, unit, result, units, inputs_key, choices_key, pdf_available), status, tuple(warnings)
+
+
+def _one_text_content(as_of: datetime, shown: str, page: int, unit, pdf_available: bool) -> Markup:
+    """The content from two statements (issue 16, third round): the units, total and picker
+    (``reads.overdue_inputs``) and the page's rows (``reads.overdue_page``), each one text; the whole
+    content is kept per distinct (texts, date, filter, page) (``reads.derived``: the same HTML for the same
+    inputs), so a page whose inputs did not change since it was last shown is not rendered again."""
+    inputs_key, inputs, choices_key = reads.overdue_inputs(user(), as_of)
+    units, total = reads.derived(inputs_key, "overdue", inputs)
+    total, rows_text, page = reads.overdue_page(as_of, unit.id if unit is not None else None, page, PER_PAGE,
+                                                total)
+    key = (as_of, shown, unit.code if unit is not None else None, page, total, rows_text, inputs_key, choices_key,
+           pdf_available)
+
+    def build():
+        result = queries.Page(items=reads.overdue_views(rows_text), total=total, page=page, per_page=PER_PAGE)
+        return _render(as_of, shown, unit, result, units, inputs_key, choices_key, pdf_available,
+                       rows_key=((page - 1) * PER_PAGE, as_of, rows_text))
+
+    return reads.derived(key, "overdue_content", build)
+
+
+def _render(as_of, shown, unit, result, units, inputs_key, choices_key, pdf_available, rows_key=None) -> Markup:
+    """The content's HTML: ``result``'s rows, the ``units`` with late tasks (``inputs_key`` stands for them), the
+    picker's units (``choices_key``, or read now when None); ``rows_key`` stands for the rows when given."""
     rows = [(task, queries.days_late(task, as_of)) for task in result.items]
     first = (result.page - 1) * PER_PAGE
     filter_args = {k: v for k, v in (("as_of", shown), ("unit", unit.code if unit else "")) if v}
-    choices = unit_choices(blank="Tất cả đơn vị")
+    choices = reads.unit_choices_of(choices_key, "Tất cả đơn vị")
     selected = unit.code if unit else None
     # The long pieces rendered once per distinct input (helpers.fragment): each key holds what its piece shows.
-    rows_html = fragment("overdue/_rows.html", (first, tuple(
+    rows_html = fragment("overdue/_rows.html", rows_key if rows_key is not None else (first, tuple(
         (t.id, t.item, t.title, dispatch_short(t.dispatch), t.extension_deadline, t.lead_unit.name, t.deadline, days,
          task_state(t, as_of)) for t, days in rows)),
         rows=rows, first=first, as_of=as_of, task_href=url_maker("web.task_detail", "task_id"))
-    units_html = fragment("overdue/_units.html", (shown, tuple((r.unit.code, r.unit.name, r.late) for r in units)),
+    units_html = fragment("overdue/_units.html", (shown, inputs_key),
                           units=units, unit_href=url_maker("web.overdue_list", "unit", as_of=shown or None))
-    options_html = fragment("overdue/_unit_options.html", (selected, tuple((g, tuple(o)) for g, o in choices.items())),
+    options_html = fragment("overdue/_unit_options.html", (selected, choices_key or tuple(
+        (g, tuple(o)) for g, o in choices.items())),
                             unit_choices=choices, selected=selected)
     html = render_template("overdue/_list_content.html", rows=rows, result=result, first=first,
                            as_of=as_of, as_of_value=shown, units=units, unit=unit, filter_args=filter_args,
                            rows_html=rows_html, units_html=units_html, unit_options_html=options_html,
                            pdf_available=pdf_available)
-    return Markup(html), (400 if errors else 200), tuple(warnings)
+    return Markup(html)
 
 
 @bp.get("/overdue/print")
