@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from models import Dispatch, Holiday, Task, TaskEvent, Unit
 from models.types import fits_id
-from workflow import counts, permissions
+from workflow import counts, direct, permissions
 from workflow.clock import MAX_YEAR, MIN_YEAR, local_tz, year_in_range
 from workflow.queries import task_head, task_view, task_view_of, unit_by_code
 from workflow.errors import Conflict, NotFound, StaleVersion, ValidationError
@@ -181,7 +181,7 @@ def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
     joined = connection.dialect.name == "postgresql"
     head = history = None
     if joined:
-        rows = connection.execute(_lean_update(event, machine_event, allowed, head=True), params).all()
+        rows = direct.rows(connection, _lean_update(event, machine_event, allowed, head=True), params)
         if not rows:
             return None
         row = dict(zip(_TASK_KEYS or _task_keys(), rows[0]))
@@ -204,8 +204,8 @@ def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
         at=now)
     closes = "completed" in (source, dest) and source != dest  # completing or reopening may close or reopen
     if joined and not closes:  # (the dispatch's status in the head would be the one before)
-        history = connection.execute(_history_insert_read(),
-                                     {"ev_" + name: value for name, value in history_row.items()}).all()
+        history = direct.rows(connection, _history_insert_read(),
+                              {"ev_" + name: value for name, value in history_row.items()})
     else:
         connection.execute(_HISTORY_INSERT, history_row)
     old_on_time, new_on_time = int(before["on_time"] is True), int(row["on_time"] is True)
