@@ -202,6 +202,9 @@ def register_extensions(app: Flask) -> None:
     from workflow.request_overhead import check_limits_only_where_set
 
     check_limits_only_where_set(app, limiter)  # the sign-in form's limits only where they are (issue 16)
+    from workflow.request_overhead import limiter_hooks_after_only_when_used
+
+    limiter_hooks_after_only_when_used(app, limiter)  # and its after-request work only where it checked
     from workflow.request_overhead import bearer_requests_skip_the_cookie_session
 
     bearer_requests_skip_the_cookie_session(app)  # a token's request: no cookie session (issue 16)

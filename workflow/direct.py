@@ -77,6 +77,8 @@ def rows(connection, statement, params: dict) -> list[tuple]:
 
 
 def _watched(connection) -> bool:
+    if not (connection._has_events or connection.engine._has_events or connection._echo):
+        return False  # (SQLAlchemy's own flags: no listener of any connection event at all)
     dispatch = connection.dispatch  # (the connection's listeners include the engine's)
     return bool(connection._echo or dispatch.before_cursor_execute or dispatch.after_cursor_execute)
 
