@@ -58,7 +58,7 @@ def _token_user(token_hash: str) -> User | None:
     if not found:
         return None
     row = found[0]
-    user = session.identity_map.get(session.identity_key(User, row[0]))
+    user = session.identity_map.get(User.__mapper__.identity_key_from_primary_key((row[0],)))
     if user is not None:
         return user
     user = User.__mapper__.class_manager.new_instance()
