@@ -125,3 +125,20 @@ def test_a_statement_without_rows(connection):
     statement = text("UPDATE units SET name = name WHERE code = :code")
     for _ in range(3):
         assert direct.rows(connection, statement, {"code": "so-tai-chinh"}) == []
+
+
+def test_listeners_of_the_dialects_execution_see_every_statement(connection):
+    statement = select(bindparam("n", type_=Integer) + 1)
+    for n in range(3):
+        direct.rows(connection, statement, {"n": n})
+    seen = []
+
+    def listener(cursor, sql, parameters, context):
+        seen.append(parameters)  # (returns None: SQLAlchemy runs the statement itself)
+
+    event.listen(connection.engine, "do_execute", listener)
+    try:
+        assert [direct.rows(connection, statement, {"n": n}) for n in range(3)] == [[(1,)], [(2,)], [(3,)]]
+    finally:
+        event.remove(connection.engine, "do_execute", listener)
+    assert len(seen) == 3

@@ -20,7 +20,7 @@ What stays the same:
   ``sqlalchemy.exc`` exception, and a lost connection is invalidated as before;
 - only inside a live transaction SQLAlchemy began (else SQLAlchemy begins, refuses or reconnects);
 - when anything watches statements (``before_cursor_execute``/``after_cursor_execute`` listeners on
-  the engine or the connection, ``echo``), every execution goes through SQLAlchemy, so tests and
+  the engine or the connection, ``do_execute`` listeners on the dialect, ``echo``), every execution goes through SQLAlchemy, so tests and
   tools that count or log statements see all of them;
 - PostgreSQL with psycopg only (elsewhere ``rows`` is plain ``connection.execute``).
 
@@ -55,15 +55,18 @@ def rows(connection, statement, params: dict) -> list[tuple]:
     for name, value in params.items():
         processor = processors[name]
         parameters[name] = value if processor is None else processor(value)
-    cursor = connection.connection.cursor()  # (the pool's connection: its driver cursor, as SQLAlchemy makes)
+    raw = connection.connection.dbapi_connection
+    cursor = getattr(raw, "_workflow_direct_cursor", None)  # one cursor per driver connection, used again
+    if cursor is None or cursor.closed:
+        cursor = raw._workflow_direct_cursor = raw.cursor()  # (the connection's cursor factory, as SQLAlchemy's)
     try:
         dialect.do_execute(cursor, kept.sql, parameters, None)
         found = cursor.fetchall() if kept.returns_rows else []
     except BaseException as error:
+        raw._workflow_direct_cursor = None
+        cursor.close()
         connection._handle_dbapi_exception(error, kept.sql, parameters, cursor, None)
         raise  # (it always raises)
-    finally:
-        cursor.close()
     columns = kept.columns
     if columns:  # (index, processor) of the columns that have one
         processed = []
@@ -77,6 +80,8 @@ def rows(connection, statement, params: dict) -> list[tuple]:
 
 
 def _watched(connection) -> bool:
+    if connection.dialect._has_events:  # (listeners of the dialect's do_execute: SQLAlchemy calls them)
+        return True
     if not (connection._has_events or connection.engine._has_events or connection._echo):
         return False  # (SQLAlchemy's own flags: no listener of any connection event at all)
     dispatch = connection.dispatch  # (the connection's listeners include the engine's)
