@@ -142,3 +142,18 @@ def test_listeners_of_the_dialects_execution_see_every_statement(connection):
     finally:
         event.remove(connection.engine, "do_execute", listener)
     assert len(seen) == 3
+
+
+def test_a_connection_with_execution_options_goes_through_sqlalchemy(connection):
+    """Options can change the SQL (here a schema translation): the kept SQL is not used then."""
+    if not _is_postgresql(connection):
+        pytest.skip("a second schema: PostgreSQL")
+    units = Unit.__table__
+    statement = select(units.c.name).where(units.c.code == bindparam("code"))
+    connection.execute(text("CREATE SCHEMA evt_direct_copy"))
+    connection.execute(text("CREATE TABLE evt_direct_copy.units AS SELECT * FROM units WHERE code = 'so-tai-chinh'"))
+    connection.execute(text("UPDATE evt_direct_copy.units SET name = 'Bản sao'"))
+    original = [direct.rows(connection, statement, {"code": "so-tai-chinh"}) for _ in range(3)]
+    assert original[0] == original[2] != [("Bản sao",)] and _runs_direct(connection, statement)
+    translated = connection.execution_options(schema_translate_map={None: "evt_direct_copy"})
+    assert direct.rows(translated, statement, {"code": "so-tai-chinh"}) == [("Bản sao",)]

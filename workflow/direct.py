@@ -18,7 +18,8 @@ What stays the same:
   still marks the transaction written, so it is rolled back, never committed, on an error);
 - a driver error goes through SQLAlchemy's own handling (``_handle_dbapi_exception``): the same
   ``sqlalchemy.exc`` exception, and a lost connection is invalidated as before;
-- only inside a live transaction SQLAlchemy began (else SQLAlchemy begins, refuses or reconnects);
+- only inside a live transaction SQLAlchemy began (else SQLAlchemy begins, refuses or reconnects), on a
+  connection and for a statement without execution options (they may change the SQL or its handling);
 - when anything watches statements (``before_cursor_execute``/``after_cursor_execute`` listeners on
   the engine or the connection, ``do_execute`` listeners on the dialect, ``echo``), every execution goes through SQLAlchemy, so tests and
   tools that count or log statements see all of them;
@@ -80,7 +81,8 @@ def rows(connection, statement, params: dict) -> list[tuple]:
 
 
 def _watched(connection) -> bool:
-    if connection.dialect._has_events:  # (listeners of the dialect's do_execute: SQLAlchemy calls them)
+    dialect = connection.dialect
+    if dialect._has_events and dialect.dispatch.do_execute:  # (listeners of its do_execute: SQLAlchemy calls them)
         return True
     if not (connection._has_events or connection.engine._has_events or connection._echo):
         return False  # (SQLAlchemy's own flags: no listener of any connection event at all)
@@ -92,7 +94,8 @@ def _ready(connection) -> bool:
     """In a live transaction that SQLAlchemy began (its begin marks the transaction for
     ``workflow.dbtuning``); anything else (no transaction yet, a failed one, a closed or invalidated
     connection) goes through SQLAlchemy, which begins, refuses or reconnects as always."""
-    if connection.closed or connection.invalidated or not connection.in_transaction():
+    if connection.closed or connection.invalidated or not connection.in_transaction() \
+            or connection._execution_options:  # (options may change the SQL or its handling: SQLAlchemy's)
         return False
     nested = connection.get_nested_transaction()
     return nested is None or nested.is_active
@@ -114,7 +117,7 @@ def _keep(statement, dialect, result, params, returns_rows, columns) -> None:
     reordered after the driver) is kept as one that always runs through SQLAlchemy (``fixed`` None)."""
     context = result.context
     compiled = context.compiled
-    plain = (compiled is not None and not context.executemany and len(context.parameters) == 1
+    plain = (compiled is not None and not statement._execution_options and not context.executemany and len(context.parameters) == 1
              and isinstance(context.parameters[0], dict) and not compiled.positional
              and not compiled.literal_execute_params and not compiled.post_compile_params
              and not compiled.escaped_bind_names
