@@ -157,3 +157,10 @@ def test_a_connection_with_execution_options_goes_through_sqlalchemy(connection)
     assert original[0] == original[2] != [("Bản sao",)] and _runs_direct(connection, statement)
     translated = connection.execution_options(schema_translate_map={None: "evt_direct_copy"})
     assert direct.rows(translated, statement, {"code": "so-tai-chinh"}) == [("Bản sao",)]
+
+
+def test_a_parameter_computed_at_each_run_is_computed_at_each_run(connection):
+    """``bindparam(callable_=…)``: SQLAlchemy calls it at every execution; it is never frozen."""
+    counter = iter(range(100))
+    statement = select(bindparam("next", callable_=lambda: next(counter), type_=Integer) + bindparam("plus", type_=Integer))
+    assert [direct.rows(connection, statement, {"plus": 10}) for _ in range(4)] == [[(10,)], [(11,)], [(12,)], [(13,)]]

@@ -120,7 +120,8 @@ def _keep(statement, dialect, result, params, returns_rows, columns) -> None:
     plain = (compiled is not None and not statement._execution_options and not context.executemany and len(context.parameters) == 1
              and isinstance(context.parameters[0], dict) and not compiled.positional
              and not compiled.literal_execute_params and not compiled.post_compile_params
-             and not compiled.escaped_bind_names
+             and not compiled.escaped_bind_names and not getattr(context, "_num_sentinel_cols", 0)
+             and not any(bind.callable is not None for bind in compiled.binds.values())  # (values computed per run)
              and all(name in compiled.binds for name in params)
              and (not returns_rows or result._metadata._tuplefilter is None))
     fixed, processors = None, {}
