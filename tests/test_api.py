@@ -230,3 +230,41 @@ def test_session_writes_need_csrf(app, db, client):
 def test_unknown_api_route_is_json_404(api):
     response = api.get("/api/v1/nothing-here", "office")
     assert response.status_code == 404 and response.get_json() == {"error": "Không tìm thấy."}
+
+
+def test_the_event_statement_is_kept_by_everything_the_permission_reads():
+    """The event path keeps its first statement per ``permissions.fire_condition_inputs``: the
+    condition must read nothing of the user beyond that key, and equal keys give equal conditions."""
+    from itertools import product
+
+    from sqlalchemy.dialects import postgresql
+
+    from workflow import permissions
+    from workflow.statemachine import TASK_EVENTS
+
+    class Recording:
+        def __init__(self, **values):
+            object.__setattr__(self, "_values", values)
+            object.__setattr__(self, "read", set())
+
+        def __getattr__(self, name):
+            self.read.add(name)
+            return self._values[name]
+
+    def sql(condition):
+        if isinstance(condition, bool):
+            return condition
+        compiled = condition.compile(dialect=postgresql.dialect())
+        return str(compiled), tuple(sorted(compiled.params.items()))
+
+    seen: dict = {}
+    for event, role, unit_id, active, signed_in, other in product(
+            TASK_EVENTS + ["nope"], ["office", "leader", "department", "admin"], [None, 3, 4], [True, False],
+            [True, False], ["a", "b"]):
+        user = Recording(role=role, unit_id=unit_id, active=active, is_authenticated=signed_in, id=7,
+                         username=other, full_name=other)
+        condition = sql(permissions.fire_condition(user, event))
+        assert user.read <= {"role", "unit_id", "active", "is_authenticated"}, user.read
+        key = permissions.fire_condition_inputs(user, event)
+        assert seen.setdefault(key, condition) == condition, key
+    assert len({v for v in seen.values() if isinstance(v, tuple)}) >= 3  # a unit's condition differs by unit

@@ -7,7 +7,7 @@ from flask import Blueprint, Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from workflow.request_overhead import check_limits_only_where_set, has_no_limits
+from workflow.request_overhead import check_limits_only_where_set, has_no_limits, limiter_hooks_after_only_when_used
 
 
 def test_the_application_checks_limits_on_the_sign_in_form_only(app):
@@ -52,6 +52,7 @@ def _small_app(**limiter_options):
     hooks[hooks.index(check)] = counting_check  # what check_limits_only_where_set wraps
     limiter._check_request_limit = counting_check
     check_limits_only_where_set(app, limiter)
+    limiter_hooks_after_only_when_used(app, limiter)
     return app, calls
 
 
@@ -84,3 +85,35 @@ def test_a_nul_character_is_refused_at_the_door_in_a_query_or_a_json_body(client
     response = client.post("/api/v1/tasks/1/events", data=b'{"event": "report", "note": "Nam\xc4\x83m", "version": 1}',
                            headers=headers, content_type="application/json")
     assert response.status_code != 400, response.get_json()  # Vietnamese text passes the door
+
+
+def test_the_limit_headers_and_the_limiters_state_where_a_limit_was_checked():
+    """The limiter's after-request hook and teardown are skipped only for requests it never checked:
+    a limited endpoint still answers with its X-RateLimit headers (and Retry-After on a 429), a
+    conditional deduction still counts, a free endpoint carries none."""
+    app, _ = _small_app(headers_enabled=True)
+    limiter = next(iter(app.extensions["limiter"]))
+
+    @app.get("/costly")
+    @limiter.limit("2 per minute", deduct_when=lambda response: response.status_code == 201)
+    def costly():
+        return "made", 201
+
+    client = app.test_client()
+    first = client.get("/once")
+    assert first.status_code == 200 and first.headers["X-RateLimit-Limit"] == "1"
+    assert first.headers["X-RateLimit-Remaining"] == "0"
+    refused = client.get("/once")
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+    free = client.get("/free")
+    assert free.status_code == 200 and not any(h.startswith("X-RateLimit") for h in free.headers.keys())
+    assert [client.get("/costly").status_code for _ in range(3)] == [201, 201, 429]  # deducted after each answer
+
+
+def test_the_application_installs_the_limiters_after_hooks_wrapped(app):
+    from workflow.extensions import limiter
+
+    names = [getattr(hook, "__name__", "") for hook in app.after_request_funcs[None]]
+    assert "inject_headers" in names and not any(getattr(getattr(h, "func", None), "__name__", "") ==
+                                                 "__inject_headers" for h in app.after_request_funcs[None])
+    assert limiter._Limiter__release_context not in app.teardown_request_funcs[None]

@@ -68,13 +68,14 @@ def register_errorhandlers(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_bytes():
         """A NUL character can be stored by no database we use: refuse it at the door (400)."""
-        values = [request.path, *request.args.values()]
-        if request.mimetype in _FORM_TYPES:  # (other bodies have no form: not parsed for nothing)
-            values.extend(request.form.values())
+        req = request._get_current_object()  # (one proxy lookup, not six: issue 16)
+        values = [req.path, *req.args.values()] if req.query_string else [req.path]  # (no query: no args)
+        if req.mimetype in _FORM_TYPES:  # (other bodies have no form: not parsed for nothing)
+            values.extend(req.form.values())
         if any("\x00" in v for v in values):
             abort(400)
-        if request.is_json:
-            body = request.get_data()  # bytes: an escaped or raw NUL is found without decoding the body
+        if req.is_json:
+            body = req.get_data()  # bytes: an escaped or raw NUL is found without decoding the body
             if b"\\u0000" in body or b"\x00" in body:
                 abort(400)
 
@@ -202,6 +203,9 @@ def register_extensions(app: Flask) -> None:
     from workflow.request_overhead import check_limits_only_where_set
 
     check_limits_only_where_set(app, limiter)  # the sign-in form's limits only where they are (issue 16)
+    from workflow.request_overhead import limiter_hooks_after_only_when_used
+
+    limiter_hooks_after_only_when_used(app, limiter)  # and its after-request work only where it checked
     from workflow.request_overhead import bearer_requests_skip_the_cookie_session
 
     bearer_requests_skip_the_cookie_session(app)  # a token's request: no cookie session (issue 16)

@@ -52,10 +52,13 @@ def _token_user(token_hash: str) -> User | None:
     if session.autoflush:  # as the ORM's query would: pending changes first
         session.flush()
     statement, attributes = _token_user_row_query()
-    row = session.connection().execute(statement, {"token_hash": token_hash}).first()
-    if row is None:
+    from workflow import direct
+
+    found = direct.rows(session.connection(), statement, {"token_hash": token_hash})
+    if not found:
         return None
-    user = session.identity_map.get(session.identity_key(User, row[0]))
+    row = found[0]
+    user = session.identity_map.get(User.__mapper__.identity_key_from_primary_key((row[0],)))
     if user is not None:
         return user
     user = User.__mapper__.class_manager.new_instance()

@@ -316,3 +316,11 @@ def require_assign_person(user, task: Task) -> None:
 def sees_every_task(user) -> bool:
     """``visible_tasks_filter(user) is None`` without building the condition (issue 16)."""
     return user.role in READ_ALL_ROLES
+
+
+def fire_condition_inputs(user, event: str) -> tuple:
+    """Everything ``fire_condition(user, event)`` reads, as a key: users with equal keys get the same
+    condition (the event path keeps its statement per key, issue 16). Change both together."""
+    if user is None:
+        return (event, None)
+    return (event, bool(getattr(user, "is_authenticated", False)), bool(user.active), user.role, user.unit_id)

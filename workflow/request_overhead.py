@@ -34,6 +34,36 @@ def check_limits_only_where_set(app: Flask, limiter) -> None:
     hooks[position] = check_request_limit
 
 
+def limiter_hooks_after_only_when_used(app: Flask, limiter) -> None:
+    """Flask-Limiter's after-request hook (conditional deductions, ``X-RateLimit-*`` headers) and its
+    teardown (clearing its state) act on the state its check keeps for the request; a request that
+    never touched the limiter (an endpoint without limits: no check ran) has none, so both have
+    nothing to do and are skipped. Any request whose limits were checked runs them as before."""
+    from flask.globals import request_ctx
+
+    inject = next((hook for hook in app.after_request_funcs.get(None, [])
+                   if getattr(getattr(hook, "func", None), "__name__", "") == "__inject_headers"
+                   and getattr(hook, "args", ()) == (limiter,)), None)
+    release = limiter._Limiter__release_context
+    teardowns = app.teardown_request_funcs.get(None, [])
+    if inject is None or release not in teardowns:  # not registered as expected: leave them as they are
+        return
+
+    def used() -> bool:
+        return hasattr(request_ctx._get_current_object(), "_limiter_request_context")  # flask_limiter's own
+
+    def inject_headers(response):
+        return inject(response) if used() else response
+
+    def release_context(error=None):
+        if used():
+            release(error)
+
+    hooks = app.after_request_funcs[None]
+    hooks[hooks.index(inject)] = inject_headers
+    teardowns[teardowns.index(release)] = release_context
+
+
 def has_no_limits(app: Flask, limiter, endpoint: str | None) -> bool:
     """True when no limit of ``limiter`` can apply to ``endpoint`` (unknown endpoints: False)."""
     from flask_limiter.util import get_qualified_name

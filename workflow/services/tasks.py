@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from models import Dispatch, Holiday, Task, TaskEvent, Unit
 from models.types import fits_id
-from workflow import counts, permissions
+from workflow import counts, direct, permissions
 from workflow.clock import MAX_YEAR, MIN_YEAR, local_tz, year_in_range
 from workflow.queries import task_head, task_view, task_view_of, unit_by_code
 from workflow.errors import Conflict, NotFound, StaleVersion, ValidationError
@@ -167,27 +167,27 @@ def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
     """The event in a few Core statements; None when the first ``UPDATE`` matches no row (or the
     request cannot be valid), leaving ``_refuse`` to say why."""
     machine_event = TASK_MACHINE.events.get(event)
-    allowed = permissions.fire_condition(actor, event)
+    session = db.session()
+    session.flush()  # the caller's pending changes first (as the ORM's autoflush would)
+    connection = session.connection()
+    # PostgreSQL: the UPDATE and the answer's head (dispatch, units) in one statement, the history
+    # row's INSERT and the history in another (issue 16: fewer round trips); elsewhere one each.
+    joined = connection.dialect.name == "postgresql"
+    allowed, statement = _lean_statement(actor, event, machine_event, joined)
     deadline = kwargs["deadline"]
     if (machine_event is None or allowed is False or isinstance(version, bool) or not isinstance(version, int)
             or not fits_id(task_id) or not fits_id(version) or (deadline is not None and deadline.tzinfo is None)):
         return None
-    session = db.session()
-    session.flush()  # the caller's pending changes first (as the ORM's autoflush would)
-    connection = session.connection()
     params = {"lean_task_id": task_id, "lean_version": version, "lean_now": now}
-    # PostgreSQL: the UPDATE and the answer's head (dispatch, units) in one statement, the history
-    # row's INSERT and the history in another (issue 16: fewer round trips); elsewhere one each.
-    joined = connection.dialect.name == "postgresql"
     head = history = None
     if joined:
-        rows = connection.execute(_lean_update(event, machine_event, allowed, head=True), params).all()
+        rows = direct.rows(connection, statement, params)
         if not rows:
             return None
         row = dict(zip(_TASK_KEYS or _task_keys(), rows[0]))
         head = [r[len(_TASK_KEYS):] for r in rows]
     else:
-        row = connection.execute(_lean_update(event, machine_event, allowed), params).mappings().first()
+        row = connection.execute(statement, params).mappings().first()
         if row is None:
             return None
     task = _Row(row)
@@ -204,8 +204,8 @@ def _fire_lean(actor, task_id, event, *, version, now, **kwargs):
         at=now)
     closes = "completed" in (source, dest) and source != dest  # completing or reopening may close or reopen
     if joined and not closes:  # (the dispatch's status in the head would be the one before)
-        history = connection.execute(_history_insert_read(),
-                                     {"ev_" + name: value for name, value in history_row.items()}).all()
+        history = direct.rows(connection, _history_insert_read(),
+                              {"ev_" + name: value for name, value in history_row.items()})
     else:
         connection.execute(_HISTORY_INSERT, history_row)
     old_on_time, new_on_time = int(before["on_time"] is True), int(row["on_time"] is True)
@@ -297,6 +297,31 @@ def _lean_update(event: str, machine_event, allowed, *, head: bool = False):
         if key is not None and len(_LEAN_UPDATES) < 10_000:
             _LEAN_UPDATES[key] = statement
     return statement
+
+
+_LEAN_STATEMENTS: dict = {}
+
+
+def _lean_statement(actor, event, machine_event, head: bool) -> tuple:
+    """(``permissions.fire_condition(actor, event)``, the event's first statement for it), kept per
+    what the condition reads of the actor (``permissions.fire_condition_inputs``): building the
+    condition and its cache key on every event cost more than the rest of the lookup (issue 16)."""
+    key = (permissions.fire_condition_inputs(actor, event), head)
+    try:
+        kept = _LEAN_STATEMENTS.get(key)
+    except TypeError:  # (an unhashable attribute: built every time)
+        kept, key = None, None
+    if kept is None:
+        allowed = permissions.fire_condition(actor, event)
+        statement = None
+        if machine_event is not None and allowed is not False:
+            statement = _lean_update(event, machine_event, allowed, head=head)
+        kept = (allowed, statement)
+        if key is not None:
+            if len(_LEAN_STATEMENTS) >= 10_000:
+                _LEAN_STATEMENTS.clear()
+            _LEAN_STATEMENTS[key] = kept
+    return kept
 
 
 def _expire_loaded(session, model, ident) -> None:
