@@ -170,6 +170,17 @@ def _html(response) -> str:
     return _CSRF.sub("…", response.get_data(as_text=True))
 
 
+def _dashboard_both_ways(web, monkeypatch) -> str:
+    """The dashboard read as one statement of texts, checked equal to the one read as rows (as before)."""
+    from workflow.web import reads
+
+    page = _html(web.get("/"))
+    with monkeypatch.context() as m:
+        m.setattr(reads, "one_text_reads", lambda _user: False)
+        assert _html(web.get("/")) == page
+    return page
+
+
 def _pages(web, paths):
     return [(web.get(path).status_code, _html(web.get(path))) for path in paths]
 
@@ -209,8 +220,6 @@ def test_the_office_dashboard_read_as_one_text_is_the_dashboard_read_as_rows(app
     """The office's dashboard from one statement of texts (counts, units, tasks due soon, extension requests, latest
     changes; pieces kept per distinct text) is the page the rows read as before give; each piece follows a change of
     what it shows (a new change, an extension requested, a task due soon renamed), and the minute."""
-    from workflow.web import reads
-
     _varied_state(db)
     _, soon = issued_dispatch_with_task(lead="so-xay-dung", coordinating=(), tasks=2, deadline=local(2026, 11, 23, 17, 0))
     lead = user("xaydung")
@@ -221,55 +230,39 @@ def test_the_office_dashboard_read_as_one_text_is_the_dashboard_read_as_rows(app
     frozen_now(NOW)
     sign_in(web, user("office"))
 
-    def both():
-        page = _html(web.get("/"))
-        with monkeypatch.context() as m:
-            m.setattr(reads, "one_text_reads", lambda _user: False)
-            assert _html(web.get("/")) == page
-        return page
-
-    page = both()
+    page = _dashboard_both_ways(web, monkeypatch)
     assert page.count('class="row-warn-') == 2 and "đề nghị đến 15/01/2027" in page and "Dự thảo chưa ban hành" in page
     assert page.count('class="timeline-item') == 8 and "Còn 1 ngày" in page
     soon[0].title = "Nhiệm vụ sắp đến hạn, tên mới"
     db.session.commit()
     fire_event(lead, soon[0].id, "report", version=soon[0].version, now=NOW, note="Đã làm một nửa")
     db.session.commit()
-    page2 = both()
+    page2 = _dashboard_both_ways(web, monkeypatch)
     assert "Nhiệm vụ sắp đến hạn, tên mới" in page2 and page2 != page
     assert page2.count("Báo cáo tiến độ") == page.count("Báo cáo tiến độ") + 1
     frozen_now(local(2026, 11, 22, 20, 0))  # another minute: the deadlines' words move
     sign_in(web, user("office"))
-    page3 = both()
+    page3 = _dashboard_both_ways(web, monkeypatch)
     assert "Còn 21 giờ" in page3 and "Còn 1 ngày" not in page3
 
 
 def test_the_leaders_dashboard_read_as_one_text_is_the_dashboard_read_as_rows(app, db, web, frozen_now, monkeypatch):
     """The leader's dashboard from one statement of texts (counts, units, the longest-late tasks; pieces kept per
     text) is the page the rows read as before give, and follows a change of a late task and of the minute."""
-    from workflow.web import reads
-
     late, _ = _varied_state(db)
     late[0].deadline = local(2025, 1, 1, 17, 0)  # the longest late: first in the table
     db.session.commit()
     frozen_now(NOW)
     sign_in(web, user("leader"))
 
-    def both():
-        page = _html(web.get("/"))
-        with monkeypatch.context() as m:
-            m.setattr(reads, "one_text_reads", lambda _user: False)
-            assert _html(web.get("/")) == page
-        return page
-
-    page = both()
+    page = _dashboard_both_ways(web, monkeypatch)
     days = re.compile(r'<span class="days-late">(\d+)</span>')
     assert "Xây dựng Đề án đô thị thông minh 1" in page and int(days.search(page).group(1)) == 690
     late[0].title = "Nhiệm vụ trễ, tên mới"
     db.session.commit()
-    page2 = both()
+    page2 = _dashboard_both_ways(web, monkeypatch)
     assert "Nhiệm vụ trễ, tên mới" in page2
     frozen_now(local(2026, 11, 23, 8, 0))  # a day later: one more day late
     sign_in(web, user("leader"))
-    page3 = both()
+    page3 = _dashboard_both_ways(web, monkeypatch)
     assert int(days.search(page3).group(1)) == 691
