@@ -118,23 +118,30 @@ class Task(db.Model):
 
     def missing_six_clear(self) -> list[str]:
         """Which of the "6 rõ" (person, work, time, responsibility, product, authority) are missing."""
-        missing = []
-        if not (self.person_in_charge or "").strip():
-            missing.append("Rõ người")
-        if not (self.title or "").strip():
-            missing.append("Rõ việc")
-        if self.deadline is None:
-            missing.append("Rõ thời gian")
-        if self.lead_unit_id is None:
-            missing.append("Rõ trách nhiệm")
-        if not (self.product or "").strip():
-            missing.append("Rõ sản phẩm")
-        if not (self.authority or "").strip():
-            missing.append("Rõ thẩm quyền")
-        return missing
+        return missing_six_clear(self.person_in_charge, self.title, self.deadline, self.lead_unit_id,
+                                 self.product, self.authority)
 
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.item} {self.status}>"
+
+
+def missing_six_clear(person, title, deadline, lead_unit_id, product, authority) -> list[str]:
+    """Which of the "6 rõ" a task's values leave missing (``Task.missing_six_clear``; the API list
+    calls it with the row's columns)."""
+    missing = []
+    if not (person or "").strip():
+        missing.append("Rõ người")
+    if not (title or "").strip():
+        missing.append("Rõ việc")
+    if deadline is None:
+        missing.append("Rõ thời gian")
+    if lead_unit_id is None:
+        missing.append("Rõ trách nhiệm")
+    if not (product or "").strip():
+        missing.append("Rõ sản phẩm")
+    if not (authority or "").strip():
+        missing.append("Rõ thẩm quyền")
+    return missing
 
 
 class TaskEvent(db.Model):

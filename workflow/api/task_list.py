@@ -23,8 +23,10 @@ from sqlalchemy.types import NullType
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, array
 
 from models import OPEN_STATUSES, Dispatch, Task, Unit, task_coordinating_units
+from models.task import missing_six_clear
 from workflow import permissions, queries
 from workflow.clock import local_tz
+from workflow.deadlines import warning_level
 from workflow.kept import Kept
 
 # (name, shape) -> a statement built once; bounded (a search's word count is part of a shape on SQLite)
@@ -256,8 +258,8 @@ def body(user, now: datetime, page: int, per_page: int, f: Filters, config) -> d
         params["limit"], params["offset"], params["upto"] = per_page, offset, offset + per_page
         rows = connection.execute(statement, params).all()
     coordinating = None if pg else _coordinating([r[0] for r in rows])
-    tz, naive_now, yellow = local_tz(), now.astimezone(timezone.utc).replace(tzinfo=None), timedelta(days=yellow_days)
-    items = [_item(r, naive_now, tz, yellow, coordinating) for r in rows]
+    tz = local_tz()
+    items = [_item(r, now, tz, yellow_days, coordinating) for r in rows]
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
@@ -276,40 +278,20 @@ def _coordinating(ids: list[int]) -> dict[int, list]:
     return found
 
 
-_OPEN = frozenset(OPEN_STATUSES)
-
-
-def _item(r, now: datetime, tz, yellow: timedelta, coordinating) -> dict:
-    """One row's JSON (``serializers.task_json`` of the same task, key for key). ``now``: naive UTC, as
-    the row's datetimes; ``yellow``: the warning window (``deadlines.warning_level``'s rules)."""
+def _item(r, now: datetime, tz, yellow_days: int, coordinating) -> dict:
+    """One row's JSON (``serializers.task_json`` of the same task, key for key). ``now``: aware; the row's
+    datetimes are naive UTC. The colour by ``deadlines.warning_level``, the "6 rõ" by ``missing_six_clear``."""
     (task_id, item, title, lead_unit_id, deadline, deadline_text, recurrence, period, series_id, product,
      person, authority, status, evidence_number, evidence_date, evidence_note, completed_at, on_time,
      extension_deadline, extension_reason, extension_requested_at, extended, version, dispatch_id,
      number, symbol, lead_code, lead_name) = r[:28]
     coordinated = r[28] if coordinating is None else coordinating.get(task_id)
-    missing = []
-    if not (person or "").strip():
-        missing.append("Rõ người")
-    if not (title or "").strip():
-        missing.append("Rõ việc")
-    if deadline is None:
-        missing.append("Rõ thời gian")
-    if lead_unit_id is None:
-        missing.append("Rõ trách nhiệm")
-    if not (product or "").strip():
-        missing.append("Rõ sản phẩm")
-    if not (authority or "").strip():
-        missing.append("Rõ thẩm quyền")
-    if status == "completed":
-        warning, late = "green", False
-    elif status == "overdue":
-        warning, late = "red", True
-    elif deadline is None:
-        warning, late = "green", False
-    elif deadline < now:
-        warning, late = "red", status in _OPEN
-    else:
-        warning, late = "yellow" if deadline - now <= yellow else "green", False
+    missing = missing_six_clear(person, title, deadline, lead_unit_id, product, authority)
+    if deadline is not None:
+        deadline = deadline.replace(tzinfo=timezone.utc)
+    warning = warning_level(deadline, now, completed=status == "completed", overdue=status == "overdue",
+                            yellow_days=yellow_days)
+    late = warning == "red"  # (a task not completed is red exactly when it is late: Task.is_late)
     return {
         "id": task_id,
         "dispatch": f"{number}-{symbol}" if number is not None else str(dispatch_id),
@@ -317,7 +299,7 @@ def _item(r, now: datetime, tz, yellow: timedelta, coordinating) -> dict:
         "title": title,
         "lead_unit": {"code": lead_code, "name": lead_name},
         "coordinating_units": [{"code": code, "name": name} for code, name in coordinated] if coordinated else [],
-        "deadline": None if deadline is None else deadline.replace(tzinfo=timezone.utc).astimezone(tz).isoformat(),
+        "deadline": None if deadline is None else deadline.astimezone(tz).isoformat(),
         "deadline_text": deadline_text,
         "recurrence": recurrence,
         "period": period,
