@@ -564,7 +564,7 @@ def overdue_views(text: str) -> list:
 # changes (``recent_event_views``), in their orders and limits, with what the dashboard shows of each row.
 _LIST_TASK_KEYS = ("id", "dispatch_id", "lead_unit_id", "item", "title", "deadline", "deadline_text", "recurrence",
                    "period", "status", "on_time", "extension_deadline", "extension_requested_at")
-_LIVE_T = "t.dispatch_id NOT IN (SELECT id FROM dispatches WHERE status = 'draft')"
+_LIVE_T = "t." + _LIVE_SQL  # (the same condition on the tasks aliased ``t``)
 
 
 def _task_list_sql(where: str, order: str, limit: int) -> str:
